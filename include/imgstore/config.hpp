@@ -1,0 +1,105 @@
+// The operator's Glance configuration as read from oslo.config-style INI files
+// (`--config-file`, `--config-dir`), from text, or built in code by a service without files.
+// Only the raw key/value layer lives here; store_registry (registry.hpp) interprets it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "imgstore/diagnostic.hpp"
+
+namespace imgstore {
+
+/// One `key = value` occurrence, with where it was read.
+struct config_entry {
+    std::string section;     ///< section name as written
+    std::string key;         ///< key as written (oslo option names are lower-case)
+    std::string value;       ///< stripped, quotes removed, continuation lines joined with '\n'
+    std::string file;        ///< file name, "<memory>" or a caller-supplied name
+    std::uint32_t line = 0;  ///< line of the key (0 for entries added in code)
+};
+
+/// Limits that protect the loader from hostile or mistaken input.
+struct config_limits {
+    std::size_t max_file_bytes = 8u << 20;  ///< per file; larger is an error naming the file
+};
+
+/// The merged config: every occurrence of every key, in read order (files in the order given,
+/// then `--config-dir` files sorted by name). Sections are matched case-insensitively, as
+/// oslo.config lower-cases group names. A value type: copyable, no shared state; concurrent
+/// const use is safe, mutation needs external synchronisation.
+class glance_config {
+public:
+    /// Appends an occurrence; used by the parser and by services that build config in code.
+    void add(std::string_view section,
+             std::string_view key,
+             std::string_view value,
+             std::string_view file = "<api>",
+             std::uint32_t line = 0);
+
+    /// Every occurrence of `key` in `section` (section case-insensitive, key exact), in read
+    /// order. Views point into this object and live until it is modified or destroyed.
+    std::vector<const config_entry*> all(std::string_view section, std::string_view key) const;
+
+    /// The last occurrence of `key` in `section` (oslo: later files override), or nullptr.
+    const config_entry* last(std::string_view section, std::string_view key) const;
+
+    /// Every entry of `section`, in read order. Empty when the section does not exist.
+    std::vector<const config_entry*> section(std::string_view section) const;
+
+    /// True if a `[section]` header or entry was seen (case-insensitive).
+    bool has_section(std::string_view section) const;
+
+    /// Section names in first-seen order, as first written.
+    std::vector<std::string> section_names() const;
+
+    /// Every entry, in read order.
+    std::span<const config_entry> entries() const noexcept { return entries_; }
+
+    /// Records a section header without entries (so `has_section` sees empty sections).
+    void add_section(std::string_view section);
+
+private:
+    std::vector<config_entry> entries_;
+    std::vector<std::string> sections_;  // as first written, first-seen order
+};
+
+/// Outcome of reading config: the config (complete only when `diagnostics` has no error) and
+/// every problem found, errors and warnings, each with file and line.
+struct config_load {
+    glance_config config;
+    std::vector<diagnostic> diagnostics;
+    bool ok() const noexcept { return !has_errors(diagnostics); }
+};
+
+/// Where to read config from, as oslo.config's command-line options.
+struct config_sources {
+    std::vector<std::filesystem::path> files;       ///< `--config-file`, later override earlier
+    std::optional<std::filesystem::path> directory; ///< `--config-dir`: `*.conf`, sorted, read last
+};
+
+/// Parses one file's text in the oslo.config INI dialect and appends it to `into`; problems go to
+/// `out` (never throws on bad input). `file_name` is used in entries and diagnostics.
+void parse_config_text(glance_config& into,
+                       std::string_view text,
+                       std::string_view file_name,
+                       std::vector<diagnostic>& out,
+                       const config_limits& limits = {});
+
+/// Parses one text as a whole config. Thread-safe (no shared state).
+[[nodiscard]] config_load parse_config(std::string_view text,
+                                       std::string_view file_name = "<memory>",
+                                       const config_limits& limits = {});
+
+/// Reads `sources` in oslo order. An unreadable, missing or oversize file or directory is an
+/// error diagnostic naming it. Thread-safe (no shared state).
+[[nodiscard]] config_load read_config(const config_sources& sources,
+                                      const config_limits& limits = {});
+
+}  // namespace imgstore

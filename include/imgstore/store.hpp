@@ -1,0 +1,131 @@
+// One configured store: its id, type, schemes, canonical URL prefixes, location class and status.
+// Stores are built only by store_registry and live as long as the registry that owns them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "imgstore/error.hpp"
+#include "imgstore/location.hpp"
+
+namespace imgstore {
+
+namespace detail {
+class location_codec;
+}
+
+/// The store types of glance_store's `enabled_backends` (`id:type`).
+enum class store_type { file, http, rbd, s3, swift, cinder, vmware };
+
+/// The type's name as written in `enabled_backends` ("file", "vmware", ...).
+std::string_view to_string(store_type t) noexcept;
+
+/// Parses a type name (exact, lower-case); nullopt for an unknown name.
+std::optional<store_type> parse_store_type(std::string_view name) noexcept;
+
+/// All types, in the order above.
+std::span<const store_type> all_store_types() noexcept;
+
+/// Whether the store's URL prefixes are known. An `unresolvable` store is loaded (it is valid
+/// config) but never matched; `reason` says why (e.g. rbd without an fsid).
+enum class store_status { ok, unresolvable };
+
+std::string_view to_string(store_status s) noexcept;
+
+/// One effective option of a store, for display: secrets are already "***".
+struct store_option {
+    std::string name;
+    std::string value;  ///< multi-valued options are joined with ", "
+    enum class origin { store_section, backend_defaults, builtin_default } from;
+};
+
+/// A configured store. Immutable; every view returned lives as long as the owning registry.
+/// Thread-safe for concurrent const use.
+class store {
+public:
+    std::string_view id() const noexcept { return id_; }
+    store_type type() const noexcept { return type_; }
+    /// The schemes the store's location class accepts, in upstream get_schemes() order.
+    std::span<const std::string> schemes() const noexcept { return schemes_; }
+    /// Canonical URL prefixes (see resolver.hpp for the canonical form); each ends with '/'.
+    /// Empty for an http store (it claims its schemes as a whole) and for unresolvable stores.
+    std::span<const std::string> url_prefixes() const noexcept { return prefixes_; }
+    /// Name of the location class (e.g. "imgstore::file_location").
+    std::string_view location_class() const noexcept { return location_class_; }
+    bool is_default() const noexcept { return is_default_; }
+    bool is_reserved() const noexcept { return is_reserved_; }
+    std::string_view description() const noexcept { return description_; }
+    std::int64_t weight() const noexcept { return weight_; }
+    store_status status() const noexcept { return status_; }
+    /// Why the store is unresolvable; empty when ok. Never holds a secret.
+    std::string_view reason() const noexcept { return reason_; }
+    /// Effective options (store section, then [backend_defaults], then built-in default), with
+    /// secrets shown as "***".
+    std::span<const store_option> options() const noexcept { return options_; }
+
+    /// swift: the user a URL's userinfo must name (see semantics 2); empty when none.
+    std::string_view required_user() const noexcept { return required_user_; }
+    /// vmware: datastore names from `vmware_datastores` (dsName values); empty otherwise.
+    std::span<const std::string> datastores() const noexcept { return datastores_; }
+    /// cinder: `cinder_volume_type`, empty when unset.
+    std::string_view volume_type() const noexcept { return volume_type_; }
+
+    /// Parses `uri` with this store's location class. Errors: errc::unknown_scheme when the
+    /// scheme is not one of schemes(), errc::bad_uri when malformed. Never echoes the URI.
+    [[nodiscard]] result<location> parse_location(std::string_view uri) const;
+
+    /// Formats a location of this store's type back to its URL (credentials included).
+    [[nodiscard]] result<std::string> format_location(const location& loc) const;
+
+    /// Built by store_registry only (see detail::store_builder).
+    struct init;
+    explicit store(init&& i);
+    store(store&&) noexcept;
+    store& operator=(store&&) noexcept;
+    ~store();
+
+private:
+    std::string id_;
+    store_type type_ = store_type::file;
+    std::vector<std::string> schemes_;
+    std::vector<std::string> prefixes_;
+    std::string location_class_;
+    bool is_default_ = false;
+    bool is_reserved_ = false;
+    std::string description_;
+    std::int64_t weight_ = 0;
+    store_status status_ = store_status::ok;
+    std::string reason_;
+    std::vector<store_option> options_;
+    std::string required_user_;
+    std::vector<std::string> datastores_;
+    std::string volume_type_;
+    std::shared_ptr<const detail::location_codec> codec_;
+};
+
+/// Everything a store is made of; filled by the registry from a driver's output.
+struct store::init {
+    std::string id;
+    store_type type = store_type::file;
+    std::vector<std::string> schemes;
+    std::vector<std::string> prefixes;
+    std::string location_class;
+    bool is_default = false;
+    bool is_reserved = false;
+    std::string description;
+    std::int64_t weight = 0;
+    store_status status = store_status::ok;
+    std::string reason;
+    std::vector<store_option> options;
+    std::string required_user;
+    std::vector<std::string> datastores;
+    std::string volume_type;
+    std::shared_ptr<const detail::location_codec> codec;
+};
+
+}  // namespace imgstore

@@ -1,0 +1,19 @@
+// The private interface behind store::parse_location: one codec per store (some need the
+// store's config, e.g. swift reference files).
+#pragma once
+
+#include <string_view>
+
+#include "imgstore/error.hpp"
+#include "imgstore/location.hpp"
+
+namespace imgstore::detail {
+
+class location_codec {
+public:
+    virtual ~location_codec() = default;
+    /// Parses a URL of one of the store's schemes. Errors: errc::bad_uri (never echoes the URI).
+    virtual result<location> parse(std::string_view uri) const = 0;
+};
+
+}  // namespace imgstore::detail

@@ -1,0 +1,87 @@
+// Per-store option resolution: [<store id>] first, then [backend_defaults], then the built-in
+// default, with type checks and diagnostics that carry file, line, section and key.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "imgstore/config.hpp"
+#include "imgstore/diagnostic.hpp"
+#include "imgstore/store.hpp"
+
+namespace imgstore::detail {
+
+enum class option_kind { string, integer, boolean, multi_string, dict, list };
+
+/// One option a driver declares: name, type and default exactly as glance_store.
+struct option_spec {
+    std::string_view name;
+    option_kind kind = option_kind::string;
+    std::optional<std::string_view> default_value;  ///< textual; nullopt = no default (None)
+    bool secret = false;                            ///< never printed: shown as "***"
+    std::optional<std::int64_t> min = std::nullopt;
+    std::optional<std::int64_t> max = std::nullopt;
+    std::span<const std::string_view> choices = {};  ///< allowed values, empty = any
+    std::string_view deprecated_name = {};           ///< old name still accepted (oslo)
+};
+
+/// True for secret option names by pattern (`*_key`, `*_password`, `*_secret*`), used for keys
+/// that no driver declares (unknown keys are shown redacted too).
+bool is_secret_option_name(std::string_view name) noexcept;
+
+/// True for the multi-valued options that accumulate instead of overriding
+/// (`filesystem_store_datadirs`, `vmware_datastores`).
+bool is_multi_valued_option(std::string_view name) noexcept;
+
+/// The resolved options of one store. Construction validates every declared option's type,
+/// range and choices, and reports unknown keys in the store section (warning; error if strict).
+/// Diagnostics go to the vector passed in, which must outlive this object.
+class store_options {
+public:
+    store_options(const glance_config& config,
+                  std::string_view store_id,
+                  std::span<const option_spec> specs,
+                  std::vector<diagnostic>& diagnostics,
+                  bool strict);
+
+    /// String value (or nullopt when unset and without default). For multi options: the last.
+    std::optional<std::string> str(std::string_view name) const;
+    /// Integer value; nullopt when unset without default or invalid (already reported).
+    std::optional<std::int64_t> integer(std::string_view name) const;
+    /// Boolean value (oslo accepts true/false/yes/no/on/off/1/0, any case).
+    std::optional<bool> boolean(std::string_view name) const;
+    /// Every value of a multi-valued option, in read order across files; empty when unset.
+    std::vector<std::string> multi(std::string_view name) const;
+    /// True if the option was set in the store section or [backend_defaults].
+    bool is_set(std::string_view name) const;
+    /// The entry the value came from, or nullptr for a built-in default.
+    const config_entry* where(std::string_view name) const;
+
+    /// Adds an error about option `name`, located at its entry (or at the store section).
+    void error(std::string_view name, std::string message) const;
+    void warning(std::string_view name, std::string message) const;
+
+    /// Effective options for display, secrets redacted.
+    std::vector<store_option> display() const;
+
+    std::string_view store_id() const noexcept { return store_id_; }
+
+private:
+    struct resolved {
+        const option_spec* spec = nullptr;
+        std::vector<const config_entry*> entries;  // empty = built-in default
+        store_option::origin from = store_option::origin::builtin_default;
+    };
+    const resolved* find(std::string_view name) const;
+
+    const glance_config& config_;
+    std::string store_id_;
+    std::vector<resolved> options_;
+    std::vector<diagnostic>& diagnostics_;
+};
+
+}  // namespace imgstore::detail

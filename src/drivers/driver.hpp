@@ -1,0 +1,85 @@
+// The private driver interface: what each store type declares (schemes, options, location
+// class) and how it turns its resolved options into URL prefixes and a location codec.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detail/location_codec.hpp"
+#include "detail/store_options.hpp"
+#include "imgstore/config.hpp"
+#include "imgstore/location.hpp"
+#include "imgstore/store.hpp"
+
+namespace imgstore::detail {
+
+/// What the registry hands a driver for one store.
+struct store_context {
+    std::string_view id;
+    bool reserved = false;
+    const store_options& options;  ///< resolved options; report problems through it
+    const config_limits& limits;   ///< for files the driver reads (ceph.conf, swift references)
+};
+
+/// What a driver makes of one store's config.
+struct driver_result {
+    /// Raw prefixes (scheme://authority/path/), each ending with '/'; the registry canonicalises
+    /// them. Empty for http and for unresolvable stores.
+    std::vector<std::string> prefixes;
+    store_status status = store_status::ok;
+    std::string reason;  ///< why unresolvable; never holds a secret
+    std::string required_user;
+    std::vector<std::string> datastores;
+    std::string volume_type;
+    std::shared_ptr<const location_codec> codec;
+};
+
+/// One store type.
+struct driver {
+    store_type type;
+    std::span<const std::string_view> schemes;  ///< upstream get_schemes() order
+    std::string_view location_class;            ///< e.g. "imgstore::file_location"
+    std::span<const option_spec> options;       ///< glance_store's OPTIONS for the type
+    /// Computes prefixes and the codec. Invalid options are reported through ctx.options
+    /// (errors make the whole load fail); a valid store whose prefix cannot be known returns
+    /// status unresolvable with a reason.
+    driver_result (*configure)(const store_context& ctx);
+};
+
+/// The driver of a type. Static lifetime.
+const driver& driver_for(store_type type) noexcept;
+
+/// Options common to every store (store_description, weight).
+std::span<const option_spec> common_options() noexcept;
+
+// One definition per type, in src/drivers/<type>.cpp.
+extern const driver file_driver;
+extern const driver http_driver;
+extern const driver rbd_driver;
+extern const driver s3_driver;
+extern const driver swift_driver;
+extern const driver cinder_driver;
+extern const driver vmware_driver;
+
+// URL forms per location type (upstream get_uri()); `redact` replaces credentials with "***".
+// Implemented next to each driver; location.cpp dispatches on the variant.
+std::string format_uri(const file_location& loc, bool redact);
+std::string format_uri(const http_location& loc, bool redact);
+std::string format_uri(const rbd_location& loc, bool redact);
+std::string format_uri(const s3_location& loc, bool redact);
+std::string format_uri(const swift_location& loc, bool redact);
+std::string format_uri(const cinder_location& loc, bool redact);
+std::string format_uri(const vsphere_location& loc, bool redact);
+
+// Location parsers that need no store config (swift and cinder take theirs via their codecs).
+result<file_location> parse_file_location(std::string_view uri);
+result<http_location> parse_http_location(std::string_view uri);
+result<rbd_location> parse_rbd_location(std::string_view uri);
+result<s3_location> parse_s3_location(std::string_view uri);
+result<cinder_location> parse_cinder_location(std::string_view uri);
+result<vsphere_location> parse_vsphere_location(std::string_view uri);
+
+}  // namespace imgstore::detail
