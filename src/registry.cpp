@@ -1,1 +1,394 @@
-// placeholder: being written
+#include "imgstore/registry.hpp"
+
+#include <algorithm>
+#include <array>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include <fmt/format.h>
+#include <spdlog/logger.h>
+
+#include "detail/canonical_url.hpp"
+#include "detail/store_options.hpp"
+#include "drivers/driver.hpp"
+
+namespace imgstore {
+namespace {
+
+constexpr std::string_view defaults_section = "DEFAULT";
+constexpr std::string_view glance_store_section = "glance_store";
+constexpr std::array<std::string_view, 2> reserved_ids{"os_glance_staging_store",
+                                                       "os_glance_tasks_store"};
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+bool valid_id(std::string_view id) {
+    if (id.empty() || id.size() > 64) return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '.' || c == '_' || c == '-';
+    });
+}
+
+std::string known_types() {
+    std::string out;
+    for (store_type t : all_store_types()) out += (out.empty() ? "" : ", ") + std::string(to_string(t));
+    return out;
+}
+
+// One `id:type` item of enabled_backends.
+struct declared_store {
+    std::string id;
+    store_type type;
+    bool reserved = false;
+};
+
+// Collects problems located at one config entry.
+class reporter {
+public:
+    reporter(std::vector<diagnostic>& out, const config_entry* at, std::string_view section,
+             std::string_view key)
+        : out_(out), at_(at), section_(section), key_(key) {}
+
+    void error(std::string message) const { add(severity::error, std::move(message)); }
+    void warning(std::string message) const { add(severity::warning, std::move(message)); }
+
+private:
+    void add(severity level, std::string message) const {
+        out_.push_back({level, at_ ? at_->file : "", at_ ? at_->line : 0,
+                        at_ ? at_->section : std::string(section_), std::string(key_),
+                        std::move(message)});
+    }
+    std::vector<diagnostic>& out_;
+    const config_entry* at_;
+    std::string_view section_;
+    std::string_view key_;
+};
+
+// oslo.config Dict: `id:type, id:type`, split on ',' then on the first ':'. Item values are
+// never allowed to contain ',' here (ids and types cannot), so the oslo re-gluing rule never
+// applies: an item without ':' is an error of its own.
+std::vector<declared_store> parse_enabled_backends(const config_entry* entry,
+                                                   std::vector<diagnostic>& diags) {
+    reporter at(diags, entry, defaults_section, "enabled_backends");
+    std::vector<declared_store> out;
+    if (!entry) {
+        at.error("not set: list the stores as id:type, id:type, ...");
+        return out;
+    }
+    std::string_view value = trim(entry->value);
+    if (value.empty()) {
+        at.error("is empty: list the stores as id:type, id:type, ...");
+        return out;
+    }
+    std::unordered_map<std::string, std::size_t> seen;  // lower-cased id -> item number
+    std::size_t item_no = 0;
+    for (std::size_t pos = 0; pos <= value.size(); ++item_no) {
+        std::size_t comma = value.find(',', pos);
+        if (comma == std::string_view::npos) comma = value.size();
+        std::string_view item = trim(value.substr(pos, comma - pos));
+        pos = comma + 1;
+        const std::size_t n = item_no + 1;
+        if (item.empty()) {
+            at.error(fmt::format("item {} is empty", n));
+            continue;
+        }
+        std::size_t colon = item.find(':');
+        if (colon == std::string_view::npos) {
+            at.error(fmt::format("item {} has no ':' (expected id:type)", n));
+            continue;
+        }
+        std::string_view id = trim(item.substr(0, colon));
+        std::string_view type = trim(item.substr(colon + 1));
+        bool ok = true;
+        if (id.empty()) {
+            at.error(fmt::format("item {} has an empty store id", n));
+            ok = false;
+        } else if (!valid_id(id)) {
+            at.error(fmt::format("store id '{}' must be 1-64 characters of A-Z a-z 0-9 . _ -",
+                                 id.substr(0, std::min<std::size_t>(id.size(), 64))));
+            ok = false;
+        } else if (lower(id).starts_with("os_glance_")) {
+            at.error(fmt::format("store id '{}': the prefix 'os_glance_' is reserved", id));
+            ok = false;
+        }
+        std::optional<store_type> t = parse_store_type(type);
+        if (type.empty()) {
+            at.error(fmt::format("item {} has an empty store type", n));
+            ok = false;
+        } else if (!t) {
+            at.error(fmt::format("store '{}': unknown type '{}' (known types: {})", id,
+                                 type.substr(0, std::min<std::size_t>(type.size(), 32)),
+                                 known_types()));
+            ok = false;
+        }
+        if (!id.empty() && valid_id(id)) {
+            auto [it, inserted] = seen.emplace(lower(id), n);
+            if (!inserted) {
+                at.error(fmt::format("store id '{}' repeats item {} (ids are case-insensitive)",
+                                     id, it->second));
+                ok = false;
+            }
+        }
+        if (ok) out.push_back({std::string(id), *t, false});
+    }
+    return out;
+}
+
+// The match key of a canonical prefix: its scheme family, then everything after the scheme.
+std::string match_key(std::string_view canonical_prefix) {
+    std::size_t sep = canonical_prefix.find("://");
+    std::string_view scheme = canonical_prefix.substr(0, sep);
+    return std::string(detail::scheme_family(scheme)) + std::string(canonical_prefix.substr(sep));
+}
+
+bool disjoint(std::span<const std::string> a, std::span<const std::string> b) {
+    if (a.empty() || b.empty()) return false;
+    return std::none_of(a.begin(), a.end(), [&](const std::string& x) {
+        return std::find(b.begin(), b.end(), x) != b.end();
+    });
+}
+
+// Same prefix twice is an error (except vmware stores told apart by disjoint datastores);
+// one prefix inside another is a warning (longest wins).
+void check_prefixes(const std::vector<store>& stores, std::vector<diagnostic>& diags) {
+    std::unordered_map<std::string, std::vector<std::size_t>> owners;
+    for (std::size_t i = 0; i < stores.size(); ++i) {
+        for (const auto& p : stores[i].url_prefixes()) owners[match_key(p)].push_back(i);
+    }
+    for (const auto& [key, ids] : owners) {
+        for (std::size_t a = 0; a < ids.size(); ++a) {
+            for (std::size_t b = a + 1; b < ids.size(); ++b) {
+                const store& x = stores[ids[a]];
+                const store& y = stores[ids[b]];
+                if (x.type() == store_type::vmware && y.type() == store_type::vmware &&
+                    disjoint(x.datastores(), y.datastores())) {
+                    continue;
+                }
+                if (ids[a] == ids[b]) continue;
+                diags.push_back({severity::error, "", 0, std::string(y.id()), "",
+                                 fmt::format("stores '{}' and '{}' have the same URL prefix {}",
+                                             x.id(), y.id(), key)});
+            }
+        }
+    }
+    for (const auto& [key, ids] : owners) {
+        // Every shorter prefix of `key` that ends at a '/' after the authority.
+        std::size_t start = key.find("://") + 3;
+        for (std::size_t slash = key.find('/', start); slash + 1 < key.size();
+             slash = key.find('/', slash + 1)) {
+            auto outer = owners.find(key.substr(0, slash + 1));
+            if (outer == owners.end()) continue;
+            for (std::size_t o : outer->second) {
+                for (std::size_t in : ids) {
+                    if (o == in) continue;
+                    diags.push_back(
+                        {severity::warning, "", 0, std::string(stores[in].id()), "",
+                         fmt::format("URL prefix {} of store '{}' is inside prefix {} of store "
+                                     "'{}': the longer prefix wins",
+                                     key, stores[in].id(), outer->first, stores[o].id())});
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
+store_registry::store_registry(init&& i)
+    : stores_(std::move(i.stores)),
+      default_index_(i.default_index),
+      warnings_(std::move(i.warnings)) {
+    by_id_.reserve(stores_.size());
+    for (std::size_t s = 0; s < stores_.size(); ++s) {
+        by_id_.emplace(stores_[s].id(), s);
+        for (const auto& scheme : stores_[s].schemes()) {
+            auto it = std::find(schemes_.begin(), schemes_.end(), scheme);
+            if (it == schemes_.end()) {
+                schemes_.push_back(scheme);
+                by_scheme_.emplace_back();
+                it = schemes_.end() - 1;
+            }
+            by_scheme_[static_cast<std::size_t>(it - schemes_.begin())].push_back(s);
+        }
+    }
+}
+
+const store* store_registry::find(std::string_view id) const noexcept {
+    auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : &stores_[it->second];
+}
+
+std::vector<const store*> store_registry::stores_for_scheme(std::string_view scheme) const {
+    std::vector<const store*> out;
+    auto it = std::find(schemes_.begin(), schemes_.end(), scheme);
+    if (it == schemes_.end()) return out;
+    for (std::size_t s : by_scheme_[static_cast<std::size_t>(it - schemes_.begin())]) {
+        out.push_back(&stores_[s]);
+    }
+    return out;
+}
+
+load_result store_registry::build(const glance_config& config, const registry_options& options) {
+    std::vector<diagnostic> diags;
+    spdlog::logger* logger = options.logger.get();
+
+    const config_entry* backends_entry = config.last(defaults_section, "enabled_backends");
+    std::vector<declared_store> declared = parse_enabled_backends(backends_entry, diags);
+    const std::size_t operator_stores = declared.size();
+    if (options.reserved_stores) {
+        for (auto id : reserved_ids) declared.push_back({std::string(id), store_type::file, true});
+    }
+    if (declared.size() > options.max_stores) {
+        reporter(diags, backends_entry, defaults_section, "enabled_backends")
+            .error(fmt::format("{} stores exceed the limit of {}", declared.size(),
+                               options.max_stores));
+        return {nullptr, std::move(diags)};
+    }
+
+    // default_backend must name one of the operator's stores.
+    std::optional<std::size_t> default_index;
+    const config_entry* default_entry = config.last(glance_store_section, "default_backend");
+    reporter default_at(diags, default_entry, glance_store_section, "default_backend");
+    if (!default_entry || trim(default_entry->value).empty()) {
+        default_at.error("not set: name the store that receives new images");
+    } else {
+        std::string_view want = trim(default_entry->value);
+        for (std::size_t i = 0; i < declared.size(); ++i) {
+            if (declared[i].id == want) default_index = i;
+        }
+        if (!default_index) {
+            default_at.error(fmt::format("'{}' is not a store in enabled_backends",
+                                         want.substr(0, std::min<std::size_t>(want.size(), 64))));
+        } else if (declared[*default_index].reserved) {
+            default_at.error(fmt::format("'{}' is a reserved store and cannot be the default", want));
+            default_index.reset();
+        }
+    }
+
+    std::vector<store> stores;
+    stores.reserve(declared.size());
+    for (std::size_t i = 0; i < declared.size(); ++i) {
+        const declared_store& d = declared[i];
+        const detail::driver& drv = detail::driver_for(d.type);
+        const std::vector<detail::option_spec> specs = detail::all_options(drv);
+        if (!d.reserved && i < operator_stores && !config.has_section(d.id)) {
+            reporter(diags, backends_entry, defaults_section, "enabled_backends")
+                .warning(fmt::format("store '{}' has no [{}] section: built-in defaults apply",
+                                     d.id, d.id));
+        }
+        detail::store_options opts(config, d.id, specs, diags, options.strict, backends_entry);
+        detail::driver_result r =
+            drv.configure({.id = d.id, .reserved = d.reserved, .options = opts,
+                           .limits = options.limits});
+
+        store::init init;
+        init.id = d.id;
+        init.type = d.type;
+        init.schemes.assign(drv.schemes.begin(), drv.schemes.end());
+        for (const std::string& raw : r.prefixes) {
+            auto canonical = detail::canonicalize_prefix(raw);
+            if (!canonical) {
+                opts.error("", "the configuration does not give a valid URL prefix");
+                continue;
+            }
+            init.prefixes.push_back(std::move(*canonical));
+        }
+        init.location_class = std::string(drv.location_class);
+        init.is_default = default_index && *default_index == i;
+        init.is_reserved = d.reserved;
+        init.description = opts.str("store_description").value_or("");
+        init.weight = opts.integer("weight").value_or(0);
+        init.status = r.status;
+        init.reason = std::move(r.reason);
+        if (init.status == store_status::unresolvable) {
+            init.prefixes.clear();
+            diags.push_back({severity::warning, "", 0, d.id, "",
+                             fmt::format("store '{}' is unresolvable and will never be matched: {}",
+                                         d.id, init.reason)});
+        }
+        init.options = opts.display();
+        init.required_user = std::move(r.required_user);
+        init.datastores = std::move(r.datastores);
+        init.volume_type = std::move(r.volume_type);
+        init.codec = std::move(r.codec);
+        stores.emplace_back(std::move(init));
+    }
+
+    std::size_t http_stores = static_cast<std::size_t>(std::count_if(
+        stores.begin(), stores.end(), [](const store& s) { return s.type() == store_type::http; }));
+    if (http_stores > 1) {
+        reporter(diags, backends_entry, defaults_section, "enabled_backends")
+            .warning(fmt::format("{} http stores: http(s) URLs cannot be told apart and resolve "
+                                 "to no store (ambiguous)",
+                                 http_stores));
+    }
+    check_prefixes(stores, diags);
+
+    if (has_errors(diags)) {
+        if (logger) logger->debug("store registry not built: {} problem(s)", diags.size());
+        return {nullptr, std::move(diags)};
+    }
+    for (const store& s : stores) {
+        if (!logger) break;
+        logger->debug("store '{}' type {} status {} prefixes [{}]", s.id(), to_string(s.type()),
+                      to_string(s.status()), fmt::join(s.url_prefixes(), ", "));
+    }
+    std::vector<diagnostic> warnings;
+    for (const auto& d : diags) {
+        if (d.level == severity::warning) warnings.push_back(d);
+    }
+    auto registry = std::make_shared<const store_registry>(
+        init{std::move(stores), default_index.value_or(0), std::move(warnings)});
+    return {std::move(registry), std::move(diags)};
+}
+
+load_result store_registry::load(const config_sources& sources, const registry_options& options) {
+    config_load read = read_config(sources, options.limits);
+    if (!read.ok()) return {nullptr, std::move(read.diagnostics)};
+    load_result built = build(read.config, options);
+    read.diagnostics.insert(read.diagnostics.end(), built.diagnostics.begin(),
+                            built.diagnostics.end());
+    built.diagnostics = std::move(read.diagnostics);
+    return built;
+}
+
+std::string to_string(const store_registry& registry) {
+    std::string out;
+    for (const store& s : registry.stores()) {
+        out += fmt::format("{} ({}){}{}\n", s.id(), to_string(s.type()),
+                           s.is_default() ? " default" : "", s.is_reserved() ? " reserved" : "");
+        out += fmt::format("  schemes: {}\n", fmt::join(s.schemes(), ", "));
+        out += fmt::format("  url prefixes: {}\n", fmt::join(s.url_prefixes(), ", "));
+        out += fmt::format("  location class: {}\n", s.location_class());
+        out += fmt::format("  status: {}{}{}\n", to_string(s.status()),
+                           s.reason().empty() ? "" : ": ", s.reason());
+        if (!s.description().empty()) out += fmt::format("  description: {}\n", s.description());
+        out += fmt::format("  weight: {}\n", s.weight());
+        for (const auto& o : s.options()) {
+            if (o.from != store_option::origin::builtin_default) {
+                out += fmt::format("  {} = {}\n", o.name, o.value);
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace imgstore

@@ -1,1 +1,108 @@
-// placeholder: being written
+#include "imgstore/store.hpp"
+
+#include <array>
+#include <type_traits>
+#include <variant>
+
+#include "detail/location_codec.hpp"
+
+namespace imgstore {
+namespace {
+
+constexpr std::array<store_type, 7> types{store_type::file,  store_type::http,
+                                          store_type::rbd,   store_type::s3,
+                                          store_type::swift, store_type::cinder,
+                                          store_type::vmware};
+
+// The location struct each store type parses into.
+store_type type_of(const location& loc) {
+    return std::visit(
+        [](const auto& l) {
+            using T = std::decay_t<decltype(l)>;
+            if constexpr (std::is_same_v<T, file_location>) return store_type::file;
+            if constexpr (std::is_same_v<T, http_location>) return store_type::http;
+            if constexpr (std::is_same_v<T, rbd_location>) return store_type::rbd;
+            if constexpr (std::is_same_v<T, s3_location>) return store_type::s3;
+            if constexpr (std::is_same_v<T, swift_location>) return store_type::swift;
+            if constexpr (std::is_same_v<T, cinder_location>) return store_type::cinder;
+            return store_type::vmware;
+        },
+        loc);
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        auto l = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+        if (l(a[i]) != l(b[i])) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string_view to_string(store_type t) noexcept {
+    switch (t) {
+        case store_type::file: return "file";
+        case store_type::http: return "http";
+        case store_type::rbd: return "rbd";
+        case store_type::s3: return "s3";
+        case store_type::swift: return "swift";
+        case store_type::cinder: return "cinder";
+        case store_type::vmware: return "vmware";
+    }
+    return "file";
+}
+
+std::optional<store_type> parse_store_type(std::string_view name) noexcept {
+    for (store_type t : types) {
+        if (to_string(t) == name) return t;
+    }
+    return std::nullopt;
+}
+
+std::span<const store_type> all_store_types() noexcept { return types; }
+
+std::string_view to_string(store_status s) noexcept {
+    return s == store_status::ok ? "ok" : "unresolvable";
+}
+
+store::store(init&& i)
+    : id_(std::move(i.id)),
+      type_(i.type),
+      schemes_(std::move(i.schemes)),
+      prefixes_(std::move(i.prefixes)),
+      location_class_(std::move(i.location_class)),
+      is_default_(i.is_default),
+      is_reserved_(i.is_reserved),
+      description_(std::move(i.description)),
+      weight_(i.weight),
+      status_(i.status),
+      reason_(std::move(i.reason)),
+      options_(std::move(i.options)),
+      required_user_(std::move(i.required_user)),
+      datastores_(std::move(i.datastores)),
+      volume_type_(std::move(i.volume_type)),
+      codec_(std::move(i.codec)) {}
+
+store::store(store&&) noexcept = default;
+store& store::operator=(store&&) noexcept = default;
+store::~store() = default;
+
+result<location> store::parse_location(std::string_view uri) const {
+    auto sep = uri.find("://");
+    if (sep == std::string_view::npos) return make_error_code(errc::bad_uri);
+    std::string_view scheme = uri.substr(0, sep);
+    bool known = false;
+    for (const auto& s : schemes_) known = known || iequals(s, scheme);
+    if (!known) return make_error_code(errc::unknown_scheme);
+    if (!codec_) return make_error_code(errc::bad_uri);
+    return codec_->parse(uri);
+}
+
+result<std::string> store::format_location(const location& loc) const {
+    if (type_of(loc) != type_) return make_error_code(errc::bad_uri);
+    return uri_with_credentials(loc);
+}
+
+}  // namespace imgstore

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "imgstore/diagnostic.hpp"
@@ -68,6 +69,8 @@ public:
 private:
     std::vector<config_entry> entries_;
     std::vector<std::string> sections_;  // as first written, first-seen order
+    // lower-cased section name -> indices into entries_, in read order
+    std::unordered_map<std::string, std::vector<std::size_t>> index_;
 };
 
 /// Outcome of reading config: the config (complete only when `diagnostics` has no error) and

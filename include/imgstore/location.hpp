@@ -57,10 +57,12 @@ struct swift_location {
     std::string scheme = "swift+https";
     std::optional<std::string> user;  ///< decoded; may contain ':' (account:user)
     std::optional<secret> key;
-    std::string auth_or_store_url;    ///< host[/path] without scheme; for swift+config the reference
+    std::string auth_or_store_url;    ///< host[/path] without scheme (swift+config: the reference's)
     std::string container;
     std::string object;
-    std::optional<std::string> reference;  ///< set for swift+config:// locations
+    /// The account reference of a swift+config:// location; user, key and auth_or_store_url
+    /// then come from the store's reference file (upstream does the same).
+    std::optional<std::string> reference;
     friend bool operator==(const swift_location&, const swift_location&) = default;
 };
 

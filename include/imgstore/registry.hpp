@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <spdlog/fwd.h>
@@ -76,9 +77,13 @@ public:
 
     struct init;
     explicit store_registry(init&& i);
+    // Views into stores_ are handed out: the registry never moves or copies.
+    store_registry(const store_registry&) = delete;
+    store_registry& operator=(const store_registry&) = delete;
 
 private:
     std::vector<store> stores_;
+    std::unordered_map<std::string_view, std::size_t> by_id_;
     std::size_t default_index_ = 0;
     std::vector<std::string> schemes_;
     std::vector<std::vector<std::size_t>> by_scheme_;  // parallel to schemes_

@@ -1,2 +1,77 @@
-// placeholder: being written
+// Reload: a handle to the live registry + resolver that a new config can replace atomically.
+// Readers take a snapshot and keep using it; a reload never mixes old and new state.
 #pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "imgstore/registry.hpp"
+#include "imgstore/resolver.hpp"
+
+namespace imgstore {
+
+/// One consistent registry + resolver pair. Immutable; shared between threads.
+struct snapshot {
+    std::shared_ptr<const store_registry> registry;
+    std::shared_ptr<const location_resolver> resolver;
+};
+
+/// What a reload changed, by store id.
+struct prefix_change {
+    std::string store_id;
+    std::string prefix;
+};
+struct reload_diff {
+    std::vector<prefix_change> added;    ///< prefixes new in the new config
+    std::vector<prefix_change> removed;  ///< prefixes gone
+    std::vector<std::string> changed;    ///< stores kept whose type, status or default flag changed
+    bool empty() const noexcept { return added.empty() && removed.empty() && changed.empty(); }
+};
+
+struct reload_result {
+    bool ok = false;                      ///< false: the old snapshot is still live
+    std::vector<diagnostic> diagnostics;  ///< all problems (errors and warnings)
+    reload_diff diff;                     ///< empty on failure
+};
+
+/// The live handle. current() is lock-free for readers in practice (an atomic shared_ptr load);
+/// reload() builds the new registry and index beside the live one and swaps them in one store.
+/// Concurrent reload() calls are serialised. Snapshots stay valid as long as a reader holds them.
+class live_registry {
+public:
+    /// Builds the first snapshot; on failure `ok()` is false and `diagnostics` says why.
+    struct created;
+    [[nodiscard]] static created create(const config_sources& sources,
+                                        const registry_options& options = {},
+                                        const resolver_options& resolver = {});
+    [[nodiscard]] static created create(const glance_config& config,
+                                        const registry_options& options = {},
+                                        const resolver_options& resolver = {});
+
+    /// The snapshot now live. Thread-safe.
+    std::shared_ptr<const snapshot> current() const noexcept;
+
+    /// Reads and builds the new config; swaps it in only if it loads without error.
+    reload_result reload(const config_sources& sources);
+    reload_result reload(const glance_config& config);
+
+    live_registry(std::shared_ptr<const snapshot> first,
+                  registry_options options,
+                  resolver_options resolver);
+    ~live_registry();
+    live_registry(const live_registry&) = delete;
+    live_registry& operator=(const live_registry&) = delete;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+struct live_registry::created {
+    std::unique_ptr<live_registry> handle;  ///< null on failure
+    std::vector<diagnostic> diagnostics;
+    bool ok() const noexcept { return handle != nullptr; }
+};
+
+}  // namespace imgstore

@@ -1,1 +1,448 @@
-// placeholder: being written
+#include "detail/canonical_url.hpp"
+
+#include <array>
+
+#include <boost/url/ipv6_address.hpp>
+#include <boost/url/rfc/ipv6_address_rule.hpp>
+#include <boost/url/grammar/parse.hpp>
+
+namespace imgstore::detail {
+namespace {
+
+constexpr std::array<std::string_view, known_scheme_count> names{
+    "file",  "filesystem", "http",       "https",       "rbd",          "s3",     "s3+http",
+    "s3+https", "swift",   "swift+http", "swift+https", "swift+config", "cinder", "vsphere"};
+
+constexpr std::array<scheme_family_id, known_scheme_count> families{
+    scheme_family_id::file,   scheme_family_id::file,  scheme_family_id::http,
+    scheme_family_id::http,   scheme_family_id::rbd,   scheme_family_id::s3,
+    scheme_family_id::s3,     scheme_family_id::s3,    scheme_family_id::swift,
+    scheme_family_id::swift,  scheme_family_id::swift, scheme_family_id::swift_config,
+    scheme_family_id::cinder, scheme_family_id::vsphere};
+
+constexpr std::array<std::string_view, 8> family_names{
+    "file", "http", "rbd", "s3", "swift", "swift+config", "cinder", "vsphere"};
+
+// Character classes of RFC 3986, as a table: one lookup per byte on the hot path.
+enum : std::uint8_t { unreserved = 1, sub_delim = 2, hex = 4, scheme_char = 8, upper = 16 };
+
+constexpr std::array<std::uint8_t, 256> make_classes() {
+    std::array<std::uint8_t, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+        std::uint8_t v = 0;
+        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        bool digit = c >= '0' && c <= '9';
+        if (alpha || digit || c == '-' || c == '.' || c == '_' || c == '~') v |= unreserved;
+        if (c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' ||
+            c == '+' || c == ',' || c == ';' || c == '=') {
+            v |= sub_delim;
+        }
+        if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) v |= hex;
+        if (alpha || digit || c == '+' || c == '-' || c == '.') v |= scheme_char;
+        if (c >= 'A' && c <= 'Z') v |= upper;
+        t[static_cast<std::size_t>(c)] = v;
+    }
+    return t;
+}
+constexpr auto classes = make_classes();
+
+inline std::uint8_t cls(char c) { return classes[static_cast<unsigned char>(c)]; }
+inline char to_lower(char c) { return (cls(c) & upper) ? static_cast<char>(c - 'A' + 'a') : c; }
+inline int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return c - 'A' + 10;
+}
+constexpr char hex_upper[] = "0123456789ABCDEF";
+
+// Writes the canonical form lazily: while the output equals the input nothing is copied; the
+// first rewrite copies the clean prefix into the scratch buffer and output continues there.
+class lazy_writer {
+public:
+    lazy_writer(std::string_view in, std::string& buf) : in_(in), buf_(buf) {}
+
+    void keep_to(std::size_t to) {
+        if (dirty_) buf_.append(in_.data() + pos_, to - pos_);
+        pos_ = to;
+    }
+    void replace_to(std::size_t to, std::string_view with) {
+        if (!dirty_) {
+            dirty_ = true;
+            buf_.assign(in_.data(), pos_);
+        }
+        buf_.append(with);
+        pos_ = to;
+    }
+    std::size_t size() const { return dirty_ ? buf_.size() : pos_; }
+    std::string_view view(std::size_t from, std::size_t to) const {
+        return (dirty_ ? std::string_view(buf_) : in_).substr(from, to - from);
+    }
+    std::string_view result() const { return dirty_ ? std::string_view(buf_) : in_.substr(0, pos_); }
+    bool dirty() const { return dirty_; }
+
+private:
+    std::string_view in_;
+    std::string& buf_;
+    std::size_t pos_ = 0;
+    bool dirty_ = false;
+};
+
+bool default_port(known_scheme s, std::uint32_t port) {
+    switch (s) {
+        case known_scheme::http: return port == 80;
+        case known_scheme::https:
+        case known_scheme::s3_https:
+        case known_scheme::swift_https: return port == 443;
+        default: return false;
+    }
+}
+
+// Families whose paths name files or volumes: an encoded separator there is a traversal risk.
+bool separator_sensitive(scheme_family_id f) {
+    return f == scheme_family_id::file || f == scheme_family_id::rbd ||
+           f == scheme_family_id::cinder || f == scheme_family_id::vsphere;
+}
+
+bool opaque_authority(scheme_family_id f) {
+    return f == scheme_family_id::cinder || f == scheme_family_id::swift_config;
+}
+
+// A dotted-decimal host must be a real dotted quad; other all-numeric dotted forms (127.1,
+// 0x7f.1, 010.0.0.1) are read as IPv4 by some clients and as names by others: refuse them.
+bool numeric_host_ok(std::string_view host) {
+    bool dotted_numeric = host.find('.') != std::string_view::npos &&
+                          host.find_first_not_of("0123456789.") == std::string_view::npos;
+    if (!dotted_numeric) return true;
+    int parts = 0;
+    std::size_t i = 0;
+    while (i <= host.size()) {
+        std::size_t dot = host.find('.', i);
+        if (dot == std::string_view::npos) dot = host.size();
+        std::string_view part = host.substr(i, dot - i);
+        if (part.empty() || part.size() > 3 || (part.size() > 1 && part[0] == '0')) return false;
+        int v = 0;
+        for (char c : part) v = v * 10 + (c - '0');
+        if (v > 255) return false;
+        ++parts;
+        i = dot + 1;
+    }
+    return parts == 4;
+}
+
+reason_code host_and_port(std::string_view url,
+                          std::size_t begin,
+                          std::size_t end,
+                          known_scheme scheme,
+                          lazy_writer& w) {
+    std::string_view hp = url.substr(begin, end - begin);
+    if (hp.empty()) return reason_code::bad_host;
+    std::size_t host_end;  // offset in hp after the host
+    if (hp[0] == '[') {
+        std::size_t close = hp.find(']');
+        if (close == std::string_view::npos) return reason_code::bad_host;
+        std::string_view literal = hp.substr(1, close - 1);
+        if (literal.find('%') != std::string_view::npos) return reason_code::bad_host;  // zone id
+        auto parsed = boost::urls::grammar::parse(literal, boost::urls::ipv6_address_rule);
+        if (!parsed) return reason_code::bad_host;
+        char text[boost::urls::ipv6_address::max_str_len + 2];
+        text[0] = '[';
+        auto printed = parsed->to_buffer(text + 1, boost::urls::ipv6_address::max_str_len);
+        std::size_t n = printed.size() + 1;
+        text[n++] = ']';
+        std::string_view canon(text, n);
+        if (canon != hp.substr(0, close + 1)) {
+            w.replace_to(begin + close + 1, canon);
+        } else {
+            w.keep_to(begin + close + 1);
+        }
+        host_end = close + 1;
+        if (host_end < hp.size() && hp[host_end] != ':') return reason_code::bad_host;
+    } else {
+        std::size_t colon = hp.rfind(':');
+        host_end = colon == std::string_view::npos ? hp.size() : colon;
+        std::string_view host = hp.substr(0, host_end);
+        if (host.empty() || host.back() == '.') return reason_code::bad_host;
+        bool has_upper = false;
+        for (char c : host) {
+            std::uint8_t k = cls(c);
+            if (!(k & (unreserved | sub_delim))) return reason_code::bad_host;
+            has_upper |= (k & upper) != 0;
+        }
+        if (!numeric_host_ok(host)) return reason_code::bad_host;
+        if (has_upper) {
+            char lowered[256];
+            if (host.size() > sizeof lowered) return reason_code::bad_host;  // DNS: <= 253
+            for (std::size_t i = 0; i < host.size(); ++i) lowered[i] = to_lower(host[i]);
+            w.replace_to(begin + host_end, std::string_view(lowered, host.size()));
+        } else {
+            w.keep_to(begin + host_end);
+        }
+    }
+    if (host_end == hp.size()) return reason_code::none;
+    // ":" port
+    std::string_view digits = hp.substr(host_end + 1);
+    if (digits.empty()) {
+        w.replace_to(end, "");  // an empty port means none
+        return reason_code::none;
+    }
+    std::uint32_t port = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9') return reason_code::bad_port;
+        port = port * 10 + static_cast<std::uint32_t>(c - '0');
+        if (port > 65535) return reason_code::bad_port;
+    }
+    if (port == 0) return reason_code::bad_port;
+    if (default_port(scheme, port)) {
+        w.replace_to(end, "");
+    } else if (digits[0] == '0') {
+        char text[8];
+        int n = 0;
+        char rev[8];
+        for (std::uint32_t p = port; p; p /= 10) rev[n++] = static_cast<char>('0' + p % 10);
+        text[0] = ':';
+        for (int i = 0; i < n; ++i) text[i + 1] = rev[n - 1 - i];
+        w.replace_to(end, std::string_view(text, static_cast<std::size_t>(n + 1)));
+    } else {
+        w.keep_to(end);
+    }
+    return reason_code::none;
+}
+
+reason_code path_segments(std::string_view url,
+                          std::size_t begin,
+                          std::size_t end,
+                          scheme_family_id family,
+                          lazy_writer& w,
+                          bool& trailing_slash) {
+    const bool sensitive = separator_sensitive(family);
+    std::size_t i = begin;  // at a '/'
+    while (i < end) {
+        w.keep_to(i + 1);
+        std::size_t seg = i + 1;
+        std::size_t out_seg = w.size();
+        std::size_t j = seg;
+        while (j < end && url[j] != '/') {
+            char c = url[j];
+            if (c == '%') {
+                int v = hex_value(url[j + 1]) * 16 + hex_value(url[j + 2]);
+                char d = static_cast<char>(v);
+                if (cls(d) & unreserved) {
+                    w.keep_to(j);
+                    w.replace_to(j + 3, std::string_view(&d, 1));
+                } else {
+                    if (sensitive && (d == '/' || d == '\\' || d == '\0')) {
+                        return reason_code::encoded_separator;
+                    }
+                    if ((url[j + 1] >= 'a' && url[j + 1] <= 'f') ||
+                        (url[j + 2] >= 'a' && url[j + 2] <= 'f')) {
+                        char up[3] = {'%', hex_upper[v >> 4], hex_upper[v & 15]};
+                        w.keep_to(j);
+                        w.replace_to(j + 3, std::string_view(up, 3));
+                    }
+                }
+                j += 3;
+                continue;
+            }
+            std::uint8_t k = cls(c);
+            if (!(k & (unreserved | sub_delim)) && c != ':' && c != '@') {
+                if (sensitive && c == '\\') return reason_code::encoded_separator;
+                char enc[3] = {'%', hex_upper[static_cast<unsigned char>(c) >> 4],
+                               hex_upper[static_cast<unsigned char>(c) & 15]};
+                w.keep_to(j);
+                w.replace_to(j + 1, std::string_view(enc, 3));
+            }
+            ++j;
+        }
+        w.keep_to(j);
+        std::string_view out = w.view(out_seg, w.size());
+        if (out.empty()) {
+            if (j == end) {
+                trailing_slash = true;
+            } else {
+                return reason_code::empty_segment;
+            }
+        }
+        if (out == "." || out == "..") return reason_code::dot_segment;
+        i = j;
+    }
+    return reason_code::none;
+}
+
+}  // namespace
+
+std::string_view scheme_name(known_scheme s) noexcept { return names[static_cast<std::size_t>(s)]; }
+
+scheme_family_id family_of(known_scheme s) noexcept {
+    return families[static_cast<std::size_t>(s)];
+}
+
+std::string_view family_name(scheme_family_id f) noexcept {
+    return family_names[static_cast<std::size_t>(f)];
+}
+
+bool find_scheme(std::string_view lower_scheme, known_scheme& out) noexcept {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == lower_scheme) {
+            out = static_cast<known_scheme>(i);
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string_view scheme_family(std::string_view lower_scheme) noexcept {
+    known_scheme s;
+    return find_scheme(lower_scheme, s) ? family_name(family_of(s)) : lower_scheme;
+}
+
+reason_code canonicalize(std::string_view url,
+                         std::string& scratch,
+                         canonical_url& out,
+                         std::size_t max_bytes,
+                         scheme_mask declared) {
+    out = canonical_url{};
+    if (url.size() > max_bytes) return reason_code::too_long;
+    for (std::size_t i = 0; i < url.size(); ++i) {
+        char c = url[i];
+        if (c < 0x21 || c > 0x7E) return reason_code::bad_byte;
+        if (c == '%') {
+            if (i + 2 >= url.size() || !(cls(url[i + 1]) & hex) || !(cls(url[i + 2]) & hex)) {
+                return reason_code::bad_percent;
+            }
+        }
+    }
+    // scheme "://"
+    std::size_t colon = url.find(':');
+    if (colon == std::string_view::npos || colon == 0 || !((cls(url[0]) & scheme_char) &&
+                                                           !(url[0] >= '0' && url[0] <= '9') &&
+                                                           url[0] != '+' && url[0] != '-' &&
+                                                           url[0] != '.')) {
+        return reason_code::not_absolute;
+    }
+    for (std::size_t i = 1; i < colon; ++i) {
+        if (!(cls(url[i]) & scheme_char)) {
+            return url[i] == '/' || url[i] == '?' || url[i] == '#' ? reason_code::not_absolute
+                                                                    : reason_code::bad_scheme;
+        }
+    }
+    if (url.substr(colon, 3) != "://") return reason_code::not_absolute;
+    char lowered[16];
+    if (colon > sizeof lowered) return reason_code::unknown_scheme;
+    bool scheme_upper = false;
+    for (std::size_t i = 0; i < colon; ++i) {
+        lowered[i] = to_lower(url[i]);
+        scheme_upper |= lowered[i] != url[i];
+    }
+    known_scheme scheme;
+    if (!find_scheme(std::string_view(lowered, colon), scheme) || !(declared & bit(scheme))) {
+        return reason_code::unknown_scheme;
+    }
+    out.scheme = scheme;
+    out.family = family_of(scheme);
+
+    lazy_writer w(url, scratch);
+    if (scheme_upper) w.replace_to(colon, std::string_view(lowered, colon));
+    w.keep_to(colon + 3);
+    const std::size_t start = colon + 3;
+    out.tail = w.size();
+
+    // Authority (and userinfo). s3 secrets may contain a raw '/': as upstream's parser, the
+    // s3 userinfo ends at the last '@' before the query or fragment.
+    std::size_t rest_end = url.find_first_of("?#", start);
+    if (rest_end == std::string_view::npos) rest_end = url.size();
+    std::size_t auth_begin = start;
+    std::size_t auth_end;
+    if (out.family == scheme_family_id::s3) {
+        std::size_t at = url.substr(start, rest_end - start).rfind('@');
+        if (at != std::string_view::npos) {
+            out.userinfo = url.substr(start, at);
+            out.has_credentials = true;
+            auth_begin = start + at + 1;
+        }
+        auth_end = url.find('/', auth_begin);
+        if (auth_end == std::string_view::npos || auth_end > rest_end) auth_end = rest_end;
+    } else {
+        auth_end = url.find_first_of("/?#", start);
+        if (auth_end == std::string_view::npos) auth_end = url.size();
+        std::string_view authority = url.substr(start, auth_end - start);
+        std::size_t at = authority.find('@');
+        if (at != std::string_view::npos) {
+            if (authority.find('@', at + 1) != std::string_view::npos) {
+                return reason_code::bad_userinfo;
+            }
+            out.userinfo = authority.substr(0, at);
+            out.has_credentials = true;
+            auth_begin = start + at + 1;
+        }
+    }
+    if (out.has_credentials) w.replace_to(auth_begin, "");
+
+    if (opaque_authority(out.family)) {
+        std::string_view name = url.substr(auth_begin, auth_end - auth_begin);
+        if (name.empty()) return reason_code::bad_host;
+        for (char c : name) {
+            if (!(cls(c) & (unreserved | sub_delim)) && c != ':') return reason_code::bad_host;
+        }
+        w.keep_to(auth_end);
+    } else if (out.family == scheme_family_id::file) {
+        if (auth_end != auth_begin) return reason_code::bad_host;  // file://host/... is not local
+    } else {
+        reason_code r = host_and_port(url, auth_begin, auth_end, scheme, w);
+        if (r != reason_code::none) return r;
+    }
+
+    // Path up to '?' or '#'.
+    std::size_t q = url.find_first_of("?#", auth_end);
+    if (q == std::string_view::npos) q = url.size();
+    out.path = w.size();
+    reason_code r = path_segments(url, auth_end, q, out.family, w, out.trailing_slash);
+    if (r != reason_code::none) return r;
+    w.keep_to(q);
+    out.path_end = w.size();
+
+    if (q < url.size()) {
+        if (url[q] == '#' || url.find('#', q) != std::string_view::npos) {
+            return reason_code::fragment_not_allowed;
+        }
+        if (out.family != scheme_family_id::http && out.family != scheme_family_id::vsphere) {
+            return reason_code::query_not_allowed;
+        }
+        if (q + 1 == url.size()) {
+            w.replace_to(url.size(), "");  // an empty query is no query
+        } else {
+            w.keep_to(url.size());
+        }
+    }
+    out.canonical = w.result();
+    out.rewritten = w.dirty();
+    if (out.canonical.size() > out.path_end + 1) out.query = out.canonical.substr(out.path_end + 1);
+    return reason_code::none;
+}
+
+result<std::string> canonicalize_prefix(std::string_view raw_prefix) {
+    if (!raw_prefix.ends_with('/')) return make_error_code(errc::bad_uri);
+    std::string_view body = raw_prefix.substr(0, raw_prefix.size() - 1);
+    std::string scratch;
+    canonical_url parts;
+    if (canonicalize(body, scratch, parts) != reason_code::none || parts.has_credentials ||
+        !parts.query.empty() || parts.trailing_slash) {
+        return make_error_code(errc::bad_uri);
+    }
+    std::string out(parts.canonical);
+    out += '/';
+    return out;
+}
+
+bool is_uuid(std::string_view s) noexcept {
+    if (s.size() != 36) return false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-') return false;
+        } else if (!(cls(s[i]) & hex)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace imgstore::detail

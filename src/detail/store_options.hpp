@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "imgstore/config.hpp"
@@ -39,14 +40,17 @@ bool is_multi_valued_option(std::string_view name) noexcept;
 
 /// The resolved options of one store. Construction validates every declared option's type,
 /// range and choices, and reports unknown keys in the store section (warning; error if strict).
-/// Diagnostics go to the vector passed in, which must outlive this object.
+/// Diagnostics go to the vector passed in, which must outlive this object, as must `config`.
+/// `declared_at` (optional) is the `enabled_backends` entry that declared the store: problems
+/// with no entry of their own (a missing required option) are located there.
 class store_options {
 public:
     store_options(const glance_config& config,
                   std::string_view store_id,
                   std::span<const option_spec> specs,
                   std::vector<diagnostic>& diagnostics,
-                  bool strict);
+                  bool strict,
+                  const config_entry* declared_at = nullptr);
 
     /// String value (or nullopt when unset and without default). For multi options: the last.
     std::optional<std::string> str(std::string_view name) const;
@@ -64,6 +68,8 @@ public:
     /// Adds an error about option `name`, located at its entry (or at the store section).
     void error(std::string_view name, std::string message) const;
     void warning(std::string_view name, std::string message) const;
+    /// Adds a diagnostic located elsewhere (e.g. in a file the option names).
+    void add(diagnostic d) const { diagnostics_.push_back(std::move(d)); }
 
     /// Effective options for display, secrets redacted.
     std::vector<store_option> display() const;
@@ -75,11 +81,14 @@ private:
         const option_spec* spec = nullptr;
         std::vector<const config_entry*> entries;  // empty = built-in default
         store_option::origin from = store_option::origin::builtin_default;
+        bool valid = true;  // false once a type/range/choice error was reported
     };
     const resolved* find(std::string_view name) const;
+    void report(severity level, std::string_view name, std::string message) const;
+    void validate(resolved& r);
 
-    const glance_config& config_;
     std::string store_id_;
+    const config_entry* declared_at_;
     std::vector<resolved> options_;
     std::vector<diagnostic>& diagnostics_;
 };

@@ -25,4 +25,10 @@ std::span<const option_spec> common_options() noexcept {
     return specs;
 }
 
+std::vector<option_spec> all_options(const driver& d) {
+    std::vector<option_spec> specs(common_options().begin(), common_options().end());
+    specs.insert(specs.end(), d.options.begin(), d.options.end());
+    return specs;
+}
+
 }  // namespace imgstore::detail

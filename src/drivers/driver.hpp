@@ -55,6 +55,9 @@ const driver& driver_for(store_type type) noexcept;
 /// Options common to every store (store_description, weight).
 std::span<const option_spec> common_options() noexcept;
 
+/// common_options() followed by the driver's own options: what a store section may hold.
+std::vector<option_spec> all_options(const driver& d);
+
 // One definition per type, in src/drivers/<type>.cpp.
 extern const driver file_driver;
 extern const driver http_driver;

@@ -1,0 +1,339 @@
+#include "imgstore/registry.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "imgstore/config.hpp"
+#include "test_util.hpp"
+
+namespace imgstore {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// A full valid config with one store of every type (file stores use their own datadirs).
+constexpr std::string_view every_type_conf = R"([DEFAULT]
+enabled_backends = fast:file, web:http, ceph:rbd, objects:s3, sw:swift, block:cinder, vm:vmware
+
+[glance_store]
+default_backend = fast
+
+[fast]
+filesystem_store_datadir = /srv/glance/images
+store_description = Local disks
+
+[ceph]
+rbd_store_fsid = C0FFEE00-0000-4000-8000-000000000001
+rbd_store_pool = images
+
+[objects]
+s3_store_host = https://s3.example.com
+s3_store_access_key = AKIA
+s3_store_secret_key = s3-secret
+s3_store_bucket = glance
+
+[sw]
+swift_store_auth_address = https://keystone.example.com/v3
+swift_store_user = svc:glance
+swift_store_key = swift-secret
+swift_store_container = images
+
+[block]
+cinder_volume_type = fast-ssd
+
+[vm]
+vmware_server_host = vcenter.example.com
+vmware_server_username = admin
+vmware_server_password = vm-secret
+vmware_datastores = dc1:ds1:100
+)";
+
+load_result build_text(std::string_view text, registry_options options = {}) {
+    config_load parsed = parse_config(text, "glance-api.conf");
+    EXPECT_TRUE(parsed.ok()) << test::join(parsed.diagnostics);
+    return store_registry::build(parsed.config, options);
+}
+
+TEST(StoreRegistry, BuildsTheSeedMapForEveryStoreType) {
+    load_result r = build_text(every_type_conf);
+    ASSERT_TRUE(r.ok()) << test::join(r.diagnostics);
+    const store_registry& reg = *r.registry;
+    ASSERT_EQ(reg.stores().size(), 9u);  // seven operator stores + two reserved
+
+    const store* fast = reg.find("fast");
+    ASSERT_NE(fast, nullptr);
+    EXPECT_EQ(fast->type(), store_type::file);
+    EXPECT_THAT(fast->schemes(), ElementsAre("file", "filesystem"));
+    EXPECT_THAT(fast->url_prefixes(), ElementsAre("file:///srv/glance/images/"));
+    EXPECT_EQ(fast->location_class(), "imgstore::file_location");
+    EXPECT_TRUE(fast->is_default());
+    EXPECT_EQ(fast->description(), "Local disks");
+    EXPECT_EQ(&reg.default_store(), fast);
+
+    EXPECT_THAT(reg.find("ceph")->url_prefixes(),
+                ElementsAre("rbd://c0ffee00-0000-4000-8000-000000000001/images/"));
+    EXPECT_THAT(reg.find("objects")->url_prefixes(), ElementsAre("s3+https://s3.example.com/glance/"));
+    EXPECT_THAT(reg.find("sw")->url_prefixes(),
+                ElementsAre("swift+https://keystone.example.com/v3/images/"));
+    EXPECT_EQ(reg.find("sw")->required_user(), "svc:glance");
+    EXPECT_THAT(reg.find("block")->url_prefixes(), ElementsAre("cinder://block/"));
+    EXPECT_EQ(reg.find("block")->volume_type(), "fast-ssd");
+    EXPECT_THAT(reg.find("vm")->url_prefixes(),
+                ElementsAre("vsphere://vcenter.example.com/folder/openstack_glance/"));
+    EXPECT_THAT(reg.find("vm")->datastores(), ElementsAre("ds1"));
+    EXPECT_TRUE(reg.find("web")->url_prefixes().empty());
+    EXPECT_THAT(reg.find("vm")->schemes(), ElementsAre("vsphere"));
+    EXPECT_EQ(reg.find("nope"), nullptr);
+}
+
+TEST(StoreRegistry, AppendsReservedStoresAfterTheOperatorStores) {
+    load_result r = build_text(every_type_conf);
+    ASSERT_TRUE(r.ok());
+    auto stores = r.registry->stores();
+    EXPECT_EQ(stores[7].id(), "os_glance_staging_store");
+    EXPECT_EQ(stores[8].id(), "os_glance_tasks_store");
+    EXPECT_TRUE(stores[7].is_reserved());
+    // Upstream HEAD falls back to the images dir (R11); we keep Train's per-store default.
+    EXPECT_THAT(stores[7].url_prefixes(),
+                ElementsAre("file:///var/lib/glance/os_glance_staging_store/"));
+
+    registry_options no_reserved;
+    no_reserved.reserved_stores = false;
+    load_result without = build_text(every_type_conf, no_reserved);
+    ASSERT_TRUE(without.ok());
+    EXPECT_EQ(without.registry->stores().size(), 7u);
+    EXPECT_EQ(without.registry->find("os_glance_tasks_store"), nullptr);
+}
+
+TEST(StoreRegistry, ViewsStoresBySchemeInRegistrationOrder) {
+    load_result r = build_text(R"([DEFAULT]
+enabled_backends = b:file, a:file, web:http
+[glance_store]
+default_backend = a
+[b]
+filesystem_store_datadir = /b
+[a]
+filesystem_store_datadir = /a
+)");
+    ASSERT_TRUE(r.ok()) << test::join(r.diagnostics);
+    auto ids = [&](std::string_view scheme) {
+        std::vector<std::string> out;
+        for (const store* s : r.registry->stores_for_scheme(scheme)) out.emplace_back(s->id());
+        return out;
+    };
+    EXPECT_THAT(ids("file"), ElementsAre("b", "a", "os_glance_staging_store", "os_glance_tasks_store"));
+    EXPECT_THAT(ids("filesystem"), ElementsAre("b", "a", "os_glance_staging_store", "os_glance_tasks_store"));
+    EXPECT_THAT(ids("https"), ElementsAre("web"));
+    EXPECT_TRUE(ids("vsphere").empty());
+    EXPECT_THAT(r.registry->schemes(), ElementsAre("file", "filesystem", "http", "https"));
+}
+
+TEST(StoreRegistry, OrderOfEnabledBackendsChangesNoPrefix) {
+    std::vector<std::string> items{"fast:file", "web:http", "ceph:rbd", "objects:s3",
+                                   "sw:swift",  "block:cinder", "vm:vmware"};
+    load_result base = build_text(every_type_conf);
+    ASSERT_TRUE(base.ok());
+    std::mt19937 rng(20261124);
+    for (int round = 0; round < 10; ++round) {
+        std::shuffle(items.begin(), items.end(), rng);
+        std::string joined;
+        for (const auto& i : items) joined += (joined.empty() ? "" : ", ") + i;
+        std::string text(every_type_conf);
+        text.replace(text.find("fast:file"), text.find('\n', text.find("fast:file")) - text.find("fast:file"), joined);
+        load_result shuffled = build_text(text);
+        ASSERT_TRUE(shuffled.ok()) << joined;
+        for (const store& s : base.registry->stores()) {
+            const store* other = shuffled.registry->find(s.id());
+            ASSERT_NE(other, nullptr);
+            EXPECT_TRUE(std::ranges::equal(s.url_prefixes(), other->url_prefixes())) << s.id();
+            EXPECT_EQ(s.status(), other->status());
+        }
+    }
+}
+
+// One row per configuration error class of semantics.md section 1 that the registry owns:
+// the config text, and the exact diagnostic it must produce (file:line: [section] key: message).
+struct error_case {
+    std::string_view name;
+    std::string_view text;
+    std::string_view expected;
+};
+
+const error_case error_cases[] = {
+    {"MissingEnabledBackends", "[glance_store]\ndefault_backend = a\n",
+     "[DEFAULT] enabled_backends: not set: list the stores as id:type, id:type, ..."},
+    {"EmptyEnabledBackends", "[DEFAULT]\nenabled_backends =\n[glance_store]\ndefault_backend = a\n",
+     "glance-api.conf:2: [DEFAULT] enabled_backends: is empty: list the stores as id:type, id:type, ..."},
+    {"EmptyItem", "[DEFAULT]\nenabled_backends = a:file,,b:http\n[glance_store]\ndefault_backend = a\n",
+     "glance-api.conf:2: [DEFAULT] enabled_backends: item 2 is empty"},
+    {"ItemWithoutColon", "[DEFAULT]\nenabled_backends = a:file, b\n[glance_store]\ndefault_backend = a\n",
+     "glance-api.conf:2: [DEFAULT] enabled_backends: item 2 has no ':' (expected id:type)"},
+    {"EmptyId", "[DEFAULT]\nenabled_backends = a:file, :http\n[glance_store]\ndefault_backend = a\n",
+     "glance-api.conf:2: [DEFAULT] enabled_backends: item 2 has an empty store id"},
+    {"EmptyType", "[DEFAULT]\nenabled_backends = a:file, b:\n[glance_store]\ndefault_backend = a\n",
+     "glance-api.conf:2: [DEFAULT] enabled_backends: item 2 has an empty store type"},
+    {"UnknownType", "[DEFAULT]\nenabled_backends = a:file, b:sheepdog\n[glance_store]\ndefault_backend = a\n",
+     "glance-api.conf:2: [DEFAULT] enabled_backends: store 'b': unknown type 'sheepdog' (known "
+     "types: file, http, rbd, s3, swift, cinder, vmware)"},
+    {"RepeatedId", "[DEFAULT]\nenabled_backends = a:file, A:http\n[glance_store]\ndefault_backend = a\n",
+     "glance-api.conf:2: [DEFAULT] enabled_backends: store id 'A' repeats item 1 (ids are case-insensitive)"},
+    {"IdWithBadCharacters", "[DEFAULT]\nenabled_backends = a:file, b/c:http\n[glance_store]\ndefault_backend = a\n",
+     "glance-api.conf:2: [DEFAULT] enabled_backends: store id 'b/c' must be 1-64 characters of A-Z a-z 0-9 . _ -"},
+    {"IdTooLong",
+     "[DEFAULT]\nenabled_backends = a:file, "
+     "x12345678901234567890123456789012345678901234567890123456789012345:http\n"
+     "[glance_store]\ndefault_backend = a\n",
+     "glance-api.conf:2: [DEFAULT] enabled_backends: store id "
+     "'x123456789012345678901234567890123456789012345678901234567890123' must be 1-64 "
+     "characters of A-Z a-z 0-9 . _ -"},
+    {"ReservedPrefix", "[DEFAULT]\nenabled_backends = a:file, os_glance_mine:file\n[glance_store]\ndefault_backend = a\n",
+     "glance-api.conf:2: [DEFAULT] enabled_backends: store id 'os_glance_mine': the prefix "
+     "'os_glance_' is reserved"},
+    {"MissingDefaultBackend", "[DEFAULT]\nenabled_backends = a:file\n",
+     "[glance_store] default_backend: not set: name the store that receives new images"},
+    {"UnknownDefaultBackend", "[DEFAULT]\nenabled_backends = a:file\n[glance_store]\ndefault_backend = b\n",
+     "glance-api.conf:4: [glance_store] default_backend: 'b' is not a store in enabled_backends"},
+    {"ReservedDefaultBackend",
+     "[DEFAULT]\nenabled_backends = a:file\n[glance_store]\ndefault_backend = os_glance_tasks_store\n",
+     "glance-api.conf:4: [glance_store] default_backend: 'os_glance_tasks_store' is a reserved "
+     "store and cannot be the default"},
+    {"SamePrefixTwice",
+     "[DEFAULT]\nenabled_backends = a:file, b:file\n[glance_store]\ndefault_backend = a\n"
+     "[a]\nfilesystem_store_datadir = /srv/x\n[b]\nfilesystem_store_datadir = /srv/x/\n",
+     "[b]: stores 'a' and 'b' have the same URL prefix file:///srv/x/"},
+    {"SamePrefixAcrossTheS3Family",
+     "[DEFAULT]\nenabled_backends = a:s3, b:s3\n[glance_store]\ndefault_backend = a\n"
+     "[a]\ns3_store_host = https://h\ns3_store_access_key = k\ns3_store_secret_key = s\n"
+     "s3_store_bucket = x\n[b]\ns3_store_host = h\ns3_store_access_key = k\n"
+     "s3_store_secret_key = s\ns3_store_bucket = x\n",
+     "[b]: stores 'a' and 'b' have the same URL prefix s3://h/x/"},
+};
+
+class RegistryErrors : public ::testing::TestWithParam<error_case> {};
+
+TEST_P(RegistryErrors, ReportsTheProblemWithItsLocationAndBuildsNothing) {
+    const error_case& c = GetParam();
+    config_load parsed = parse_config(c.text, "glance-api.conf");
+    ASSERT_TRUE(parsed.ok()) << test::join(parsed.diagnostics);
+    load_result r = store_registry::build(parsed.config);
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.registry, nullptr);
+    std::vector<std::string> errors;
+    for (const auto& d : r.diagnostics) {
+        if (d.level == severity::error) errors.push_back(to_string(d));
+    }
+    EXPECT_THAT(errors, ::testing::Contains(std::string(c.expected))) << test::join(r.diagnostics);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, RegistryErrors, ::testing::ValuesIn(error_cases),
+                         [](const auto& row) { return std::string(row.param.name); });
+
+TEST(StoreRegistry, ReportsEveryProblemAtOnce) {
+    load_result r = build_text(R"([DEFAULT]
+enabled_backends = a:file, b:nosuch, :http, a:rbd
+[glance_store]
+default_backend = zz
+)");
+    ASSERT_FALSE(r.ok());
+    EXPECT_GE(std::count_if(r.diagnostics.begin(), r.diagnostics.end(),
+                            [](const diagnostic& d) { return d.level == severity::error; }),
+              4);
+}
+
+TEST(StoreRegistry, WarnsAboutNestedPrefixesAndKeepsBoth) {
+    load_result r = build_text(R"([DEFAULT]
+enabled_backends = outer:file, inner:file
+[glance_store]
+default_backend = outer
+[outer]
+filesystem_store_datadir = /var/lib/glance
+[inner]
+filesystem_store_datadir = /var/lib/glance/images
+)");
+    ASSERT_TRUE(r.ok()) << test::join(r.diagnostics);
+    EXPECT_THAT(test::join(r.diagnostics),
+                HasSubstr("URL prefix file:///var/lib/glance/images/ of store 'inner' is inside "
+                          "prefix file:///var/lib/glance/ of store 'outer'"));
+    EXPECT_FALSE(r.registry->warnings().empty());
+}
+
+TEST(StoreRegistry, WarnsAboutSeveralHttpStores) {
+    load_result r = build_text(R"([DEFAULT]
+enabled_backends = a:http, b:http
+[glance_store]
+default_backend = a
+)");
+    ASSERT_TRUE(r.ok());
+    EXPECT_THAT(test::join(r.diagnostics), HasSubstr("2 http stores"));
+}
+
+TEST(StoreRegistry, UnknownKeyIsAWarningAndAnErrorWhenStrict) {
+    std::string_view text = R"([DEFAULT]
+enabled_backends = a:file
+[glance_store]
+default_backend = a
+[a]
+filesystem_store_datadir = /srv/a
+filesytem_store_datadir = /srv/typo
+)";
+    load_result lax = build_text(text);
+    ASSERT_TRUE(lax.ok());
+    EXPECT_THAT(test::join(lax.diagnostics),
+                HasSubstr("warning: glance-api.conf:7: [a] filesytem_store_datadir: unknown option"));
+    registry_options strict;
+    strict.strict = true;
+    load_result r = build_text(text, strict);
+    EXPECT_FALSE(r.ok());
+    EXPECT_THAT(test::join(r.diagnostics),
+                HasSubstr("glance-api.conf:7: [a] filesytem_store_datadir: unknown option"));
+}
+
+TEST(StoreRegistry, EnforcesTheStoreLimit) {
+    registry_options small;
+    small.max_stores = 3;
+    load_result r = build_text(every_type_conf, small);
+    EXPECT_FALSE(r.ok());
+    EXPECT_THAT(test::join(r.diagnostics), HasSubstr("9 stores exceed the limit of 3"));
+}
+
+TEST(StoreRegistry, LoadsFromFilesAndReportsUnreadableOnes) {
+    test::temp_dir dir;
+    auto conf = dir.write("glance-api.conf", std::string(every_type_conf));
+    load_result r = store_registry::load({.files = {conf}});
+    ASSERT_TRUE(r.ok()) << test::join(r.diagnostics);
+    EXPECT_EQ(r.registry->stores().size(), 9u);
+
+    load_result missing = store_registry::load({.files = {dir.path() / "nope.conf"}});
+    EXPECT_FALSE(missing.ok());
+    EXPECT_THAT(test::join(missing.diagnostics), HasSubstr("nope.conf"));
+}
+
+TEST(StoreRegistry, BuildsFromConfigMadeInCode) {
+    glance_config config;
+    config.add("DEFAULT", "enabled_backends", "fast:file");
+    config.add("glance_store", "default_backend", "fast");
+    config.add("fast", "filesystem_store_datadir", "/data/images");
+    load_result r = store_registry::build(config);
+    ASSERT_TRUE(r.ok()) << test::join(r.diagnostics);
+    EXPECT_THAT(r.registry->find("fast")->url_prefixes(), ElementsAre("file:///data/images/"));
+}
+
+TEST(StoreRegistry, PrintsEveryStoreWithSecretsRedacted) {
+    load_result r = build_text(every_type_conf);
+    ASSERT_TRUE(r.ok());
+    std::string text = to_string(*r.registry);
+    EXPECT_THAT(text, HasSubstr("fast (file) default"));
+    EXPECT_THAT(text, HasSubstr("url prefixes: file:///srv/glance/images/"));
+    EXPECT_THAT(text, HasSubstr("s3_store_secret_key = ***"));
+    EXPECT_THAT(text, ::testing::Not(HasSubstr("s3-secret")));
+    EXPECT_THAT(text, ::testing::Not(HasSubstr("vm-secret")));
+}
+
+}  // namespace
+}  // namespace imgstore
