@@ -294,7 +294,9 @@ load_result store_registry::build(const glance_config& config, const registry_op
                 .warning(fmt::format("store '{}' has no [{}] section: built-in defaults apply",
                                      d.id, d.id));
         }
-        detail::store_options opts(config, d.id, specs, diags, options.strict, backends_entry);
+        // Reserved stores read only their own section (see store_options).
+        detail::store_options opts(config, d.id, specs, diags, options.strict, backends_entry,
+                                   !d.reserved);
         detail::driver_result r =
             drv.configure({.id = d.id, .reserved = d.reserved, .options = opts,
                            .limits = options.limits});

@@ -1,1 +1,136 @@
-// placeholder: being written
+#include "imgstore/stamp.hpp"
+
+#include <string>
+
+#include "drivers/text.hpp"
+
+namespace imgstore {
+namespace {
+
+constexpr std::string_view cinder_scheme = "cinder://";
+
+// The volume id of a legacy `cinder://<volume>` URL (the resolver has already said it is one).
+std::string_view legacy_volume(std::string_view url) {
+    return detail::starts_with_nocase(url, cinder_scheme) ? url.substr(cinder_scheme.size())
+                                                          : std::string_view();
+}
+
+// The one cinder store whose cinder_volume_type is `type`; nullptr with `ambiguous` set when
+// several are. Upstream takes the first store in enabled_backends order that claims the volume,
+// which makes the answer depend on that order: two stores with one type own nothing here.
+const store* store_for_volume_type(const store_registry& registry,
+                                   std::string_view type,
+                                   bool& ambiguous) {
+    const store* found = nullptr;
+    ambiguous = false;
+    for (const store& s : registry.stores()) {
+        if (s.type() != store_type::cinder || s.volume_type() != type) continue;
+        if (found) {
+            ambiguous = true;
+            return nullptr;
+        }
+        found = &s;
+    }
+    return found;
+}
+
+}  // namespace
+
+std::string_view to_string(stamp_outcome o) noexcept {
+    switch (o) {
+        case stamp_outcome::stamped:
+            return "stamped";
+        case stamp_outcome::already_set:
+            return "already_set";
+        case stamp_outcome::mismatch:
+            return "mismatch";
+        case stamp_outcome::no_store:
+            return "no_store";
+        case stamp_outcome::invalid:
+            return "invalid";
+    }
+    return "invalid";
+}
+
+image_stamp stamp_locations(const location_resolver& resolver,
+                            std::span<const location_ref> locations,
+                            const stamp_options& options) {
+    const store_registry& registry = resolver.registry();
+    image_stamp out;
+    out.locations.reserve(locations.size());
+    std::string scratch;
+    for (std::size_t i = 0; i < locations.size(); ++i) {
+        const location_ref& loc = locations[i];
+        const bool has_store = loc.store && !loc.store->empty();
+        const bool known = has_store && registry.find(*loc.store) != nullptr;
+        const resolution r = resolver.resolve(loc.url, scratch);
+        location_report report;
+        report.reason = r.reason;
+        if (known) {
+            // A valid store id is never changed: a URL that disagrees is reported only.
+            if (r.status == resolve_status::matched && r.owner->id() != *loc.store) {
+                report.outcome = stamp_outcome::mismatch;
+                report.resolved_store = std::string(r.owner->id());
+            } else {
+                report.outcome = stamp_outcome::already_set;
+            }
+            out.locations.push_back(std::move(report));
+            continue;
+        }
+        location_change change;
+        change.index = i;
+        if (has_store) change.old_store = std::string(*loc.store);
+        if (r.status == resolve_status::matched) {
+            change.new_store = std::string(r.owner->id());
+        } else if (r.reason == reason_code::cinder_legacy && options.volume_type_of) {
+            const std::string_view volume = legacy_volume(loc.url);
+            const std::optional<std::string> type = options.volume_type_of(volume);
+            bool ambiguous = false;
+            const store* owner = type ? store_for_volume_type(registry, *type, ambiguous) : nullptr;
+            if (owner) {
+                change.new_store = std::string(owner->id());
+                change.new_url = std::string(cinder_scheme) + std::string(owner->id()) + "/" +
+                                 std::string(volume);
+            } else if (ambiguous) {
+                report.reason = reason_code::ambiguous;
+            }
+        }
+        if (change.new_store.empty()) {
+            report.outcome = r.status == resolve_status::invalid ? stamp_outcome::invalid
+                                                                 : stamp_outcome::no_store;
+        } else {
+            report.outcome = stamp_outcome::stamped;
+            report.reason = reason_code::none;
+            out.changes.push_back(std::move(change));
+        }
+        out.locations.push_back(std::move(report));
+    }
+    return out;
+}
+
+void stamp_totals::add(const image_stamp& s) noexcept {
+    ++images;
+    locations += s.locations.size();
+    for (const location_report& r : s.locations) {
+        switch (r.outcome) {
+            case stamp_outcome::stamped:
+                ++stamped;
+                break;
+            case stamp_outcome::already_set:
+                ++already_set;
+                break;
+            case stamp_outcome::mismatch:
+                ++mismatch;
+                break;
+            case stamp_outcome::no_store:
+                ++no_store;
+                break;
+            case stamp_outcome::invalid:
+                ++invalid;
+                break;
+        }
+    }
+    for (const location_change& c : s.changes) rewritten += c.new_url ? 1u : 0u;
+}
+
+}  // namespace imgstore

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -164,6 +165,9 @@ struct error_case {
     std::string_view text;
     std::string_view expected;
 };
+
+// Names the row in ctest output instead of dumping its bytes.
+void PrintTo(const error_case& c, std::ostream* os) { *os << c.name; }
 
 const error_case error_cases[] = {
     {"MissingEnabledBackends", "[glance_store]\ndefault_backend = a\n",

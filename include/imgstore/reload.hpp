@@ -22,12 +22,21 @@ struct prefix_change {
     std::string store_id;
     std::string prefix;
 };
+/// Sorted by store id, then prefix, so that a diff reads the same whatever the config order.
 struct reload_diff {
-    std::vector<prefix_change> added;    ///< prefixes new in the new config
-    std::vector<prefix_change> removed;  ///< prefixes gone
-    std::vector<std::string> changed;    ///< stores kept whose type, status or default flag changed
-    bool empty() const noexcept { return added.empty() && removed.empty() && changed.empty(); }
+    std::vector<prefix_change> added;         ///< prefixes new in the new config
+    std::vector<prefix_change> removed;       ///< prefixes gone
+    std::vector<std::string> added_stores;    ///< store ids new in the new config
+    std::vector<std::string> removed_stores;  ///< store ids gone
+    std::vector<std::string> changed;  ///< stores kept whose type, status or default flag changed
+    bool empty() const noexcept {
+        return added.empty() && removed.empty() && added_stores.empty() && removed_stores.empty() &&
+               changed.empty();
+    }
 };
+
+/// What changed from `before` to `after`. Thread-safe (both are immutable).
+reload_diff diff_registries(const store_registry& before, const store_registry& after);
 
 struct reload_result {
     bool ok = false;                      ///< false: the old snapshot is still live
@@ -35,11 +44,12 @@ struct reload_result {
     reload_diff diff;                     ///< empty on failure
 };
 
-/// The live handle. current() is lock-free for readers in practice (an atomic shared_ptr load);
-/// reload() builds the new registry and index beside the live one and swaps them in one store.
-/// Concurrent reload() calls are serialised. Snapshots stay valid as long as a reader holds them.
+/// The live handle. current() copies one shared_ptr under a short lock that reload() takes only
+/// to swap the pointer; reload() builds the new registry and index beside the live one, outside
+/// that lock, and publishes both in one swap. Concurrent reload() calls are serialised.
+/// Snapshots stay valid as long as a reader holds them, whatever reloads happen meanwhile.
 class live_registry {
-public:
+  public:
     /// Builds the first snapshot; on failure `ok()` is false and `diagnostics` says why.
     struct created;
     [[nodiscard]] static created create(const config_sources& sources,
@@ -50,7 +60,7 @@ public:
                                         const resolver_options& resolver = {});
 
     /// The snapshot now live. Thread-safe.
-    std::shared_ptr<const snapshot> current() const noexcept;
+    std::shared_ptr<const snapshot> current() const;
 
     /// Reads and builds the new config; swaps it in only if it loads without error.
     reload_result reload(const config_sources& sources);
@@ -63,7 +73,7 @@ public:
     live_registry(const live_registry&) = delete;
     live_registry& operator=(const live_registry&) = delete;
 
-private:
+  private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };

@@ -20,30 +20,31 @@ enum class resolve_status { matched, no_store, invalid };
 enum class reason_code {
     none,  ///< matched
     // invalid
-    too_long,             ///< longer than resolver_options::max_url_bytes
-    bad_byte,             ///< a byte outside printable ASCII 0x21-0x7E
-    bad_percent,          ///< '%' not followed by two hex digits
-    not_absolute,         ///< no `scheme://` (relative reference, `file:/x`, ...)
-    bad_scheme,           ///< scheme not of RFC 3986 form
-    bad_userinfo,         ///< a second '@' in the authority
-    bad_host,             ///< empty, '%', trailing dot, malformed IP literal, zone id
-    bad_port,             ///< not digits, 0, or > 65535
-    dot_segment,          ///< '.' or '..' path segment, literal or encoded
-    empty_segment,        ///< '//' inside the path, or a trailing '/'
-    encoded_separator,    ///< %2F, %5C or %00 in a file, rbd, cinder or vsphere path
-    query_not_allowed,    ///< a query outside http(s) and vsphere
-    fragment_not_allowed, ///< any fragment
-    store_root,           ///< matched a prefix but nothing follows it
+    too_long,              ///< longer than resolver_options::max_url_bytes
+    bad_byte,              ///< a byte outside printable ASCII 0x21-0x7E
+    bad_percent,           ///< '%' not followed by two hex digits
+    not_absolute,          ///< no `scheme://` (relative reference, `file:/x`, ...)
+    bad_scheme,            ///< scheme not of RFC 3986 form
+    bad_userinfo,          ///< a second '@' in the authority
+    bad_host,              ///< empty, '%', trailing dot, malformed IP literal, zone id
+    bad_port,              ///< not digits, 0, or > 65535
+    dot_segment,           ///< '.' or '..' path segment, literal or encoded
+    empty_segment,         ///< '//' inside the path, or a trailing '/' (allowed in http(s) only)
+    encoded_separator,     ///< %2F, %5C or %00 in a file, rbd, cinder or vsphere path
+    query_not_allowed,     ///< a query outside http(s) and vsphere
+    fragment_not_allowed,  ///< any fragment
+    store_root,            ///< the URL is a store's prefix itself (with or without its '/')
     // no_store
-    unknown_scheme,       ///< no configured store declares the scheme
-    no_prefix,            ///< the scheme is known but no prefix covers the URL
-    ambiguous,            ///< two or more stores could own it (e.g. two http stores)
-    cinder_legacy,        ///< legacy `cinder://<volume>`: needs a volume-type lookup
-    user_mismatch,        ///< swift: the URL's user is not the owning store's user
+    unknown_scheme,  ///< no configured store declares the scheme
+    no_prefix,       ///< the scheme is known but no prefix covers the URL
+    ambiguous,       ///< two or more stores could own it (e.g. two http stores)
+    cinder_legacy,   ///< legacy `cinder://<volume>`: needs a volume-type lookup
+    user_mismatch,   ///< swift: the URL's user is not the owning store's user
 };
 
 /// Stable name of a reason ("store_root", ...). "matched" for none.
 std::string_view to_string(reason_code r) noexcept;
+/// "matched", "no_store" or "invalid".
 std::string_view to_string(resolve_status s) noexcept;
 
 /// Result of one resolve. Views point into the registry (store) or into the input URL or the
@@ -51,57 +52,91 @@ std::string_view to_string(resolve_status s) noexcept;
 struct resolution {
     resolve_status status = resolve_status::invalid;
     reason_code reason = reason_code::none;
-    const store* owner = nullptr;     ///< set iff matched
-    std::string_view canonical_url;   ///< canonical form without userinfo (empty when invalid)
-    bool has_credentials = false;     ///< the input carried userinfo (never copied anywhere)
+    const store* owner = nullptr;  ///< set iff matched
+    /// Canonical form without userinfo (doc/canonical-form.md): set when matched and when
+    /// no_store after canonicalisation; empty when invalid and for unknown_scheme. It keeps the
+    /// URL's own scheme (`s3://` stays `s3://` even when the owner's prefix is `s3+https://`).
+    std::string_view canonical_url;
+    bool has_credentials = false;  ///< the input carried userinfo (never copied anywhere)
 };
 
 /// What explain() adds: the canonical form and every prefix that was looked up, longest first.
+/// No field ever holds the URL's userinfo.
 struct explanation {
-    resolve_status status = resolve_status::invalid;
-    reason_code reason = reason_code::none;
-    std::string store_id;
+    resolve_status status = resolve_status::invalid;  ///< as resolve()
+    reason_code reason = reason_code::none;           ///< as resolve()
+    std::string store_id;                             ///< the owner's id when matched
+    /// The canonical form whenever canonicalisation succeeded (also for store_root and
+    /// empty_segment, unlike resolution::canonical_url); empty otherwise.
     std::string canonical_url;
-    std::string match_key;                ///< the canonical URL with its scheme family
-    std::vector<std::string> considered;  ///< candidate prefixes probed, longest first
-    std::vector<std::string> hits;        ///< those that belong to a store ("id prefix")
+    /// The canonical URL with its scheme family instead of its scheme and without its query
+    /// (`file:///a/b` for `filesystem:///a/b`): what prefixes are compared with.
+    std::string match_key;
+    /// Candidate prefixes probed (match-key form, each ending with '/'), longest first. Only
+    /// boundary depths that some prefix of the family has are probed; the deepest candidate
+    /// may be the whole key plus '/' (the store_root probe). Empty for http URLs.
+    std::vector<std::string> considered;
+    /// Every candidate that belongs to a store, longest first, as "<store id> <prefix>"; the
+    /// first one decides unless the rules after matching apply (dsName, swift user). For http
+    /// URLs, one line per http store.
+    std::vector<std::string> hits;
 };
 
+/// Resolver settings.
 struct resolver_options {
+    /// Longer URLs are invalid (too_long); checked before anything else. Inclusive.
     std::size_t max_url_bytes = 8 * 1024;
 };
 
+/// Which store owns a location URL (semantics.md section 3). The URL is canonicalised, then the
+/// longest store prefix ending at a '/' boundary of its match key wins; the object part after
+/// it must be non-empty (else invalid/store_root). Then: several vmware stores sharing the
+/// prefix are told apart by the `dsName` query value (none or unknown: no_store/ambiguous); a
+/// swift store with a user requires the URL's userinfo user, when there is one, to be it
+/// (else no_store/user_mismatch). http(s) URLs go to the single http store (two or more:
+/// no_store/ambiguous). A legacy `cinder://<volume uuid>` that no prefix covers is
+/// no_store/cinder_legacy. Unresolvable stores are never matched; the answer never depends on
+/// the order of `enabled_backends`. Resolution is not authorisation.
+///
 /// Immutable index built from a registry. Thread-safe for concurrent resolve()/explain().
-/// Keeps the registry alive (shared ownership).
+/// Keeps the registry alive (shared ownership). Reason codes: doc/reason-codes.md.
 class location_resolver {
-public:
-    /// Builds the index. O(total prefix bytes); never fails for a registry that loaded.
+  public:
+    /// Builds the index: an open-addressing hash table of every resolvable store's prefixes.
+    /// O(total prefix bytes); never fails for a registry that loaded (std::bad_alloc aside).
     explicit location_resolver(std::shared_ptr<const store_registry> registry,
                                const resolver_options& options = {});
     ~location_resolver();
+    /// Moves the index; a moved-from resolver may only be destroyed or assigned to.
     location_resolver(location_resolver&&) noexcept;
     location_resolver& operator=(location_resolver&&) noexcept;
 
     /// Resolves one URL. `scratch` holds the canonical form when it differs from the input;
-    /// reusing one buffer makes resolve allocation-free once it has grown. Cost is linear in
+    /// reusing one buffer makes resolve allocation-free once it has grown, and an already
+    /// canonical URL is never copied (canonical_url views `url`). Cost is linear in
     /// the URL's length and independent of the number of stores. Never throws (except
     /// std::bad_alloc growing scratch).
     resolution resolve(std::string_view url, std::string& scratch) const;
 
-    /// Convenience overload with an internal buffer; canonical_url is then only valid until
-    /// the next call on the same thread.
+    /// Convenience overload with an internal thread_local buffer; canonical_url is then only
+    /// valid until the next call on the same thread (and while `url` lives).
     resolution resolve(std::string_view url) const;
 
-    /// The slow, descriptive form of resolve() for people (`imgstore resolve --explain`).
+    /// The slow, descriptive form of resolve() for people (`imgstore resolve --explain`): same
+    /// status, reason and store, plus the canonical form and the probes. Allocates; never
+    /// throws except std::bad_alloc.
     explanation explain(std::string_view url) const;
 
+    /// The registry the index was built from; lives as long as this resolver.
     const store_registry& registry() const noexcept;
+    /// The same registry, shared (never null).
     const std::shared_ptr<const store_registry>& registry_ptr() const noexcept;
 
-    /// Bytes held by the index (not the registry).
+    /// Bytes held by the index (hash table, prefix bytes, owner groups), not the registry.
+    /// About 70-120 bytes per prefix.
     std::size_t index_bytes() const noexcept;
 
-private:
+  private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };

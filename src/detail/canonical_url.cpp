@@ -1,30 +1,36 @@
 #include "detail/canonical_url.hpp"
 
 #include <array>
-
+#include <boost/url/grammar/parse.hpp>
 #include <boost/url/ipv6_address.hpp>
 #include <boost/url/rfc/ipv6_address_rule.hpp>
-#include <boost/url/grammar/parse.hpp>
 
 namespace imgstore::detail {
 namespace {
 
 constexpr std::array<std::string_view, known_scheme_count> names{
-    "file",  "filesystem", "http",       "https",       "rbd",          "s3",     "s3+http",
-    "s3+https", "swift",   "swift+http", "swift+https", "swift+config", "cinder", "vsphere"};
+    "file",     "filesystem", "http",       "https",       "rbd",          "s3",     "s3+http",
+    "s3+https", "swift",      "swift+http", "swift+https", "swift+config", "cinder", "vsphere"};
 
 constexpr std::array<scheme_family_id, known_scheme_count> families{
-    scheme_family_id::file,   scheme_family_id::file,  scheme_family_id::http,
-    scheme_family_id::http,   scheme_family_id::rbd,   scheme_family_id::s3,
-    scheme_family_id::s3,     scheme_family_id::s3,    scheme_family_id::swift,
-    scheme_family_id::swift,  scheme_family_id::swift, scheme_family_id::swift_config,
+    scheme_family_id::file,   scheme_family_id::file,   scheme_family_id::http,
+    scheme_family_id::http,   scheme_family_id::rbd,    scheme_family_id::s3,
+    scheme_family_id::s3,     scheme_family_id::s3,     scheme_family_id::swift,
+    scheme_family_id::swift,  scheme_family_id::swift,  scheme_family_id::swift_config,
     scheme_family_id::cinder, scheme_family_id::vsphere};
 
 constexpr std::array<std::string_view, 8> family_names{
     "file", "http", "rbd", "s3", "swift", "swift+config", "cinder", "vsphere"};
 
 // Character classes of RFC 3986, as a table: one lookup per byte on the hot path.
-enum : std::uint8_t { unreserved = 1, sub_delim = 2, hex = 4, scheme_char = 8, upper = 16 };
+enum : std::uint8_t {
+    unreserved = 1,
+    sub_delim = 2,
+    hex = 4,
+    scheme_char = 8,
+    upper = 16,
+    pchar = 32,  // a path character that stays as written: unreserved, sub-delims, ':', '@'
+};
 
 constexpr std::array<std::uint8_t, 256> make_classes() {
     std::array<std::uint8_t, 256> t{};
@@ -40,6 +46,7 @@ constexpr std::array<std::uint8_t, 256> make_classes() {
         if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) v |= hex;
         if (alpha || digit || c == '+' || c == '-' || c == '.') v |= scheme_char;
         if (c >= 'A' && c <= 'Z') v |= upper;
+        if ((v & (unreserved | sub_delim)) || c == ':' || c == '@') v |= pchar;
         t[static_cast<std::size_t>(c)] = v;
     }
     return t;
@@ -55,10 +62,24 @@ inline int hex_value(char c) {
 }
 constexpr char hex_upper[] = "0123456789ABCDEF";
 
+// std::string_view::find_first_of calls memchr on the set once per byte; these scan once.
+inline std::size_t find_query_or_fragment(std::string_view s, std::size_t from) {
+    for (std::size_t i = from; i < s.size(); ++i) {
+        if (s[i] == '?' || s[i] == '#') return i;
+    }
+    return s.size();
+}
+inline std::size_t find_authority_end(std::string_view s, std::size_t from) {
+    for (std::size_t i = from; i < s.size(); ++i) {
+        if (s[i] == '/' || s[i] == '?' || s[i] == '#') return i;
+    }
+    return s.size();
+}
+
 // Writes the canonical form lazily: while the output equals the input nothing is copied; the
 // first rewrite copies the clean prefix into the scratch buffer and output continues there.
 class lazy_writer {
-public:
+  public:
     lazy_writer(std::string_view in, std::string& buf) : in_(in), buf_(buf) {}
 
     void keep_to(std::size_t to) {
@@ -77,10 +98,12 @@ public:
     std::string_view view(std::size_t from, std::size_t to) const {
         return (dirty_ ? std::string_view(buf_) : in_).substr(from, to - from);
     }
-    std::string_view result() const { return dirty_ ? std::string_view(buf_) : in_.substr(0, pos_); }
+    std::string_view result() const {
+        return dirty_ ? std::string_view(buf_) : in_.substr(0, pos_);
+    }
     bool dirty() const { return dirty_; }
 
-private:
+  private:
     std::string_view in_;
     std::string& buf_;
     std::size_t pos_ = 0;
@@ -89,11 +112,16 @@ private:
 
 bool default_port(known_scheme s, std::uint32_t port) {
     switch (s) {
-        case known_scheme::http: return port == 80;
+        case known_scheme::http:
+        case known_scheme::s3_http:
+        case known_scheme::swift_http:
+            return port == 80;
         case known_scheme::https:
         case known_scheme::s3_https:
-        case known_scheme::swift_https: return port == 443;
-        default: return false;
+        case known_scheme::swift_https:
+            return port == 443;
+        default:
+            return false;
     }
 }
 
@@ -110,9 +138,15 @@ bool opaque_authority(scheme_family_id f) {
 // A dotted-decimal host must be a real dotted quad; other all-numeric dotted forms (127.1,
 // 0x7f.1, 010.0.0.1) are read as IPv4 by some clients and as names by others: refuse them.
 bool numeric_host_ok(std::string_view host) {
-    bool dotted_numeric = host.find('.') != std::string_view::npos &&
-                          host.find_first_not_of("0123456789.") == std::string_view::npos;
-    if (!dotted_numeric) return true;
+    bool has_dot = false;
+    for (char c : host) {
+        if (c == '.') {
+            has_dot = true;
+        } else if (c < '0' || c > '9') {
+            return true;  // a name
+        }
+    }
+    if (!has_dot) return true;  // all digits: an ordinary name, never converted
     int parts = 0;
     std::size_t i = 0;
     while (i <= host.size()) {
@@ -129,11 +163,8 @@ bool numeric_host_ok(std::string_view host) {
     return parts == 4;
 }
 
-reason_code host_and_port(std::string_view url,
-                          std::size_t begin,
-                          std::size_t end,
-                          known_scheme scheme,
-                          lazy_writer& w) {
+reason_code host_and_port(
+    std::string_view url, std::size_t begin, std::size_t end, known_scheme scheme, lazy_writer& w) {
     std::string_view hp = url.substr(begin, end - begin);
     if (hp.empty()) return reason_code::bad_host;
     std::size_t host_end;  // offset in hp after the host
@@ -208,21 +239,26 @@ reason_code host_and_port(std::string_view url,
     return reason_code::none;
 }
 
+// The path from `begin` (a '/', or the end of the path) up to '?', '#' or the end of `url`,
+// where `end` is left.
 reason_code path_segments(std::string_view url,
                           std::size_t begin,
-                          std::size_t end,
+                          std::size_t& end,
                           scheme_family_id family,
                           lazy_writer& w,
                           bool& trailing_slash) {
     const bool sensitive = separator_sensitive(family);
-    std::size_t i = begin;  // at a '/'
-    while (i < end) {
+    const std::size_t n = url.size();
+    std::size_t i = begin;
+    while (i < n && url[i] == '/') {
         w.keep_to(i + 1);
         std::size_t seg = i + 1;
         std::size_t out_seg = w.size();
         std::size_t j = seg;
-        while (j < end && url[j] != '/') {
+        for (; j < n; ++j) {
             char c = url[j];
+            if (cls(c) & pchar) continue;  // the common case: kept as written
+            if (c == '/' || c == '?' || c == '#') break;
             if (c == '%') {
                 int v = hex_value(url[j + 1]) * 16 + hex_value(url[j + 2]);
                 char d = static_cast<char>(v);
@@ -240,23 +276,19 @@ reason_code path_segments(std::string_view url,
                         w.replace_to(j + 3, std::string_view(up, 3));
                     }
                 }
-                j += 3;
+                j += 2;
                 continue;
             }
-            std::uint8_t k = cls(c);
-            if (!(k & (unreserved | sub_delim)) && c != ':' && c != '@') {
-                if (sensitive && c == '\\') return reason_code::encoded_separator;
-                char enc[3] = {'%', hex_upper[static_cast<unsigned char>(c) >> 4],
-                               hex_upper[static_cast<unsigned char>(c) & 15]};
-                w.keep_to(j);
-                w.replace_to(j + 1, std::string_view(enc, 3));
-            }
-            ++j;
+            if (sensitive && c == '\\') return reason_code::encoded_separator;
+            char enc[3] = {'%', hex_upper[static_cast<unsigned char>(c) >> 4],
+                           hex_upper[static_cast<unsigned char>(c) & 15]};
+            w.keep_to(j);
+            w.replace_to(j + 1, std::string_view(enc, 3));
         }
         w.keep_to(j);
         std::string_view out = w.view(out_seg, w.size());
         if (out.empty()) {
-            if (j == end) {
+            if (j == n || url[j] != '/') {
                 trailing_slash = true;
             } else {
                 return reason_code::empty_segment;
@@ -265,6 +297,7 @@ reason_code path_segments(std::string_view url,
         if (out == "." || out == "..") return reason_code::dot_segment;
         i = j;
     }
+    end = i;
     return reason_code::none;
 }
 
@@ -313,16 +346,15 @@ reason_code canonicalize(std::string_view url,
     }
     // scheme "://"
     std::size_t colon = url.find(':');
-    if (colon == std::string_view::npos || colon == 0 || !((cls(url[0]) & scheme_char) &&
-                                                           !(url[0] >= '0' && url[0] <= '9') &&
-                                                           url[0] != '+' && url[0] != '-' &&
-                                                           url[0] != '.')) {
+    if (colon == std::string_view::npos || colon == 0 ||
+        !((cls(url[0]) & scheme_char) && !(url[0] >= '0' && url[0] <= '9') && url[0] != '+' &&
+          url[0] != '-' && url[0] != '.')) {
         return reason_code::not_absolute;
     }
     for (std::size_t i = 1; i < colon; ++i) {
         if (!(cls(url[i]) & scheme_char)) {
             return url[i] == '/' || url[i] == '?' || url[i] == '#' ? reason_code::not_absolute
-                                                                    : reason_code::bad_scheme;
+                                                                   : reason_code::bad_scheme;
         }
     }
     if (url.substr(colon, 3) != "://") return reason_code::not_absolute;
@@ -348,11 +380,10 @@ reason_code canonicalize(std::string_view url,
 
     // Authority (and userinfo). s3 secrets may contain a raw '/': as upstream's parser, the
     // s3 userinfo ends at the last '@' before the query or fragment.
-    std::size_t rest_end = url.find_first_of("?#", start);
-    if (rest_end == std::string_view::npos) rest_end = url.size();
     std::size_t auth_begin = start;
     std::size_t auth_end;
     if (out.family == scheme_family_id::s3) {
+        const std::size_t rest_end = find_query_or_fragment(url, start);
         std::size_t at = url.substr(start, rest_end - start).rfind('@');
         if (at != std::string_view::npos) {
             out.userinfo = url.substr(start, at);
@@ -362,8 +393,7 @@ reason_code canonicalize(std::string_view url,
         auth_end = url.find('/', auth_begin);
         if (auth_end == std::string_view::npos || auth_end > rest_end) auth_end = rest_end;
     } else {
-        auth_end = url.find_first_of("/?#", start);
-        if (auth_end == std::string_view::npos) auth_end = url.size();
+        auth_end = find_authority_end(url, start);
         std::string_view authority = url.substr(start, auth_end - start);
         std::size_t at = authority.find('@');
         if (at != std::string_view::npos) {
@@ -392,8 +422,7 @@ reason_code canonicalize(std::string_view url,
     }
 
     // Path up to '?' or '#'.
-    std::size_t q = url.find_first_of("?#", auth_end);
-    if (q == std::string_view::npos) q = url.size();
+    std::size_t q = url.size();
     out.path = w.size();
     reason_code r = path_segments(url, auth_end, q, out.family, w, out.trailing_slash);
     if (r != reason_code::none) return r;

@@ -1,10 +1,10 @@
 #include "detail/store_options.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace imgstore::detail {
 namespace {
@@ -73,7 +73,8 @@ store_options::store_options(const glance_config& config,
                              std::span<const option_spec> specs,
                              std::vector<diagnostic>& diagnostics,
                              bool strict,
-                             const config_entry* declared_at)
+                             const config_entry* declared_at,
+                             bool use_backend_defaults)
     : store_id_(store_id), declared_at_(declared_at), diagnostics_(diagnostics) {
     options_.reserve(specs.size());
     for (const auto& spec : specs) {
@@ -82,7 +83,7 @@ store_options::store_options(const glance_config& config,
         r.entries = lookup(config, store_id, spec);
         if (!r.entries.empty()) {
             r.from = store_option::origin::store_section;
-        } else {
+        } else if (use_backend_defaults) {
             r.entries = lookup(config, backend_defaults, spec);
             if (!r.entries.empty()) r.from = store_option::origin::backend_defaults;
         }
@@ -105,25 +106,29 @@ void store_options::validate(resolved& r) {
     auto check_one = [&](std::string_view value, const config_entry* at) {
         auto fail = [&](std::string message) {
             r.valid = false;
-            diagnostics_.push_back(
-                {severity::error, at ? at->file : "", at ? at->line : 0,
-                 at ? at->section : store_id_, std::string(spec.name), std::move(message)});
+            diagnostics_.push_back({severity::error, at ? at->file : "", at ? at->line : 0,
+                                    at ? at->section : store_id_, std::string(spec.name),
+                                    std::move(message)});
         };
         switch (spec.kind) {
             case option_kind::integer: {
                 auto v = parse_int(value);
                 if (!v) return fail("must be an integer");
-                if (spec.min && *v < *spec.min) return fail(fmt::format("must be >= {}", *spec.min));
-                if (spec.max && *v > *spec.max) return fail(fmt::format("must be <= {}", *spec.max));
+                if (spec.min && *v < *spec.min)
+                    return fail(fmt::format("must be >= {}", *spec.min));
+                if (spec.max && *v > *spec.max)
+                    return fail(fmt::format("must be <= {}", *spec.max));
                 break;
             }
             case option_kind::boolean:
-                if (!parse_bool(value)) return fail("must be a boolean (true/false/yes/no/on/off/1/0)");
+                if (!parse_bool(value))
+                    return fail("must be a boolean (true/false/yes/no/on/off/1/0)");
                 break;
-            default: break;
+            default:
+                break;
         }
-        if (!spec.choices.empty() &&
-            std::find(spec.choices.begin(), spec.choices.end(), trim(value)) == spec.choices.end()) {
+        if (!spec.choices.empty() && std::find(spec.choices.begin(), spec.choices.end(),
+                                               trim(value)) == spec.choices.end()) {
             std::string allowed;
             for (auto c : spec.choices) allowed += (allowed.empty() ? "" : ", ") + std::string(c);
             fail(fmt::format("must be one of: {}", allowed));
@@ -190,8 +195,8 @@ const config_entry* store_options::where(std::string_view name) const {
 void store_options::report(severity level, std::string_view name, std::string message) const {
     const config_entry* at = where(name);
     if (!at) at = declared_at_;
-    diagnostic d{level, at ? at->file : "", at ? at->line : 0, store_id_, std::string(name),
-                 std::move(message)};
+    diagnostic d{level,     at ? at->file : "", at ? at->line : 0,
+                 store_id_, std::string(name),  std::move(message)};
     // An entry of the store's own option: name its section as written in the file.
     if (const config_entry* own = where(name)) d.section = own->section;
     diagnostics_.push_back(std::move(d));

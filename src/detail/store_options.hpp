@@ -43,14 +43,17 @@ bool is_multi_valued_option(std::string_view name) noexcept;
 /// Diagnostics go to the vector passed in, which must outlive this object, as must `config`.
 /// `declared_at` (optional) is the `enabled_backends` entry that declared the store: problems
 /// with no entry of their own (a missing required option) are located there.
+/// `use_backend_defaults` false reads only the store's own section (reserved stores: upstream
+/// HEAD's fallback moved the staging area into the images directory, R11).
 class store_options {
-public:
+  public:
     store_options(const glance_config& config,
                   std::string_view store_id,
                   std::span<const option_spec> specs,
                   std::vector<diagnostic>& diagnostics,
                   bool strict,
-                  const config_entry* declared_at = nullptr);
+                  const config_entry* declared_at = nullptr,
+                  bool use_backend_defaults = true);
 
     /// String value (or nullopt when unset and without default). For multi options: the last.
     std::optional<std::string> str(std::string_view name) const;
@@ -76,7 +79,7 @@ public:
 
     std::string_view store_id() const noexcept { return store_id_; }
 
-private:
+  private:
     struct resolved {
         const option_spec* spec = nullptr;
         std::vector<const config_entry*> entries;  // empty = built-in default

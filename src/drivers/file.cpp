@@ -1,9 +1,9 @@
 // The filesystem store (glance_store/_drivers/filesystem.py).
+#include <fmt/format.h>
+
 #include <array>
 #include <charconv>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "drivers/driver.hpp"
 #include "drivers/text.hpp"
@@ -18,13 +18,19 @@ constexpr std::array<option_spec, 9> options{{
     {.name = "filesystem_store_datadirs", .kind = option_kind::multi_string},
     {.name = "filesystem_store_metadata_file"},
     {.name = "filesystem_store_file_perm", .kind = option_kind::integer, .default_value = "0"},
-    {.name = "filesystem_store_chunk_size", .kind = option_kind::integer, .default_value = "65536",
+    {.name = "filesystem_store_chunk_size",
+     .kind = option_kind::integer,
+     .default_value = "65536",
      .min = 1},
-    {.name = "filesystem_thin_provisioning", .kind = option_kind::boolean, .default_value = "false"},
+    {.name = "filesystem_thin_provisioning",
+     .kind = option_kind::boolean,
+     .default_value = "false"},
     {.name = "filesystem_store_timeout", .kind = option_kind::integer, .default_value = "0"},
-    {.name = "filesystem_store_thread_pool_size", .kind = option_kind::integer,
+    {.name = "filesystem_store_thread_pool_size",
+     .kind = option_kind::integer,
      .default_value = "10"},
-    {.name = "filesystem_store_threadpool_threshold", .kind = option_kind::integer,
+    {.name = "filesystem_store_threadpool_threshold",
+     .kind = option_kind::integer,
      .default_value = "75"},
 }};
 
@@ -60,7 +66,7 @@ std::optional<std::string> datadir_prefix(std::string_view dir, std::string& err
 }
 
 class file_codec final : public location_codec {
-public:
+  public:
     result<location> parse(std::string_view uri) const override {
         auto loc = parse_file_location(uri);
         if (!loc) return loc.error();
@@ -72,17 +78,27 @@ driver_result configure(const store_context& ctx) {
     const store_options& o = ctx.options;
     driver_result r;
     r.codec = std::make_shared<file_codec>();
-    const bool dirs_set = o.is_set("filesystem_store_datadirs");
-    if (dirs_set && o.is_set("filesystem_store_datadir")) {
+    // Where each option comes from: 0 unset, 1 [backend_defaults], 2 the store's own section.
+    auto level = [&](std::string_view name) {
+        const config_entry* e = o.where(name);
+        if (!e) return 0;
+        return ascii_lower(e->section) == ascii_lower(ctx.id) ? 2 : 1;
+    };
+    const int dir_level = level("filesystem_store_datadir");
+    const int dirs_level = level("filesystem_store_datadirs");
+    // Both at the same level is a conflict; otherwise the more specific one wins (upstream
+    // HEAD refuses datadirs in a store section while [backend_defaults] has a datadir, R10).
+    if (dirs_level != 0 && dirs_level == dir_level) {
         o.error("filesystem_store_datadirs",
                 "set either filesystem_store_datadir or filesystem_store_datadirs, not both");
         return r;
     }
+    const bool dirs_set = dirs_level > dir_level;
     std::string error;
     if (!dirs_set) {
         // Reserved stores default to their own directory (as Train; HEAD falls back to the
         // images directory, R11).
-        std::string dir = o.is_set("filesystem_store_datadir") || !ctx.reserved
+        std::string dir = dir_level != 0 || !ctx.reserved
                               ? o.str("filesystem_store_datadir").value_or("")
                               : fmt::format("/var/lib/glance/{}", ctx.id);
         if (auto p = datadir_prefix(trim(dir), error)) {

@@ -27,7 +27,7 @@ constexpr std::array<option_spec, 7> options{{
 constexpr std::string_view default_ceph_conf = "/etc/ceph/ceph.conf";
 
 class rbd_codec final : public location_codec {
-public:
+  public:
     result<location> parse(std::string_view uri) const override {
         auto loc = parse_rbd_location(uri);
         if (!loc) return loc.error();
@@ -35,8 +35,53 @@ public:
     }
 };
 
+// The last `fsid` of a `[global]` section, in ceph's own INI dialect (common/ConfUtils): every
+// line is stripped (ceph.conf usually indents its keys, which oslo's dialect would read as
+// continuation lines), '#' and ';' start a comment anywhere outside quotes, and a value may be
+// quoted. Empty when there is none.
+std::string_view ceph_global_fsid(std::string_view text) {
+    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+    auto strip_ws = [](std::string_view s) {
+        while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
+            s.remove_prefix(1);
+        }
+        while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+            s.remove_suffix(1);
+        }
+        return s;
+    };
+    bool in_global = false;
+    std::string_view fsid;
+    while (!text.empty()) {
+        const std::size_t eol = text.find('\n');
+        std::string_view line = strip_ws(text.substr(0, eol));
+        text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+        if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+        if (line.front() == '[') {
+            const std::size_t close = line.find(']');
+            in_global =
+                close != std::string_view::npos && strip_ws(line.substr(1, close - 1)) == "global";
+            continue;
+        }
+        const std::size_t eq = line.find('=');
+        if (!in_global || eq == std::string_view::npos) continue;
+        if (strip_ws(line.substr(0, eq)) != "fsid") continue;
+        std::string_view value = strip_ws(line.substr(eq + 1));
+        if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
+            const std::size_t close = value.find(value.front(), 1);
+            value =
+                close == std::string_view::npos ? std::string_view() : value.substr(1, close - 1);
+        } else {
+            value = strip_ws(value.substr(0, value.find_first_of("#;")));
+        }
+        fsid = value;
+    }
+    return fsid;
+}
+
 // Reads `[global] fsid` from a ceph.conf. Returns the fsid, or an empty string with `why` set.
-std::string fsid_from_ceph_conf(const std::string& path, const config_limits& limits,
+std::string fsid_from_ceph_conf(const std::string& path,
+                                const config_limits& limits,
                                 std::string& why) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) {
@@ -55,15 +100,12 @@ std::string fsid_from_ceph_conf(const std::string& path, const config_limits& li
         why = "no fsid: cannot read " + path;
         return {};
     }
-    glance_config ceph;
-    std::vector<diagnostic> ignored;  // ceph.conf is not ours to lint; only [global] fsid counts
-    parse_config_text(ceph, text, path, ignored, limits);
-    const config_entry* fsid = ceph.last("global", "fsid");
-    if (!fsid || trim(fsid->value).empty()) {
+    const std::string_view fsid = ceph_global_fsid(text);
+    if (fsid.empty()) {
         why = "no fsid: rbd_store_fsid is not set and " + path + " has no [global] fsid";
         return {};
     }
-    return std::string(trim(fsid->value));
+    return std::string(fsid);
 }
 
 driver_result configure(const store_context& ctx) {
@@ -75,9 +117,16 @@ driver_result configure(const store_context& ctx) {
         o.error("rbd_store_pool", "must not be empty");
         return r;
     }
+    // Upstream quotes '/' as %2F (R15), but an encoded separator is invalid in an rbd location
+    // (semantics section 3), so such a store could never own a URL: say so here.
+    if (pool.find('/') != std::string::npos || pool == "." || pool == "..") {
+        o.error("rbd_store_pool", "must be a pool name without '/' (and not '.' or '..')");
+        return r;
+    }
     std::string fsid;
     std::string_view fsid_option = "rbd_store_fsid";
-    if (auto configured = o.str("rbd_store_fsid")) {
+    // An empty rbd_store_fsid counts as unset (oslo reads `rbd_store_fsid =` as '').
+    if (auto configured = o.str("rbd_store_fsid"); configured && !trim(*configured).empty()) {
         fsid = std::string(trim(*configured));
     } else {
         std::string conf(trim(o.str("rbd_store_ceph_conf").value_or("")));

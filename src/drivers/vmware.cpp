@@ -1,4 +1,5 @@
 // The VMware datastore store (glance_store/_drivers/vmware_datastore.py).
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -14,19 +15,25 @@ constexpr std::array<option_spec, 9> options{{
     {.name = "vmware_server_host"},
     {.name = "vmware_server_username"},
     {.name = "vmware_server_password", .secret = true},
-    {.name = "vmware_api_retry_count", .kind = option_kind::integer, .default_value = "10",
+    {.name = "vmware_api_retry_count",
+     .kind = option_kind::integer,
+     .default_value = "10",
      .min = 1},
-    {.name = "vmware_task_poll_interval", .kind = option_kind::integer, .default_value = "5",
+    {.name = "vmware_task_poll_interval",
+     .kind = option_kind::integer,
+     .default_value = "5",
      .min = 1},
     {.name = "vmware_store_image_dir", .default_value = "/openstack_glance"},
-    {.name = "vmware_insecure", .kind = option_kind::boolean, .default_value = "false",
+    {.name = "vmware_insecure",
+     .kind = option_kind::boolean,
+     .default_value = "false",
      .deprecated_name = "vmware_api_insecure"},
     {.name = "vmware_ca_file"},
     {.name = "vmware_datastores", .kind = option_kind::multi_string},
 }};
 
 class vsphere_codec final : public location_codec {
-public:
+  public:
     result<location> parse(std::string_view uri) const override {
         auto loc = parse_vsphere_location(uri);
         if (!loc) return loc.error();
@@ -86,9 +93,25 @@ driver_result configure(const store_context& ctx) {
     }
     if (!ok) return r;
     std::string dir(strip_char(o.str("vmware_store_image_dir").value_or(""), '/'));
+    // Locations are `/folder/<dir>/<id>`: a '.', '..' or empty segment makes them invalid
+    // (semantics section 3), so the store could never own one.
+    for (std::size_t i = 0; !dir.empty() && i <= dir.size();) {
+        const std::size_t slash = std::min(dir.find('/', i), dir.size());
+        const std::string_view seg = std::string_view(dir).substr(i, slash - i);
+        if (seg.empty() || seg == "." || seg == "..") {
+            o.error("vmware_store_image_dir", "must not contain empty, '.' or '..' path segments");
+            return r;
+        }
+        i = slash + 1;
+    }
+    const std::string host_option = *o.str("vmware_server_host");
+    if (trim(host_option).find_first_of("/?#@ \t") != std::string_view::npos) {
+        o.error("vmware_server_host", "must be a host name or IP address");
+        return r;
+    }
     // The form the driver writes (U40). Upstream's os.path.join drops "/folder" for an
     // absolute image dir, so its prefix never matches (P4).
-    std::string prefix = "vsphere://" + url_host(trim(*o.str("vmware_server_host"))) + "/folder/";
+    std::string prefix = "vsphere://" + url_host(trim(host_option)) + "/folder/";
     if (!dir.empty()) prefix += percent_encode(dir, "/!$&'()*+,;=:@") + "/";
     r.prefixes.push_back(std::move(prefix));
     return r;

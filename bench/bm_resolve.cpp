@@ -1,0 +1,541 @@
+// bm_resolve: the resolver against its baselines, in one process, over N = 10 .. 10,000 stores.
+// Per URL: one std::hash<std::string_view> pass (the floor), upstream's algorithm (glance's
+// _get_store_id_from_uri: scheme bucket, first raw starts_with), a naive linear scan of our
+// canonical prefixes, our resolver, and our resolver on already-canonical URLs; plus index build
+// time and memory per prefix and heap allocations per resolve. Prints a summary table with the
+// ratios of issue 3 at the end. A benchmark, not a test: nothing is asserted.
+//
+// Options (before Google Benchmark's own --benchmark_* flags):
+//   --corpus-size=N  (or IMGSTORE_BENCH_CORPUS_SIZE)  URLs per corpus, default 1,000,000
+//   --stores=a,b,..  (or IMGSTORE_BENCH_STORES)       store counts, default 10,100,1000,10000
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <new>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "corpus.hpp"
+#include "imgstore/config.hpp"
+#include "imgstore/registry.hpp"
+#include "imgstore/resolver.hpp"
+
+// Every heap allocation in this process is counted, so that a pass over a corpus can tell how
+// many allocations the resolver made.
+namespace {
+std::atomic<std::uint64_t> allocation_count{0};
+
+void* counted_alloc(std::size_t n) {
+    allocation_count.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+    throw std::bad_alloc();
+}
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_alloc(n); }
+void* operator new[](std::size_t n) { return counted_alloc(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+using imgstore::bench::corpus;
+using imgstore::bench::store_model;
+
+constexpr std::uint32_t none = 0xFFFFFFFFu;
+
+// glance's _get_store_id_from_uri in C++: urlparse's scheme (lower-cased), the stores
+// registered under it in registration order, the first whose raw url_prefix is a starts_with
+// of the URL. No canonicalisation, no boundary.
+class upstream_matcher {
+  public:
+    void add(std::string_view scheme, std::string_view prefix, std::uint32_t owner) {
+        by_scheme_[std::string(scheme)].push_back({std::string(prefix), owner});
+    }
+
+    std::uint32_t resolve(std::string_view url) const {
+        char scheme[32];
+        std::size_t i = 0;
+        for (; i < url.size() && i < sizeof scheme && url[i] != ':'; ++i) {
+            const char c = url[i];
+            scheme[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+        }
+        if (i == url.size() || i == sizeof scheme || url[i] != ':') return none;
+        const auto it = by_scheme_.find(std::string_view(scheme, i));
+        if (it == by_scheme_.end()) return none;
+        for (const entry& e : it->second) {
+            if (url.starts_with(e.prefix)) return e.owner;
+        }
+        return none;
+    }
+
+  private:
+    struct entry {
+        std::string prefix;
+        std::uint32_t owner;
+    };
+    struct hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    std::unordered_map<std::string, std::vector<entry>, hash, std::equal_to<>> by_scheme_;
+};
+
+// Every canonical prefix in one list: the longest that the URL starts with, ending at a '/'
+// boundary with a non-empty rest. Works on the raw URL (no canonicalisation), so its cost is a
+// lower bound for a correct naive matcher.
+class naive_matcher {
+  public:
+    void add(std::string_view prefix, std::uint32_t owner) {
+        prefixes_.push_back({std::string(prefix), owner});
+    }
+
+    std::uint32_t resolve(std::string_view url) const {
+        std::uint32_t best = none;
+        std::size_t best_length = 0;
+        for (const entry& e : prefixes_) {
+            const std::string& p = e.prefix;
+            if (p.size() > best_length && url.size() > p.size() && url.starts_with(p) &&
+                (p.back() == '/' || url[p.size()] == '/')) {
+                best = e.owner;
+                best_length = p.size();
+            }
+        }
+        return best;
+    }
+
+    std::size_t size() const noexcept { return prefixes_.size(); }
+
+  private:
+    struct entry {
+        std::string prefix;
+        std::uint32_t owner;
+    };
+    std::vector<entry> prefixes_;
+};
+
+// Settings from the command line or the environment.
+struct settings {
+    std::size_t corpus_size = 1'000'000;
+    std::vector<std::size_t> store_counts{10, 100, 1000, 10000};
+};
+
+settings g_settings;
+
+// Everything a store count needs; built once per count and dropped when the next one starts
+// (corpora of a million URLs are large).
+struct world {
+    std::size_t n = 0;
+    std::vector<store_model> models;
+    std::string config_text;
+    std::shared_ptr<const imgstore::store_registry> registry;
+    std::unique_ptr<imgstore::location_resolver> resolver;
+    std::size_t prefixes = 0;  // indexed canonical prefixes
+    corpus urls;
+    corpus canonical;  // canonical forms of the non-invalid URLs of `urls`
+    std::size_t naive_urls = 0;
+    upstream_matcher upstream;
+    naive_matcher naive;
+    // outcome mix of `urls`, and how many URLs upstream attributes differently
+    std::size_t matched = 0, no_store = 0, invalid = 0, upstream_differs = 0;
+};
+
+std::unique_ptr<world> g_world;
+
+// Statistics for the summary, per store count.
+struct stats {
+    std::map<std::string, double> ns_per_url;  // by method
+    double build_ns_per_prefix = 0;
+    double registry_ns_per_store = 0;
+    double index_bytes_per_prefix = 0;
+    double allocs_per_resolve_canonical = -1;
+    double allocs_per_resolve_mixed = -1;
+    std::size_t prefixes = 0, corpus = 0, canonical = 0, naive_urls = 0;
+    std::size_t matched = 0, no_store = 0, invalid = 0, upstream_differs = 0;
+};
+std::map<std::size_t, stats> g_stats;
+
+world& world_for(std::size_t n) {
+    if (g_world && g_world->n == n) return *g_world;
+    g_world.reset();
+    auto w = std::make_unique<world>();
+    w->n = n;
+    w->models = imgstore::bench::make_stores(n);
+    w->config_text = imgstore::bench::make_config_text(w->models);
+    imgstore::config_load parsed = imgstore::parse_config(w->config_text, "bench.conf");
+    imgstore::load_result loaded = imgstore::store_registry::build(parsed.config);
+    if (!loaded.ok()) {
+        std::fprintf(stderr, "bm_resolve: the generated config does not load:\n");
+        for (const auto& d : loaded.diagnostics) {
+            std::fprintf(stderr, "  %s\n", imgstore::to_string(d).c_str());
+        }
+        std::abort();
+    }
+    w->registry = loaded.registry;
+    w->resolver = std::make_unique<imgstore::location_resolver>(w->registry);
+
+    const auto stores = w->registry->stores();
+    for (std::size_t i = 0; i < stores.size(); ++i) {
+        const auto owner = static_cast<std::uint32_t>(i);
+        if (stores[i].status() == imgstore::store_status::ok) {
+            for (const std::string& p : stores[i].url_prefixes()) {
+                w->naive.add(p, owner);
+                ++w->prefixes;
+            }
+        }
+        // upstream, in registration order (the model order, then the reserved stores)
+        if (i < w->models.size()) {
+            const auto u = imgstore::bench::make_upstream(w->models[i]);
+            for (std::string_view scheme : u.schemes) w->upstream.add(scheme, u.prefix, owner);
+        } else if (stores[i].type() == imgstore::store_type::file) {
+            const std::string prefix = "file:///var/lib/glance/" + std::string(stores[i].id());
+            w->upstream.add("file", prefix, owner);
+            w->upstream.add("filesystem", prefix, owner);
+        }
+    }
+
+    w->urls = imgstore::bench::make_corpus(w->models, g_settings.corpus_size);
+    std::string scratch;
+    std::vector<std::string> canonical;
+    canonical.reserve(w->urls.size());
+    for (std::string_view url : w->urls.urls) {
+        const imgstore::resolution r = w->resolver->resolve(url, scratch);
+        switch (r.status) {
+            case imgstore::resolve_status::matched:
+                ++w->matched;
+                break;
+            case imgstore::resolve_status::no_store:
+                ++w->no_store;
+                break;
+            case imgstore::resolve_status::invalid:
+                ++w->invalid;
+                break;
+        }
+        const std::uint32_t ours =
+            r.owner == nullptr ? none : static_cast<std::uint32_t>(r.owner - stores.data());
+        if (w->upstream.resolve(url) != ours) ++w->upstream_differs;
+        if (!r.canonical_url.empty()) canonical.emplace_back(r.canonical_url);
+    }
+    std::size_t next = 0;
+    w->canonical =
+        corpus::build(canonical.size(), [&](std::string& out) { out = canonical[next++]; });
+    // The naive scan costs O(prefixes) per URL: a slice keeps one pass near 5e7 comparisons.
+    w->naive_urls =
+        std::min(w->urls.size(),
+                 std::max<std::size_t>(2000, 50'000'000 / std::max<std::size_t>(1, w->prefixes)));
+    stats& s = g_stats[n];
+    s.prefixes = w->prefixes;
+    s.corpus = w->urls.size();
+    s.canonical = w->canonical.size();
+    s.naive_urls = w->naive_urls;
+    s.matched = w->matched;
+    s.no_store = w->no_store;
+    s.invalid = w->invalid;
+    s.upstream_differs = w->upstream_differs;
+    s.index_bytes_per_prefix = static_cast<double>(w->resolver->index_bytes()) /
+                               static_cast<double>(std::max<std::size_t>(1, w->prefixes));
+    g_world = std::move(w);
+    return *g_world;
+}
+
+void set_per_url(benchmark::State& state, std::size_t urls) {
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
+                            static_cast<std::int64_t>(urls));
+    state.counters["ns/URL"] = benchmark::Counter(
+        static_cast<double>(urls),
+        benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void bm_floor(benchmark::State& state, std::size_t n, bool canonical) {
+    world& w = world_for(n);
+    const corpus& c = canonical ? w.canonical : w.urls;
+    for (auto _ : state) {
+        std::size_t h = 0;
+        for (std::string_view url : c.urls) {
+            h ^= std::hash<std::string_view>{}(url);
+            benchmark::DoNotOptimize(h);
+        }
+    }
+    set_per_url(state, c.size());
+}
+
+void bm_upstream(benchmark::State& state, std::size_t n) {
+    world& w = world_for(n);
+    for (auto _ : state) {
+        std::uint32_t sink = 0;
+        for (std::string_view url : w.urls.urls) {
+            sink += w.upstream.resolve(url);
+            benchmark::DoNotOptimize(sink);
+        }
+    }
+    set_per_url(state, w.urls.size());
+}
+
+void bm_naive(benchmark::State& state, std::size_t n) {
+    world& w = world_for(n);
+    const auto slice = std::span(w.urls.urls).first(w.naive_urls);
+    for (auto _ : state) {
+        std::uint32_t sink = 0;
+        for (std::string_view url : slice) {
+            sink += w.naive.resolve(url);
+            benchmark::DoNotOptimize(sink);
+        }
+    }
+    set_per_url(state, slice.size());
+}
+
+void bm_resolver(benchmark::State& state, std::size_t n, bool canonical) {
+    world& w = world_for(n);
+    const corpus& c = canonical ? w.canonical : w.urls;
+    const imgstore::location_resolver& resolver = *w.resolver;
+    std::string scratch;
+    // Warm-up: scratch grows to the longest rewritten URL once, as in a long-running service.
+    for (std::string_view url : c.urls) benchmark::DoNotOptimize(resolver.resolve(url, scratch));
+    const std::uint64_t allocs_before = allocation_count.load(std::memory_order_relaxed);
+    for (auto _ : state) {
+        std::size_t sink = 0;
+        for (std::string_view url : c.urls) {
+            const imgstore::resolution r = resolver.resolve(url, scratch);
+            sink += static_cast<std::size_t>(r.status) + r.canonical_url.size();
+            benchmark::DoNotOptimize(sink);
+            benchmark::DoNotOptimize(r.owner);
+        }
+    }
+    const std::uint64_t allocs = allocation_count.load(std::memory_order_relaxed) - allocs_before;
+    set_per_url(state, c.size());
+    const double per = static_cast<double>(allocs) /
+                       (static_cast<double>(state.iterations()) * static_cast<double>(c.size()));
+    state.counters["allocs/URL"] = per;
+    (canonical ? g_stats[n].allocs_per_resolve_canonical : g_stats[n].allocs_per_resolve_mixed) =
+        per;
+}
+
+void bm_index_build(benchmark::State& state, std::size_t n) {
+    world& w = world_for(n);
+    for (auto _ : state) {
+        imgstore::location_resolver r(w.registry);
+        benchmark::DoNotOptimize(r.index_bytes());
+    }
+    state.counters["ns/prefix"] = benchmark::Counter(
+        static_cast<double>(w.prefixes),
+        benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    state.counters["index_B/prefix"] = g_stats[n].index_bytes_per_prefix;
+}
+
+void bm_registry_build(benchmark::State& state, std::size_t n) {
+    world& w = world_for(n);
+    const imgstore::config_load parsed = imgstore::parse_config(w.config_text, "bench.conf");
+    for (auto _ : state) {
+        imgstore::load_result r = imgstore::store_registry::build(parsed.config);
+        benchmark::DoNotOptimize(r.registry.get());
+    }
+    state.counters["ns/store"] = benchmark::Counter(
+        static_cast<double>(w.registry->stores().size()),
+        benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+// Keeps the per-URL (and per-prefix) figures of every run for the summary.
+class summary_reporter : public benchmark::ConsoleReporter {
+  public:
+    void ReportRuns(const std::vector<Run>& runs) override {
+        for (const Run& run : runs) {
+            if (run.error_occurred || run.run_type != Run::RT_Iteration) continue;
+            const std::string name = run.benchmark_name();
+            const std::size_t slash = name.find('/');
+            if (slash == std::string::npos) continue;
+            const std::string method = name.substr(0, slash);
+            const std::size_t n = std::strtoull(name.c_str() + slash + 1, nullptr, 10);
+            stats& s = g_stats[n];
+            if (auto it = run.counters.find("ns/URL"); it != run.counters.end()) {
+                s.ns_per_url[method] = it->second.value * 1e9;
+            }
+            if (auto it = run.counters.find("ns/prefix"); it != run.counters.end()) {
+                s.build_ns_per_prefix = it->second.value * 1e9;
+            }
+            if (auto it = run.counters.find("ns/store"); it != run.counters.end()) {
+                s.registry_ns_per_store = it->second.value * 1e9;
+            }
+        }
+        ConsoleReporter::ReportRuns(runs);
+    }
+};
+
+double get(const stats& s, const std::string& method) {
+    const auto it = s.ns_per_url.find(method);
+    return it == s.ns_per_url.end() ? 0.0 : it->second;
+}
+
+std::string ratio_text(double num, double den) {
+    if (num <= 0 || den <= 0) return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", num / den);
+    return buf;
+}
+
+const char* verdict(bool known, bool met) {
+    if (!known) return "n/a";
+    return met ? "met" : "MISSED";
+}
+
+void print_summary() {
+    std::printf("\n== bm_resolve summary (ns per URL; corpus %zu URLs per store count) ==\n",
+                g_settings.corpus_size);
+    std::printf("%7s %8s %8s %8s %9s %9s %9s %9s %9s | %8s %8s %9s %9s | %8s %8s %8s\n", "N",
+                "prefixes", "floor", "upstream", "naive", "resolver", "floor_c", "resolv_c",
+                "allocs_c", "res/fl", "resc/flc", "naive/res", "upstr/res", "build_ns", "idx_B/p",
+                "reg_ns/s");
+    for (const auto& [n, s] : g_stats) {
+        std::printf(
+            "%7zu %8zu %8.1f %8.1f %9.1f %9.1f %9.1f %9.1f %9.3g | %8s %8s %9s %9s | %8.1f "
+            "%8.1f %8.0f\n",
+            n, s.prefixes, get(s, "floor"), get(s, "upstream"), get(s, "naive"), get(s, "resolver"),
+            get(s, "floor_canonical"), get(s, "resolver_canonical"), s.allocs_per_resolve_canonical,
+            ratio_text(get(s, "resolver"), get(s, "floor")).c_str(),
+            ratio_text(get(s, "resolver_canonical"), get(s, "floor_canonical")).c_str(),
+            ratio_text(get(s, "naive"), get(s, "resolver")).c_str(),
+            ratio_text(get(s, "upstream"), get(s, "resolver")).c_str(), s.build_ns_per_prefix,
+            s.index_bytes_per_prefix, s.registry_ns_per_store);
+    }
+    std::printf("\ncorpus mix (our answers): matched / no_store / invalid; upstream differs\n");
+    for (const auto& [n, s] : g_stats) {
+        const double total = static_cast<double>(std::max<std::size_t>(1, s.corpus));
+        std::printf(
+            "%7zu  %5.1f%% / %5.1f%% / %5.1f%%; upstream gives another store (or none) "
+            "for %5.1f%%; canonical corpus %zu URLs; naive slice %zu URLs; allocs/URL "
+            "mixed %.3g\n",
+            n, 100.0 * static_cast<double>(s.matched) / total,
+            100.0 * static_cast<double>(s.no_store) / total,
+            100.0 * static_cast<double>(s.invalid) / total,
+            100.0 * static_cast<double>(s.upstream_differs) / total, s.canonical, s.naive_urls,
+            s.allocs_per_resolve_mixed);
+    }
+
+    std::printf("\ntargets (issue 3):\n");
+    bool all_known = true, all_met = true;
+    for (const auto& [n, s] : g_stats) {
+        const double r = get(s, "resolver") / std::max(1e-9, get(s, "floor"));
+        const double rc = get(s, "resolver_canonical") / std::max(1e-9, get(s, "floor_canonical"));
+        const bool k = get(s, "resolver") > 0 && get(s, "floor") > 0;
+        const bool kc = get(s, "resolver_canonical") > 0 && get(s, "floor_canonical") > 0;
+        std::printf("  N=%-6zu resolver/floor %.2f <= 4: %s; canonical %.2f <= 3: %s\n", n, r,
+                    verdict(k, r <= 4), rc, verdict(kc, rc <= 3));
+        all_known &= k;
+        all_met &= r <= 4;
+    }
+    const auto at = [](std::size_t n) -> const stats* {
+        const auto it = g_stats.find(n);
+        return it == g_stats.end() ? nullptr : &it->second;
+    };
+    const stats* s10 = at(10);
+    const stats* s1k = at(1000);
+    const stats* s10k = at(10000);
+    if (s10 != nullptr && s10k != nullptr && get(*s10, "floor") > 0 && get(*s10k, "floor") > 0) {
+        const double flat = (get(*s10k, "resolver") / get(*s10k, "floor")) /
+                            (get(*s10, "resolver") / get(*s10, "floor"));
+        std::printf("  (resolver/floor at N=10000) / (at N=10) = %.3f <= 1.25: %s\n", flat,
+                    verdict(get(*s10, "resolver") > 0, flat <= 1.25));
+    }
+    if (s1k != nullptr) {
+        const double q = get(*s1k, "naive") / std::max(1e-9, get(*s1k, "resolver"));
+        std::printf("  naive/resolver at N=1000 = %.1f >= 30: %s\n", q,
+                    verdict(get(*s1k, "naive") > 0, q >= 30));
+    }
+    if (s10k != nullptr) {
+        const double q = get(*s10k, "naive") / std::max(1e-9, get(*s10k, "resolver"));
+        std::printf("  naive/resolver at N=10000 = %.1f >= 300: %s\n", q,
+                    verdict(get(*s10k, "naive") > 0, q >= 300));
+        std::printf("  index memory at N=10000 = %.1f B/prefix <= 160: %s\n",
+                    s10k->index_bytes_per_prefix,
+                    verdict(true, s10k->index_bytes_per_prefix <= 160));
+    }
+    double worst_build = 0;
+    double worst_allocs = 0;
+    for (const auto& [n, s] : g_stats) {
+        worst_build = std::max(worst_build, s.build_ns_per_prefix);
+        worst_allocs = std::max(worst_allocs, s.allocs_per_resolve_canonical);
+    }
+    std::printf("  index build, worst N = %.1f ns/prefix <= 1000: %s\n", worst_build,
+                verdict(worst_build > 0, worst_build <= 1000));
+    std::printf("  heap allocations per resolve on canonical URLs, worst N = %.3g == 0: %s\n",
+                worst_allocs, verdict(worst_allocs >= 0, worst_allocs == 0));
+    (void)all_known;
+    (void)all_met;
+}
+
+std::vector<std::size_t> parse_counts(std::string_view text) {
+    std::vector<std::size_t> out;
+    while (!text.empty()) {
+        const std::size_t comma = text.find(',');
+        const std::string item(text.substr(0, comma));
+        if (const std::size_t v = std::strtoull(item.c_str(), nullptr, 10); v > 0) {
+            out.push_back(v);
+        }
+        text.remove_prefix(comma == std::string_view::npos ? text.size() : comma + 1);
+    }
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (const char* e = std::getenv("IMGSTORE_BENCH_CORPUS_SIZE")) {
+        g_settings.corpus_size = std::max<std::size_t>(1, std::strtoull(e, nullptr, 10));
+    }
+    if (const char* e = std::getenv("IMGSTORE_BENCH_STORES")) {
+        if (auto v = parse_counts(e); !v.empty()) g_settings.store_counts = v;
+    }
+    // Our own flags are taken out before Google Benchmark sees the command line.
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg(argv[i]);
+        if (arg.starts_with("--corpus-size=")) {
+            g_settings.corpus_size =
+                std::max<std::size_t>(1, std::strtoull(argv[i] + 14, nullptr, 10));
+        } else if (arg.starts_with("--stores=")) {
+            if (auto v = parse_counts(arg.substr(9)); !v.empty()) g_settings.store_counts = v;
+        } else {
+            argv[kept++] = argv[i];
+        }
+    }
+    argc = kept;
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+
+    for (std::size_t n : g_settings.store_counts) {
+        const std::string suffix = "/" + std::to_string(n);
+        const auto unit = benchmark::kMillisecond;
+        benchmark::RegisterBenchmark(("floor" + suffix).c_str(), bm_floor, n, false)->Unit(unit);
+        benchmark::RegisterBenchmark(("upstream" + suffix).c_str(), bm_upstream, n)->Unit(unit);
+        benchmark::RegisterBenchmark(("naive" + suffix).c_str(), bm_naive, n)->Unit(unit);
+        benchmark::RegisterBenchmark(("resolver" + suffix).c_str(), bm_resolver, n, false)
+            ->Unit(unit);
+        benchmark::RegisterBenchmark(("floor_canonical" + suffix).c_str(), bm_floor, n, true)
+            ->Unit(unit);
+        benchmark::RegisterBenchmark(("resolver_canonical" + suffix).c_str(), bm_resolver, n, true)
+            ->Unit(unit);
+        benchmark::RegisterBenchmark(("index_build" + suffix).c_str(), bm_index_build, n)
+            ->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark(("registry_build" + suffix).c_str(), bm_registry_build, n)
+            ->Unit(unit);
+    }
+    summary_reporter reporter;
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    benchmark::Shutdown();
+    print_summary();
+    return 0;
+}

@@ -1,0 +1,911 @@
+#include "imgstore/resolver.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <boost/version.hpp>
+#include <cstdlib>
+#include <map>
+#include <new>
+#include <optional>
+#include <ostream>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "detail/canonical_url.hpp"
+#include "detail/prefix_index.hpp"
+#include "imgstore/config.hpp"
+#include "imgstore/registry.hpp"
+#include "test_util.hpp"
+#include "tsv_table.hpp"
+
+// Allocation counting for the zero-allocation test: a replaced global operator new. Sanitizers
+// bring their own allocator (and would lose checks with ours), so there the test is skipped.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define IMGSTORE_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define IMGSTORE_TEST_SANITIZED 1
+#endif
+#endif
+
+#ifndef IMGSTORE_TEST_SANITIZED
+namespace {
+thread_local std::size_t allocations = 0;
+}  // namespace
+
+void* operator new(std::size_t n) {
+    ++allocations;
+    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#endif
+
+namespace imgstore {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// ---------------------------------------------------------------------------------------------
+// The fixed registry the table is written against: every store type.
+
+const std::vector<std::string> table_backends = {
+    "fast:file",   "fast2:file", "nested:file", "cinder1:cinder", "cinder10:cinder",
+    "web:http",    "ceph:rbd",   "ceph2:rbd",   "objects:s3",     "sw:swift",
+    "swcfg:swift", "vm1:vmware", "vm2:vmware",
+};
+
+constexpr std::string_view swift_references = R"([ref1]
+auth_address = https://swift.example.com/auth/v1.0
+user = tenant:user1
+key = key1
+
+[ref2]
+auth_address = http://other.example.com
+user = u2
+key = k2
+)";
+
+std::string table_config(const std::vector<std::string>& backends, const std::string& swift_conf) {
+    std::string list;
+    for (const auto& b : backends) list += (list.empty() ? "" : ", ") + b;
+    return "[DEFAULT]\nenabled_backends = " + list + R"(
+
+[glance_store]
+default_backend = fast
+
+[fast]
+filesystem_store_datadir = /srv/glance/images
+
+[fast2]
+filesystem_store_datadir = /srv/glance/images2
+
+[nested]
+filesystem_store_datadir = /srv/glance/images/nested
+
+[ceph]
+rbd_store_fsid = c0ffee00-0000-4000-8000-000000000001
+rbd_store_pool = images
+
+[ceph2]
+rbd_store_ceph_conf = /nonexistent/imgstore-test/ceph.conf
+
+[objects]
+s3_store_host = https://s3.example.com
+s3_store_access_key = AK
+s3_store_secret_key = SK
+s3_store_bucket = glance
+
+[sw]
+swift_store_auth_address = https://keystone.example.com/v3
+swift_store_user = svc:glance
+swift_store_key = swift-secret
+swift_store_container = images
+
+[swcfg]
+swift_store_config_file = )" +
+           swift_conf + R"(
+default_swift_reference = ref1
+swift_store_container = glance
+
+[vm1]
+vmware_server_host = vcenter.example.com
+vmware_server_username = admin
+vmware_server_password = vm-secret
+vmware_store_image_dir = /openstack_glance
+vmware_datastores = dc1:ds1
+
+[vm2]
+vmware_server_host = vcenter.example.com
+vmware_server_username = admin
+vmware_server_password = vm-secret
+vmware_store_image_dir = /openstack_glance
+vmware_datastores = dc1:ds2
+vmware_datastores = dc1:ds 3:10
+)";
+}
+
+std::shared_ptr<const store_registry> build_registry(const std::string& text) {
+    config_load parsed = parse_config(text, "glance-api.conf");
+    EXPECT_TRUE(parsed.ok()) << test::join(parsed.diagnostics);
+    load_result r = store_registry::build(parsed.config);
+    EXPECT_TRUE(r.ok()) << test::join(r.diagnostics);
+    return r.registry;
+}
+
+// The swift reference file lives as long as the test program.
+const std::string& swift_conf_path() {
+    static test::temp_dir dir;
+    static const std::string path = dir.write("glance-swift.conf", swift_references).string();
+    return path;
+}
+
+const location_resolver& table_resolver() {
+    static const location_resolver resolver(
+        build_registry(table_config(table_backends, swift_conf_path())));
+    return resolver;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table: tests/data/resolve_cases.tsv.
+
+struct resolve_case {
+    int line = 0;
+    std::string url;
+    std::string result;
+    std::string store_or_reason;
+    std::string canonical;  // "=": the input; "-": not checked
+    std::string note;
+};
+
+// gtest prints the case by its line and URL, not as bytes.
+void PrintTo(const resolve_case& c, std::ostream* os) {
+    *os << "resolve_cases.tsv:" << c.line << " " << c.url.substr(0, 120);
+}
+
+// Decodes the url column: \xNN, \\, \{N}c.
+std::string unescape(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '\\' || i + 1 == s.size()) {
+            out += s[i];
+        } else if (s[i + 1] == '\\') {
+            out += '\\';
+            ++i;
+        } else if (s[i + 1] == 'x') {
+            out += static_cast<char>(std::stoi(std::string(s.substr(i + 2, 2)), nullptr, 16));
+            i += 3;
+        } else if (s[i + 1] == '{') {
+            std::size_t close = s.find('}', i);
+            std::size_t n = std::stoul(std::string(s.substr(i + 2, close - i - 2)));
+            out.append(n, s[close + 1]);
+            i = close + 1;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+std::vector<resolve_case> load_cases(const std::string& name) {
+    std::vector<resolve_case> out;
+    for (const test::tsv_row& row :
+         test::read_tsv(std::string(IMGSTORE_TEST_DATA_DIR) + "/" + name, 4)) {
+        const auto& f = row.fields;
+        resolve_case c{static_cast<int>(row.line), unescape(f[0]), f[1], f[2], f[3],
+                       f.size() > 4 ? f[4] : ""};
+        if (c.canonical == "=") c.canonical = c.url;
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+const std::vector<resolve_case>& table() {
+    static const std::vector<resolve_case> cases = load_cases("resolve_cases.tsv");
+    return cases;
+}
+
+std::string what(const resolution& r) {
+    return r.owner ? std::string(r.owner->id()) : std::string(to_string(r.reason));
+}
+
+// Everything about a resolution that must not change between equivalent resolvers.
+std::string summary(const resolution& r) {
+    return std::string(to_string(r.status)) + " " + what(r) + " " + std::string(r.canonical_url) +
+           (r.has_credentials ? " creds" : "");
+}
+
+class ResolveCases : public ::testing::TestWithParam<resolve_case> {};
+
+TEST_P(ResolveCases, MatchesTheTable) {
+    const resolve_case& c = GetParam();
+    const location_resolver& resolver = table_resolver();
+    std::string scratch;
+    resolution r = resolver.resolve(c.url, scratch);
+    EXPECT_EQ(to_string(r.status), c.result) << c.note;
+    EXPECT_EQ(what(r), c.store_or_reason) << c.note;
+    EXPECT_EQ(r.owner != nullptr, r.status == resolve_status::matched);
+    EXPECT_EQ(r.reason == reason_code::none, r.status == resolve_status::matched);
+    if (c.canonical != "-") {
+        EXPECT_EQ(r.canonical_url, c.canonical) << c.note;
+    }
+    if (r.status == resolve_status::invalid) {
+        EXPECT_TRUE(r.canonical_url.empty());
+    }
+
+    // The thread_local overload and explain() agree with it.
+    EXPECT_EQ(summary(resolver.resolve(c.url)), summary(r));
+    explanation e = resolver.explain(c.url);
+    EXPECT_EQ(e.status, r.status);
+    EXPECT_EQ(e.reason, r.reason);
+    EXPECT_EQ(e.store_id, r.owner ? r.owner->id() : "");
+    if (r.status != resolve_status::invalid) {
+        EXPECT_EQ(e.canonical_url, r.canonical_url);
+    }
+}
+
+std::string case_name(const ::testing::TestParamInfo<resolve_case>& info) {
+    return "line" + std::to_string(info.param.line);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, ResolveCases, ::testing::ValuesIn(table()), case_name);
+
+TEST(ResolveTable, HasAtLeast150RowsCoveringEveryReasonAndStore) {
+    EXPECT_GE(table().size(), 150u);
+    std::set<std::string> seen;
+    for (const auto& c : table()) seen.insert(c.store_or_reason);
+    for (auto code :
+         {reason_code::too_long, reason_code::bad_byte, reason_code::bad_percent,
+          reason_code::not_absolute, reason_code::bad_scheme, reason_code::bad_userinfo,
+          reason_code::bad_host, reason_code::bad_port, reason_code::dot_segment,
+          reason_code::empty_segment, reason_code::encoded_separator,
+          reason_code::query_not_allowed, reason_code::fragment_not_allowed,
+          reason_code::store_root, reason_code::unknown_scheme, reason_code::no_prefix,
+          reason_code::ambiguous, reason_code::cinder_legacy, reason_code::user_mismatch}) {
+        EXPECT_TRUE(seen.count(std::string(to_string(code)))) << to_string(code);
+    }
+    for (const store& s : table_resolver().registry().stores()) {
+        if (s.status() == store_status::ok) {
+            EXPECT_TRUE(seen.count(std::string(s.id()))) << s.id();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties over the table.
+
+TEST(LocationResolver, AnswerDoesNotDependOnEnabledBackendsOrder) {
+    const location_resolver& base = table_resolver();
+    for (unsigned seed : {1u, 7u, 42u, 1234u, 99991u}) {
+        std::vector<std::string> order = table_backends;
+        std::shuffle(order.begin(), order.end(), std::mt19937(seed));
+        location_resolver shuffled(build_registry(table_config(order, swift_conf_path())));
+        for (const auto& c : table()) {
+            EXPECT_EQ(summary(shuffled.resolve(c.url)), summary(base.resolve(c.url)))
+                << "seed " << seed << " line " << c.line;
+        }
+    }
+}
+
+TEST(LocationResolver, IsIdempotentOnItsCanonicalOutput) {
+    const location_resolver& resolver = table_resolver();
+    for (const auto& c : table()) {
+        std::string scratch;
+        resolution first = resolver.resolve(c.url, scratch);
+        if (first.canonical_url.empty()) continue;
+        // The user rule reads the userinfo, which the canonical form drops by design.
+        if (first.reason == reason_code::user_mismatch) {
+            EXPECT_EQ(resolver.resolve(first.canonical_url).status, resolve_status::matched);
+            continue;
+        }
+        const std::string canonical(first.canonical_url);
+        std::string scratch2;
+        resolution again = resolver.resolve(canonical, scratch2);
+        EXPECT_EQ(again.status, first.status) << c.line;
+        EXPECT_EQ(again.reason, first.reason) << c.line;
+        EXPECT_EQ(again.owner, first.owner) << c.line;
+        EXPECT_EQ(again.canonical_url, canonical) << c.line;
+        // Canonical input is returned as is: the view points into the input, not scratch.
+        EXPECT_EQ(again.canonical_url.data(), canonical.data()) << c.line;
+        EXPECT_TRUE(scratch2.empty()) << c.line;
+    }
+}
+
+// The match key of a canonical URL or prefix: scheme family, "://", authority and path.
+std::string match_key(std::string_view url) {
+    const std::size_t sep = url.find("://");
+    std::string_view rest = url.substr(sep + 3);
+    rest = rest.substr(0, rest.find('?'));
+    return std::string(detail::scheme_family(url.substr(0, sep))) + "://" + std::string(rest);
+}
+
+TEST(LocationResolver, AMatchStartsWithAPrefixOfItsOwner) {
+    const location_resolver& resolver = table_resolver();
+    int checked = 0;
+    for (const auto& c : table()) {
+        resolution r = resolver.resolve(c.url);
+        if (r.status != resolve_status::matched || r.owner->type() == store_type::http) continue;
+        const std::string key = match_key(r.canonical_url);
+        bool found = false;
+        for (const std::string& prefix : r.owner->url_prefixes()) {
+            const std::string pk = match_key(prefix);
+            found |= key.starts_with(pk) && key.size() > pk.size();
+        }
+        EXPECT_TRUE(found) << c.url;
+        ++checked;
+    }
+    EXPECT_GT(checked, 50);
+}
+
+TEST(LocationResolver, NeverOutputsTheUserinfo) {
+    const location_resolver& resolver = table_resolver();
+    const std::vector<std::string> urls = {
+        "s3+https://AKIDSENTINEL:S3CR3TSENTINEL@s3.example.com/glance/img",
+        "s3://AKIDSENTINEL:a/S3CR3TSENTINEL@s3.example.com/glance/img",
+        "s3://AKIDSENTINEL:x@S3CR3TSENTINEL@s3.example.com/glance2/img",
+        "s3+https://AKIDSENTINEL:S3CR3TSENTINEL@s3.example.com/glance",
+        "swift+https://svc%3Aglance:S3CR3TSENTINEL@keystone.example.com/v3/images/img",
+        "swift+https://AKIDSENTINEL:S3CR3TSENTINEL@keystone.example.com/v3/images/img",
+        "swift+config://AKIDSENTINEL:S3CR3TSENTINEL@ref1/glance/img",
+        "https://AKIDSENTINEL:S3CR3TSENTINEL@example.com/x",
+        "http://AKIDSENTINEL:S3CR3TSENTINEL@example.com/x?q=1",
+        "http://AKIDSENTINEL:S3CR3TSENTINEL@h@x/y",
+        "cinder://AKIDSENTINEL:S3CR3TSENTINEL@cinder1/x",
+        "file://AKIDSENTINEL:S3CR3TSENTINEL@/srv/glance/images/x",
+        "rbd://AKIDSENTINEL:S3CR3TSENTINEL@deadbeef/images/x/y",
+        "vsphere://AKIDSENTINEL:S3CR3TSENTINEL@vcenter.example.com/folder/openstack_glance/"
+        "x?dsName=ds1",
+    };
+    auto clean = [](std::string_view where, std::string_view text) {
+        EXPECT_THAT(std::string(text), Not(HasSubstr("S3CR3TSENTINEL"))) << where;
+        EXPECT_THAT(std::string(text), Not(HasSubstr("AKIDSENTINEL"))) << where;
+    };
+    for (const auto& url : urls) {
+        std::string scratch;
+        resolution r = resolver.resolve(url, scratch);
+        clean("canonical_url", r.canonical_url);
+        if (r.owner) clean("owner", r.owner->id());
+        if (r.status != resolve_status::invalid) {
+            EXPECT_TRUE(r.has_credentials) << url;
+        }
+        explanation e = resolver.explain(url);
+        clean("explain canonical", e.canonical_url);
+        clean("explain key", e.match_key);
+        clean("explain store", e.store_id);
+        for (const auto& s : e.considered) clean("considered", s);
+        for (const auto& s : e.hits) clean("hits", s);
+    }
+    EXPECT_FALSE(resolver.resolve("http://example.com/x").has_credentials);
+    EXPECT_TRUE(resolver.resolve("http://u:p@example.com/x").has_credentials);
+}
+
+TEST(LocationResolver, ResolvesCanonicalUrlsWithoutAllocating) {
+#ifdef IMGSTORE_TEST_SANITIZED
+    GTEST_SKIP() << "sanitizers replace operator new";
+#else
+    const location_resolver& resolver = table_resolver();
+    std::string warm;
+    warm.reserve(16 * 1024);
+    int canonical_inputs = 0;
+    for (const auto& c : table()) {
+        std::string first_scratch;
+        const std::string canonical(resolver.resolve(c.url, first_scratch).canonical_url);
+        (void)resolver.resolve(c.url);  // the thread_local buffer grows once, here
+        // Canonical input with an empty scratch: nothing may allocate.
+        if (!canonical.empty()) {
+            std::string scratch;
+            const std::size_t before = allocations;
+            resolution r = resolver.resolve(canonical, scratch);
+            (void)resolver.resolve(canonical);
+            EXPECT_EQ(allocations, before) << canonical;
+            EXPECT_EQ(r.canonical_url, canonical);
+            ++canonical_inputs;
+        }
+        // Any input with a scratch buffer that has grown: nothing allocates either.
+        const std::size_t before = allocations;
+        (void)resolver.resolve(c.url, warm);
+        EXPECT_EQ(allocations, before) << c.url;
+    }
+    EXPECT_GT(canonical_inputs, 100);
+    // The counter works: explain() allocates.
+    const std::size_t before = allocations;
+    (void)resolver.explain("file:///srv/glance/images/x");
+    EXPECT_GT(allocations, before);
+#endif
+}
+
+TEST(LocationResolver, IsSafeToShareBetweenThreads) {
+    const location_resolver& resolver = table_resolver();
+    std::vector<std::string> expected;
+    for (const auto& c : table()) expected.push_back(summary(resolver.resolve(c.url)));
+    std::atomic<int> mismatches{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+            for (int round = 0; round < 20; ++round) {
+                for (std::size_t i = 0; i < table().size(); ++i) {
+                    if (summary(resolver.resolve(table()[i].url)) != expected[i]) ++mismatches;
+                }
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(mismatches.load(), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Explanations.
+
+TEST(LocationResolver, ExplainListsProbedPrefixesLongestFirstAndEveryHit) {
+    explanation e =
+        table_resolver().explain("FILESYSTEM://user:pw@/srv/glance/images/nested/deeper/IMG");
+    EXPECT_EQ(e.status, resolve_status::matched);
+    EXPECT_EQ(e.store_id, "nested");
+    EXPECT_EQ(e.canonical_url, "filesystem:///srv/glance/images/nested/deeper/IMG");
+    EXPECT_EQ(e.match_key, "file:///srv/glance/images/nested/deeper/IMG");
+    // Depths of file prefixes here: 4 (/srv/glance/images/, .../images2/), 5 (nested) and 5
+    // for the reserved stores (/var/lib/glance/<id>/): only those boundaries are probed.
+    EXPECT_THAT(e.considered, ::testing::ElementsAre("file:///srv/glance/images/nested/",
+                                                     "file:///srv/glance/images/"));
+    EXPECT_THAT(e.hits, ::testing::ElementsAre("nested file:///srv/glance/images/nested/",
+                                               "fast file:///srv/glance/images/"));
+}
+
+TEST(LocationResolver, ExplainShowsTheStoreRootProbe) {
+    explanation e = table_resolver().explain("cinder://cinder1");
+    EXPECT_EQ(e.status, resolve_status::invalid);
+    EXPECT_EQ(e.reason, reason_code::store_root);
+    EXPECT_THAT(e.considered, ::testing::ElementsAre("cinder://cinder1/"));
+    EXPECT_THAT(e.hits, ::testing::ElementsAre("cinder1 cinder://cinder1/"));
+}
+
+TEST(LocationResolver, ExplainNamesBothVmwareStoresSharingAPrefix) {
+    explanation e = table_resolver().explain(
+        "vsphere://vcenter.example.com/folder/openstack_glance/IMG?dsName=ds9");
+    EXPECT_EQ(e.reason, reason_code::ambiguous);
+    EXPECT_EQ(e.hits.size(), 2u);
+    EXPECT_THAT(e.hits, ::testing::Contains(HasSubstr("vm1 ")));
+    EXPECT_THAT(e.hits, ::testing::Contains(HasSubstr("vm2 ")));
+}
+
+TEST(LocationResolver, ExplainOfAnInvalidUrlHasNoCanonicalForm) {
+    explanation e = table_resolver().explain("file:///srv/glance/images/../x");
+    EXPECT_EQ(e.status, resolve_status::invalid);
+    EXPECT_EQ(e.reason, reason_code::dot_segment);
+    EXPECT_TRUE(e.canonical_url.empty());
+    EXPECT_TRUE(e.considered.empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registries other than the table's.
+
+std::string small_config(std::string_view backends, std::string_view sections) {
+    return "[DEFAULT]\nenabled_backends = " + std::string(backends) +
+           "\n[glance_store]\ndefault_backend = fast\n[fast]\nfilesystem_store_datadir = "
+           "/srv/a\n" +
+           std::string(sections);
+}
+
+TEST(LocationResolver, TwoHttpStoresMakeHttpUrlsAmbiguous) {
+    location_resolver resolver(build_registry(small_config("fast:file, web:http, web2:http", "")));
+    for (const char* url : {"http://example.com/x", "https://example.com/x"}) {
+        resolution r = resolver.resolve(url);
+        EXPECT_EQ(r.status, resolve_status::no_store) << url;
+        EXPECT_EQ(r.reason, reason_code::ambiguous) << url;
+        EXPECT_EQ(r.canonical_url, url);
+    }
+    explanation e = resolver.explain("http://example.com/x");
+    EXPECT_EQ(e.hits.size(), 2u);
+    EXPECT_EQ(what(resolver.resolve("file:///srv/a/x")), "fast");
+}
+
+TEST(LocationResolver, SchemesOfNoConfiguredStoreAreUnknown) {
+    location_resolver resolver(build_registry(small_config("fast:file", "")));
+    for (const char* url : {"http://example.com/x", "s3://h/b/k", "cinder://x/y",
+                            "swift+config://ref1/c/o", "vsphere://h/folder/x?dsName=a"}) {
+        resolution r = resolver.resolve(url);
+        EXPECT_EQ(r.status, resolve_status::no_store) << url;
+        EXPECT_EQ(r.reason, reason_code::unknown_scheme) << url;
+        EXPECT_TRUE(r.canonical_url.empty());
+    }
+    EXPECT_EQ(what(resolver.resolve("filesystem:///srv/a/x")), "fast");
+}
+
+TEST(LocationResolver, HonoursTheConfiguredSizeLimit) {
+    location_resolver resolver(build_registry(small_config("fast:file", "")),
+                               {.max_url_bytes = 16});
+    EXPECT_EQ(resolver.resolve("file:///srv/a/xyz").status, resolve_status::invalid);  // 17
+    EXPECT_EQ(resolver.resolve("file:///srv/a/xyz").reason, reason_code::too_long);
+    EXPECT_EQ(resolver.resolve("file:///srv/a/xy").status, resolve_status::matched);  // 16
+}
+
+TEST(LocationResolver, KeepsTheRegistryAlive) {
+    std::optional<location_resolver> resolver;
+    {
+        auto registry = build_registry(small_config("fast:file", ""));
+        resolver.emplace(registry);
+    }
+    EXPECT_EQ(resolver->registry().stores().size(), 3u);
+    EXPECT_EQ(resolver->registry_ptr().use_count(), 1);
+    EXPECT_EQ(what(resolver->resolve("file:///srv/a/x")), "fast");
+    location_resolver moved(std::move(*resolver));
+    EXPECT_EQ(what(moved.resolve("file:///srv/a/x")), "fast");
+}
+
+TEST(LocationResolver, SeededSwiftContainersBelongToTheAccount) {
+    location_resolver resolver(build_registry(small_config("fast:file, sw:swift", R"(
+[sw]
+swift_store_auth_address = https://ks.example.com/v3
+swift_store_user = svc
+swift_store_key = k
+swift_store_multiple_containers_seed = 2
+)")));
+    resolution r = resolver.resolve("swift+https://svc:k@ks.example.com/v3/glance_ab/IMG");
+    ASSERT_EQ(r.status, resolve_status::matched);
+    EXPECT_EQ(r.owner->id(), "sw");
+    EXPECT_EQ(resolver.resolve("swift+https://bob:k@ks.example.com/v3/glance_ab/IMG").reason,
+              reason_code::user_mismatch);
+}
+
+TEST(LocationResolver, ReportsIndexMemoryWithinTargetAtTenThousandStores) {
+    std::string backends = "fast:file";
+    std::string sections;
+    for (int i = 0; i < 9999; ++i) {
+        backends += ", f" + std::to_string(i) + ":file";
+        sections += "[f" + std::to_string(i) + "]\nfilesystem_store_datadir = /srv/glance/pool" +
+                    std::to_string(i % 97) + "/images-" + std::to_string(i) + "\n";
+    }
+    location_resolver resolver(build_registry(small_config(backends, sections)));
+    const std::size_t prefixes = 10000 + 2;  // and the reserved stores
+    EXPECT_LE(resolver.index_bytes(), 160 * prefixes) << resolver.index_bytes();
+    EXPECT_EQ(what(resolver.resolve("file:///srv/glance/pool5/images-5/x")), "f5");
+    EXPECT_EQ(resolver.resolve("file:///srv/glance/pool5/images-6/x").reason,
+              reason_code::no_prefix);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Differential test: the index against a plain loop over every store's prefixes.
+
+struct brute_answer {
+    resolve_status status;
+    reason_code reason;
+    std::string store;
+};
+
+// Every resolvable store's prefixes as match keys, in registration order.
+std::vector<std::pair<std::string, const store*>> all_prefix_keys(const store_registry& registry) {
+    std::vector<std::pair<std::string, const store*>> out;
+    for (const store& s : registry.stores()) {
+        if (s.status() != store_status::ok) continue;
+        for (const std::string& prefix : s.url_prefixes()) out.emplace_back(match_key(prefix), &s);
+    }
+    return out;
+}
+
+brute_answer brute_force(const std::vector<std::pair<std::string, const store*>>& prefixes,
+                         std::string_view url) {
+    std::string scratch;
+    detail::canonical_url c;
+    reason_code code = detail::canonicalize(url, scratch, c);
+    if (code != reason_code::none) {
+        return {code == reason_code::unknown_scheme ? resolve_status::no_store
+                                                    : resolve_status::invalid,
+                code, ""};
+    }
+    const std::string key =
+        std::string(detail::family_name(c.family)) + "://" + std::string(c.key_tail());
+    const store* best = nullptr;
+    std::size_t best_length = 0;
+    for (const auto& [pk, owner] : prefixes) {
+        const bool below = key.starts_with(pk);
+        const bool root = pk.size() == key.size() + 1 && pk.starts_with(key);  // key + "/"
+        if ((below || root) && pk.size() > best_length) {
+            best = owner;
+            best_length = pk.size();
+        }
+    }
+    if (c.trailing_slash) {
+        return {resolve_status::invalid,
+                best && best_length == key.size() ? reason_code::store_root
+                                                  : reason_code::empty_segment,
+                ""};
+    }
+    if (!best) {
+        std::string_view tail = c.key_tail();
+        if (c.family == detail::scheme_family_id::cinder && tail.find('/') == tail.npos &&
+            detail::is_uuid(tail) && tail.find_first_of("ABCDEF") == tail.npos) {
+            return {resolve_status::no_store, reason_code::cinder_legacy, ""};
+        }
+        return {resolve_status::no_store, reason_code::no_prefix, ""};
+    }
+    if (best_length > key.size()) return {resolve_status::invalid, reason_code::store_root, ""};
+    return {resolve_status::matched, reason_code::none, std::string(best->id())};
+}
+
+std::string brute_summary(const brute_answer& a) {
+    return std::string(to_string(a.status)) + " " +
+           (a.store.empty() ? std::string(to_string(a.reason)) : a.store);
+}
+
+class differential {
+  public:
+    explicit differential(unsigned seed) : rng_(seed) {}
+
+    std::string pick(const std::vector<std::string>& v) { return v[below(v.size())]; }
+    std::size_t below(std::size_t n) {
+        return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
+    }
+
+    // A registry of file stores with random (often nested) dirs, cinder stores and rbd pools.
+    std::string config() {
+        std::set<std::string> dirs;
+        while (dirs.size() < 200) {
+            std::string dir;
+            const std::size_t depth = 1 + below(5);
+            for (std::size_t d = 0; d < depth; ++d) dir += "/" + pick(words_);
+            dirs.insert(dir);
+        }
+        // A few very deep directories exercise the index's passes beyond 64 boundaries.
+        for (std::size_t depth : {63u, 64u, 65u, 70u, 130u}) {
+            std::string dir;
+            for (std::size_t d = 0; d < depth; ++d) dir += "/" + pick(words_);
+            dirs.insert(dir);
+        }
+        std::string backends = "fast:file";
+        std::string sections = "[fast]\nfilesystem_store_datadir = /fast\n";
+        int i = 0;
+        for (const auto& dir : dirs) {
+            const std::string id = "f" + std::to_string(i++);
+            backends += ", " + id + ":file";
+            sections += "[" + id + "]\nfilesystem_store_datadir = " + dir + "\n";
+            prefixes_.push_back("file://" + dir + "/");
+        }
+        for (int c = 0; c < 30; ++c) {
+            const std::string id = "cin" + std::to_string(c * 7);
+            backends += ", " + id + ":cinder";
+            prefixes_.push_back("cinder://" + id + "/");
+        }
+        std::set<std::pair<std::string, std::string>> pools;
+        while (pools.size() < 30) pools.emplace(pick(fsids_), pick(words_));
+        int r = 0;
+        for (const auto& [fsid, pool] : pools) {
+            const std::string id = "rbd" + std::to_string(r++);
+            backends += ", " + id + ":rbd";
+            sections +=
+                "[" + id + "]\nrbd_store_fsid = " + fsid + "\nrbd_store_pool = " + pool + "\n";
+            prefixes_.push_back("rbd://" + fsid + "/" + pool + "/");
+        }
+        return "[DEFAULT]\nenabled_backends = " + backends +
+               "\n[glance_store]\ndefault_backend = fast\n" + sections;
+    }
+
+    // A URL near some prefix: below it, at it, beside it, above it, or mangled.
+    std::string url() {
+        std::string u = pick(prefixes_);
+        switch (below(10)) {
+            case 0:
+                u.pop_back();
+                break;  // the root, no '/'
+            case 1:
+                break;  // the root with '/'
+            case 2:
+                u.pop_back();
+                u += pick(words_) + "/x";
+                break;  // sibling suffix
+            case 3:
+                u = u.substr(0, u.rfind('/', u.size() - 2) + 1) + "x";
+                break;  // parent
+            case 4:
+                u += pick(words_) + "/";
+                break;  // trailing '/' below
+            case 5: {   // upper-case or escaped byte
+                const std::size_t at = u.find("://") + 3 + below(u.size() - u.find("://") - 3);
+                if (u[at] >= 'a' && u[at] <= 'z') u[at] = static_cast<char>(u[at] - 32);
+                if (u[at] >= '0' && u[at] <= '9') u.replace(at, 1, "%3" + std::string(1, u[at]));
+                u += "IMG";
+                break;
+            }
+            case 6:
+                u = u.substr(0, u.find("://")) + "://" + pick(fsids_);
+                break;  // bare
+            default: {
+                const std::size_t n = 1 + below(3);
+                for (std::size_t k = 0; k < n; ++k) u += (k ? "/" : "") + pick(words_);
+            }
+        }
+        if (u.starts_with("file://") && below(4) == 0) u.replace(0, 4, "filesystem");
+        if (u.starts_with("cinder://") && below(4) == 0) u = "cinder://" + pick(uuids_);
+        return u;
+    }
+
+  private:
+    std::mt19937 rng_;
+    std::vector<std::string> prefixes_;
+    const std::vector<std::string> words_ = {"a", "b",      "ab",     "images", "images2", "img",
+                                             "x", "glance", "nested", "a.b",    "cin7",    "cin70"};
+    const std::vector<std::string> fsids_ = {"c0ffee00-0000-4000-8000-000000000001",
+                                             "c0ffee00-0000-4000-8000-000000000002",
+                                             "deadbeef-0000-4000-8000-00000000000a"};
+    const std::vector<std::string> uuids_ = {"db457a25-8f16-4b2c-a644-eae8d17fe224",
+                                             "DB457A25-8F16-4B2C-A644-EAE8D17FE224"};
+};
+
+TEST(PrefixIndex, AgreesWithABruteForceMatcherOnGeneratedRegistries) {
+    for (unsigned seed : {3u, 17u, 2024u}) {
+        differential gen(seed);
+        auto registry = build_registry(gen.config());
+        ASSERT_NE(registry, nullptr);
+        location_resolver resolver(registry);
+        const auto prefixes = all_prefix_keys(*registry);
+        std::map<std::string, int> outcomes;
+        for (int i = 0; i < 4000; ++i) {
+            const std::string url = gen.url();
+            const brute_answer want = brute_force(prefixes, url);
+            const resolution got = resolver.resolve(url);
+            const std::string got_summary = std::string(to_string(got.status)) + " " + what(got);
+            EXPECT_EQ(got_summary, brute_summary(want)) << "seed " << seed << ": " << url;
+            ++outcomes[want.status == resolve_status::matched ? "matched" : brute_summary(want)];
+        }
+        // The corpus exercises every kind of answer.
+        EXPECT_GT(outcomes["matched"], 500) << seed;
+        EXPECT_GT(outcomes["no_store no_prefix"], 100) << seed;
+        EXPECT_GT(outcomes["invalid store_root"], 100) << seed;
+        EXPECT_GT(outcomes["invalid empty_segment"], 100) << seed;
+        EXPECT_GT(outcomes["no_store cinder_legacy"], 10) << seed;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The index on its own.
+
+TEST(PrefixIndex, FindsTheLongestBoundaryPrefix) {
+    using detail::scheme_family_id;
+    const std::vector<detail::prefix_entry> entries = {
+        {scheme_family_id::file, "/a/", 0},
+        {scheme_family_id::file, "/a/b/", 1},
+        {scheme_family_id::rbd, "/a/b/c/", 2},  // another family: never a file answer
+        {scheme_family_id::file, "/a/b/", 3},   // same key twice: one group
+    };
+    detail::prefix_index index(entries);
+    EXPECT_EQ(index.size(), 3u);
+    auto m = index.longest(scheme_family_id::file, "/a/b/c/d", true);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m.length, 5u);
+    EXPECT_THAT(m.owners, ::testing::ElementsAre(1u, 3u));
+    m = index.longest(scheme_family_id::file, "/a/bc", true);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m.length, 3u);
+    m = index.longest(scheme_family_id::file, "/a/b", true);  // implicit end: "/a/b/"
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m.length, 5u);
+    m = index.longest(scheme_family_id::file, "/a/b", false);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m.length, 3u);
+    EXPECT_FALSE(index.longest(scheme_family_id::file, "/b/a/b/c", true));
+    EXPECT_FALSE(index.longest(scheme_family_id::cinder, "/a/b/c", true));
+    EXPECT_FALSE(detail::prefix_index().longest(scheme_family_id::file, "/a/b", true));
+}
+
+TEST(PrefixIndex, FindsPrefixesBeyondTheDeepest64Boundaries) {
+    using detail::scheme_family_id;
+    auto deep = [](std::size_t depth) {
+        std::string key;
+        for (std::size_t d = 0; d < depth; ++d) key += "s" + std::to_string(d % 10) + "/";
+        return key;
+    };
+    const std::string k10 = deep(10), k70 = deep(70), k130 = deep(130);
+    const std::vector<detail::prefix_entry> entries = {{scheme_family_id::file, k10, 10},
+                                                       {scheme_family_id::file, k70, 70},
+                                                       {scheme_family_id::file, k130, 130}};
+    detail::prefix_index index(entries);
+    for (std::size_t depth : {11u, 50u, 69u, 71u, 100u, 129u, 131u, 200u, 300u}) {
+        const std::string url_key = deep(depth) + "IMG";
+        const std::uint32_t want = depth > 130 ? 130 : depth > 70 ? 70 : 10;
+        auto m = index.longest(scheme_family_id::file, url_key, true);
+        ASSERT_TRUE(m) << depth;
+        EXPECT_EQ(m.owners.front(), want) << depth;
+        EXPECT_EQ(m.length, deep(want).size()) << depth;
+    }
+    // The implicit end boundary at depth 71 and 131: the stores' roots.
+    EXPECT_EQ(index.longest(scheme_family_id::file, k70.substr(0, k70.size() - 1), true).length,
+              k70.size());
+    EXPECT_EQ(index.longest(scheme_family_id::file, k130.substr(0, k130.size() - 1), true).length,
+              k130.size());
+    EXPECT_FALSE(index.longest(scheme_family_id::file, "t/" + k130 + "IMG", true));
+    // Only the depth-10 prefix matches a 160-deep key: found by a later pass.
+    auto m = index.longest(scheme_family_id::file, k10 + "x/" + deep(150) + "IMG", true);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m.owners.front(), 10u);
+}
+
+TEST(PrefixIndex, StaysWithin160BytesPerPrefixAtTenThousand) {
+    std::vector<std::string> keys;
+    for (int i = 0; i < 10000; ++i) {
+        keys.push_back("/var/lib/glance/pool-" + std::to_string(i % 100) + "/images-" +
+                       std::to_string(i) + "/");
+    }
+    std::vector<detail::prefix_entry> entries;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        entries.push_back({detail::scheme_family_id::file, keys[i], static_cast<std::uint32_t>(i)});
+    }
+    detail::prefix_index index(entries);
+    EXPECT_EQ(index.size(), 10000u);
+    EXPECT_LE(index.bytes(), 160u * 10000u);
+    for (std::size_t i = 0; i < keys.size(); i += 37) {
+        auto m = index.longest(detail::scheme_family_id::file, keys[i] + "IMG", true);
+        ASSERT_TRUE(m);
+        EXPECT_EQ(m.owners.front(), i);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boost.URL 1.81: where our canonical form and Boost's parser agree, and the defects we guard.
+
+TEST(BoostUrl, ParsesEveryMatchedCanonicalUrlAsWeDo) {
+    const location_resolver& resolver = table_resolver();
+    for (const auto& c : table()) {
+        resolution r = resolver.resolve(c.url);
+        if (r.status != resolve_status::matched || c.note.find("boost-guard") != c.note.npos) {
+            continue;
+        }
+        std::string scratch;
+        detail::canonical_url ours;
+        ASSERT_EQ(detail::canonicalize(r.canonical_url, scratch, ours), reason_code::none);
+        auto parsed = boost::urls::parse_uri(r.canonical_url);
+        ASSERT_TRUE(parsed) << r.canonical_url;
+        EXPECT_EQ(parsed->encoded_host_and_port(),
+                  ours.canonical.substr(ours.tail, ours.path - ours.tail))
+            << r.canonical_url;
+        EXPECT_EQ(parsed->encoded_path(),
+                  ours.canonical.substr(ours.path, ours.path_end - ours.path))
+            << r.canonical_url;
+        EXPECT_EQ(parsed->encoded_query(), ours.query) << r.canonical_url;
+    }
+}
+
+TEST(BoostUrl, Version181DefectsThatTheCanonicaliserGuardsStillExist) {
+    if (BOOST_VERSION != 108100) GTEST_SKIP() << "guards documented for Boost 1.81";
+    // An IPv4 prefix of a longer name is read as an IPv4 host and a path not starting '/'.
+    auto u = boost::urls::parse_uri("http://1.2.3.4.example.com/x");
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->host_type(), boost::urls::host_type::ipv4);
+    EXPECT_EQ(u->encoded_path(), ".example.com/x");
+    // normalize() decodes %2F into a separator ...
+    boost::urls::url n = *boost::urls::parse_uri("http://h/a%2Fb");
+    n.normalize();
+    EXPECT_EQ(n.buffer(), "http://h/a/b");
+    // ... and can invent an authority.
+    n = *boost::urls::parse_uri("http:/%2Fevil.com/x");
+    n.normalize();
+    EXPECT_EQ(n.buffer(), "http://evil.com/x");
+    // Our answers for the same inputs (also rows of the table).
+    const location_resolver& resolver = table_resolver();
+    EXPECT_EQ(resolver.resolve("http://1.2.3.4.example.com/x").canonical_url,
+              "http://1.2.3.4.example.com/x");
+    EXPECT_EQ(resolver.resolve("http://h/a%2Fb").canonical_url, "http://h/a%2Fb");
+    EXPECT_EQ(resolver.resolve("http:/%2Fevil.com/x").reason, reason_code::not_absolute);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TEST(ReasonCode, NamesAreStable) {
+    EXPECT_EQ(to_string(reason_code::none), "matched");
+    EXPECT_EQ(to_string(reason_code::store_root), "store_root");
+    EXPECT_EQ(to_string(reason_code::cinder_legacy), "cinder_legacy");
+    EXPECT_EQ(to_string(resolve_status::no_store), "no_store");
+    EXPECT_EQ(to_string(resolve_status::invalid), "invalid");
+}
+
+}  // namespace
+}  // namespace imgstore
