@@ -7,14 +7,25 @@
 namespace imgstore {
 
 std::string redact_url(std::string_view url) {
-    const std::size_t sep = url.find("://");
-    if (sep == std::string_view::npos) return std::string(url);
-    const std::size_t start = sep + 3;
+    // Where the userinfo could start: after "scheme://", or after "scheme:" for a mistyped URL
+    // ("http:/u:pw@h/x"), or at the start when there is no scheme ("u:pw@h/x").
+    std::size_t start = 0;
+    bool authority_known = false;
+    if (const std::size_t sep = url.find("://"); sep != std::string_view::npos) {
+        start = sep + 3;
+        authority_known = true;
+    } else if (const std::size_t colon = url.find(':');
+               colon != std::string_view::npos &&
+               url.substr(0, colon).find_first_of("/?#@") == std::string_view::npos) {
+        start = colon + 1;
+    }
     const std::size_t rest_end = std::min(url.find_first_of("?#", start), url.size());
     std::size_t at;
-    if (detail::starts_with_nocase(url, "s3")) {
+    if (detail::starts_with_nocase(url, "s3") || !authority_known) {
         // s3 secrets may hold '/', ':' and '@': the userinfo runs to the last '@' before the
         // query or fragment, as upstream's parser and glance's credential migration read it.
+        // Without "://" the authority cannot be told from the path: the same rule, erring on
+        // the side of hiding.
         at = url.substr(start, rest_end - start).rfind('@');
     } else {
         const std::size_t auth_end = std::min(url.find_first_of("/?#", start), url.size());

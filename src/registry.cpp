@@ -264,7 +264,10 @@ load_result store_registry::build(const glance_config& config, const registry_op
     }
 
     // default_backend must name one of the operator's stores.
-    std::optional<std::size_t> default_index;
+    // An index, not std::optional: GCC 12 -O3 warns (falsely) that the optional may be read
+    // uninitialised, and no_default can never be a store index.
+    constexpr std::size_t no_default = static_cast<std::size_t>(-1);
+    std::size_t default_index = no_default;
     const config_entry* default_entry = config.last(glance_store_section, "default_backend");
     reporter default_at(diags, default_entry, glance_store_section, "default_backend");
     if (!default_entry || trim(default_entry->value).empty()) {
@@ -274,12 +277,12 @@ load_result store_registry::build(const glance_config& config, const registry_op
         for (std::size_t i = 0; i < declared.size(); ++i) {
             if (declared[i].id == want) default_index = i;
         }
-        if (!default_index) {
+        if (default_index == no_default) {
             default_at.error(fmt::format("'{}' is not a store in enabled_backends",
                                          want.substr(0, std::min<std::size_t>(want.size(), 64))));
-        } else if (declared[*default_index].reserved) {
+        } else if (declared[default_index].reserved) {
             default_at.error(fmt::format("'{}' is a reserved store and cannot be the default", want));
-            default_index.reset();
+            default_index = no_default;
         }
     }
 
@@ -314,7 +317,7 @@ load_result store_registry::build(const glance_config& config, const registry_op
             init.prefixes.push_back(std::move(*canonical));
         }
         init.location_class = std::string(drv.location_class);
-        init.is_default = default_index && *default_index == i;
+        init.is_default = default_index == i;
         init.is_reserved = d.reserved;
         init.description = opts.str("store_description").value_or("");
         init.weight = opts.integer("weight").value_or(0);
@@ -358,7 +361,7 @@ load_result store_registry::build(const glance_config& config, const registry_op
         if (d.level == severity::warning) warnings.push_back(d);
     }
     auto registry = std::make_shared<const store_registry>(
-        init{std::move(stores), default_index.value_or(0), std::move(warnings)});
+        init{std::move(stores), default_index == no_default ? 0 : default_index, std::move(warnings)});
     return {std::move(registry), std::move(diags)};
 }
 

@@ -386,6 +386,12 @@ TEST(Redaction, RedactUrlIsTotalAndRemovesEveryUserinfo) {
         {"swift://a:b@c@h/c/o", "swift://***@h/c/o"},  // the last '@' of the authority
         {"http://@h/x", "http://***@h/x"},
         {"rbd://fsid/pool/img/snap", "rbd://fsid/pool/img/snap"},
+        // Mistyped URLs (as a command line may hold them) still lose their userinfo.
+        {"http:/u:pw@h/x", "http:***@h/x"},
+        {"http:u:pw@h/x", "http:***@h/x"},
+        {"u:pw@h/x", "u:***@h/x"},  // read as scheme "u": the password still goes
+        {"s3:ak:s/k@h/b/k", "s3:***@h/b/k"},
+        {"/var/lib/glance/a@b", "***@b"},  // no scheme: hiding too much beats too little
     };
     for (const auto& [in, out] : cases) EXPECT_EQ(redact_url(in), out) << in;
 }

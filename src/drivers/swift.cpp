@@ -101,6 +101,15 @@ std::string_view auth_host(std::string_view auth_address, bool* https = nullptr)
     return strip_char(host, '/');
 }
 
+// What a prefix can be built from: a host[:port][/path] with no credentials, query or blanks.
+bool plain_address(std::string_view auth_address) {
+    std::string_view host = auth_host(auth_address);
+    return !host.empty() && host.find_first_of("@?# \t") == std::string_view::npos;
+}
+
+constexpr std::string_view address_rule =
+    "must be [http(s)://]host[:port][/path], without credentials, query or blanks";
+
 std::string scheme_for(std::string_view auth_address) {
     bool https = true;
     auth_host(auth_address, &https);
@@ -224,7 +233,11 @@ std::vector<account> read_accounts(const store_options& o,
             o.add({severity::error, path, 0, section, "", std::move(message)});
             ok = false;
         };
-        if (auth_host(a.auth_address).empty()) problem("reference has no auth_address");
+        if (auth_host(a.auth_address).empty()) {
+            problem("reference has no auth_address");
+        } else if (!plain_address(a.auth_address)) {
+            problem("auth_address " + std::string(address_rule));
+        }
         if (app_id != app_secret) {
             problem("application_credential_id and application_credential_secret go together");
         } else if (!app_id && (a.user.empty() || a.key.empty())) {
@@ -247,6 +260,9 @@ std::vector<account> inline_account(const store_options& o, std::string_view nam
         o.error("swift_store_auth_address",
                 "required without swift_store_config_file (or use a reference file)");
         ok = false;
+    } else if (!plain_address(a.auth_address)) {
+        o.error("swift_store_auth_address", std::string(address_rule));
+        ok = false;
     }
     if (app != o.is_set("swift_store_application_credential_secret")) {
         o.error("swift_store_application_credential_id",
@@ -267,7 +283,8 @@ driver_result configure(const store_context& ctx) {
     driver_result r;
     bool ok = true;
     std::string container(strip_char(trim(o.str("swift_store_container").value_or("")), '/'));
-    if (container.empty() || container.find('/') != std::string::npos) {
+    if (container.empty() || container.find('/') != std::string::npos || container == "." ||
+        container == "..") {
         o.error("swift_store_container", "must be a container name without '/'");
         ok = false;
     }
@@ -285,6 +302,10 @@ driver_result configure(const store_context& ctx) {
         // Containers are `<container>_<image id>` in each caller's project: only a fixed
         // endpoint says where they live (upstream's per-request prefix never matched, R30).
         const auto endpoint = o.str("swift_store_endpoint");
+        if (endpoint && !auth_host(*endpoint).empty() && !plain_address(*endpoint)) {
+            o.error("swift_store_endpoint", std::string(address_rule));
+            return r;
+        }
         if (!endpoint || auth_host(*endpoint).empty()) {
             r.status = store_status::unresolvable;
             r.reason =

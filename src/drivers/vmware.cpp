@@ -44,7 +44,10 @@ class vsphere_codec final : public location_codec {
 // netutils.is_valid_ipv6 on a bare literal: brackets are added; a bracketed value is kept.
 std::string url_host(std::string_view host) {
     if (host.find(':') != std::string_view::npos && !host.starts_with('[')) {
-        return "[" + std::string(host) + "]";
+        // Built by appending: GCC 12 -O3 warns falsely (-Wrestrict) on "[" + std::string.
+        std::string bracketed(1, '[');
+        bracketed.append(host).push_back(']');
+        return bracketed;
     }
     return std::string(host);
 }
