@@ -1,5 +1,7 @@
 #include "imgstore/config.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -7,9 +9,8 @@
 #include <system_error>
 #include <utility>
 
-#include <fmt/format.h>
-
 #include "detail/store_options.hpp"
+#include "detail/text.hpp"
 
 namespace imgstore {
 namespace {
@@ -31,14 +32,6 @@ std::string_view rstrip(std::string_view s) noexcept {
 }
 
 std::string_view strip(std::string_view s) noexcept { return lstrip(rstrip(s)); }
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
 
 // Offset of the first byte that is not part of strict UTF-8 (RFC 3629: no overlong forms, no
 // surrogates, nothing above U+10FFFF), or npos when `s` is valid.
@@ -84,7 +77,7 @@ std::string too_large_message(const config_limits& limits) {
 // The oslo.config INI dialect (oslo_config/iniparser.py), one file at a time, collecting every
 // problem instead of stopping at the first. See doc/config-dialect.md for the decisions.
 class ini_reader {
-public:
+  public:
     ini_reader(glance_config& into, std::string_view file, std::vector<diagnostic>& out)
         : into_(into), file_(file), out_(out) {}
 
@@ -106,7 +99,7 @@ public:
         flush();
     }
 
-private:
+  private:
     enum class section_state { none, valid, broken };
     enum class pending_state { none, value, discard };
 
@@ -219,7 +212,7 @@ private:
     }
 
     void read_assignment(std::string_view line, std::uint32_t line_no) {
-        pending_ = pending_state::discard;  // until the line proves good
+        pending_ = pending_state::discard;                   // until the line proves good
         const std::size_t split = line.find_first_of(":=");  // the first of either wins
         if (split == std::string_view::npos) {
             return error(line_no,
@@ -256,7 +249,7 @@ private:
                     pending_key_);
         }
         if (!detail::is_multi_valued_option(pending_key_)) {
-            std::string id = lower(section_);
+            std::string id = detail::ascii_lower(section_);
             id += '\n';  // cannot occur in a section name or key
             id += pending_key_;
             auto [it, inserted] = seen_.try_emplace(std::move(id), pending_line_);
@@ -367,7 +360,7 @@ void read_directory(glance_config& into,
 }  // namespace
 
 void glance_config::add_section(std::string_view section) {
-    auto [it, inserted] = index_.try_emplace(lower(section));
+    auto [it, inserted] = index_.try_emplace(detail::ascii_lower(section));
     if (inserted) sections_.emplace_back(section);
 }
 
@@ -376,10 +369,10 @@ void glance_config::add(std::string_view section,
                         std::string_view value,
                         std::string_view file,
                         std::uint32_t line) {
-    auto [it, inserted] = index_.try_emplace(lower(section));
+    auto [it, inserted] = index_.try_emplace(detail::ascii_lower(section));
     if (inserted) sections_.emplace_back(section);
-    entries_.push_back({std::string(section), std::string(key), std::string(value),
-                        std::string(file), line});
+    entries_.push_back(
+        {std::string(section), std::string(key), std::string(value), std::string(file), line});
     try {
         it->second.push_back(entries_.size() - 1);
     } catch (...) {
@@ -391,7 +384,7 @@ void glance_config::add(std::string_view section,
 std::vector<const config_entry*> glance_config::all(std::string_view section,
                                                     std::string_view key) const {
     std::vector<const config_entry*> out;
-    auto it = index_.find(lower(section));
+    auto it = index_.find(detail::ascii_lower(section));
     if (it == index_.end()) return out;
     for (std::size_t i : it->second) {
         if (entries_[i].key == key) out.push_back(&entries_[i]);
@@ -400,7 +393,7 @@ std::vector<const config_entry*> glance_config::all(std::string_view section,
 }
 
 const config_entry* glance_config::last(std::string_view section, std::string_view key) const {
-    auto it = index_.find(lower(section));
+    auto it = index_.find(detail::ascii_lower(section));
     if (it == index_.end()) return nullptr;
     for (auto i = it->second.rbegin(); i != it->second.rend(); ++i) {
         if (entries_[*i].key == key) return &entries_[*i];
@@ -410,7 +403,7 @@ const config_entry* glance_config::last(std::string_view section, std::string_vi
 
 std::vector<const config_entry*> glance_config::section(std::string_view name) const {
     std::vector<const config_entry*> out;
-    auto it = index_.find(lower(name));
+    auto it = index_.find(detail::ascii_lower(name));
     if (it == index_.end()) return out;
     out.reserve(it->second.size());
     for (std::size_t i : it->second) out.push_back(&entries_[i]);
@@ -418,7 +411,7 @@ std::vector<const config_entry*> glance_config::section(std::string_view name) c
 }
 
 bool glance_config::has_section(std::string_view name) const {
-    return index_.find(lower(name)) != index_.end();
+    return index_.find(detail::ascii_lower(name)) != index_.end();
 }
 
 std::vector<std::string> glance_config::section_names() const { return sections_; }
@@ -429,8 +422,8 @@ void parse_config_text(glance_config& into,
                        std::vector<diagnostic>& out,
                        const config_limits& limits) {
     if (text.size() > limits.max_file_bytes) {
-        out.push_back({severity::error, std::string(file_name), 0, "", "",
-                       too_large_message(limits)});
+        out.push_back(
+            {severity::error, std::string(file_name), 0, "", "", too_large_message(limits)});
         return;
     }
     ini_reader(into, file_name, out).read(text);

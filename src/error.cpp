@@ -6,7 +6,7 @@ namespace imgstore {
 namespace {
 
 class category final : public boost::system::error_category {
-public:
+  public:
     // A fixed id keeps codes comparable across shared objects (as Boost.URL does).
     constexpr category() noexcept : error_category(0x696d6773746f7265ULL) {}
 
@@ -16,12 +16,18 @@ public:
 
     const char* message(int ev, char*, std::size_t) const noexcept override {
         switch (static_cast<errc>(ev)) {
-            case errc::bad_uri: return "malformed location URI";
-            case errc::unknown_scheme: return "unknown scheme";
-            case errc::unknown_store: return "unknown store";
-            case errc::file_too_large: return "file too large";
-            case errc::io_error: return "cannot read file";
-            case errc::invalid_config: return "invalid configuration";
+            case errc::bad_uri:
+                return "malformed location URI";
+            case errc::unknown_scheme:
+                return "unknown scheme";
+            case errc::unknown_store:
+                return "unknown store";
+            case errc::file_too_large:
+                return "file too large";
+            case errc::io_error:
+                return "cannot read file";
+            case errc::invalid_config:
+                return "invalid configuration";
         }
         return "unknown imgstore error";
     }

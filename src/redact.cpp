@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <string>
 
-#include "drivers/text.hpp"
+#include "detail/text.hpp"
 #include "imgstore/location.hpp"
 
 namespace imgstore {

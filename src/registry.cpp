@@ -1,43 +1,29 @@
 #include "imgstore/registry.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/logger.h>
+
 #include <algorithm>
 #include <array>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
-#include <fmt/format.h>
-#include <spdlog/logger.h>
-
 #include "detail/canonical_url.hpp"
 #include "detail/store_options.hpp"
+#include "detail/text.hpp"
 #include "drivers/driver.hpp"
 
 namespace imgstore {
 namespace {
 
+using detail::ascii_lower;
+using detail::trim;
+
 constexpr std::string_view defaults_section = "DEFAULT";
 constexpr std::string_view glance_store_section = "glance_store";
 constexpr std::array<std::string_view, 2> reserved_ids{"os_glance_staging_store",
                                                        "os_glance_tasks_store"};
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 bool valid_id(std::string_view id) {
     if (id.empty() || id.size() > 64) return false;
@@ -49,7 +35,8 @@ bool valid_id(std::string_view id) {
 
 std::string known_types() {
     std::string out;
-    for (store_type t : all_store_types()) out += (out.empty() ? "" : ", ") + std::string(to_string(t));
+    for (store_type t : all_store_types())
+        out += (out.empty() ? "" : ", ") + std::string(to_string(t));
     return out;
 }
 
@@ -62,15 +49,17 @@ struct declared_store {
 
 // Collects problems located at one config entry.
 class reporter {
-public:
-    reporter(std::vector<diagnostic>& out, const config_entry* at, std::string_view section,
+  public:
+    reporter(std::vector<diagnostic>& out,
+             const config_entry* at,
+             std::string_view section,
              std::string_view key)
         : out_(out), at_(at), section_(section), key_(key) {}
 
     void error(std::string message) const { add(severity::error, std::move(message)); }
     void warning(std::string message) const { add(severity::warning, std::move(message)); }
 
-private:
+  private:
     void add(severity level, std::string message) const {
         out_.push_back({level, at_ ? at_->file : "", at_ ? at_->line : 0,
                         at_ ? at_->section : std::string(section_), std::string(key_),
@@ -125,7 +114,7 @@ std::vector<declared_store> parse_enabled_backends(const config_entry* entry,
             at.error(fmt::format("store id '{}' must be 1-64 characters of A-Z a-z 0-9 . _ -",
                                  id.substr(0, std::min<std::size_t>(id.size(), 64))));
             ok = false;
-        } else if (lower(id).starts_with("os_glance_")) {
+        } else if (ascii_lower(id).starts_with("os_glance_")) {
             at.error(fmt::format("store id '{}': the prefix 'os_glance_' is reserved", id));
             ok = false;
         }
@@ -140,10 +129,10 @@ std::vector<declared_store> parse_enabled_backends(const config_entry* entry,
             ok = false;
         }
         if (!id.empty() && valid_id(id)) {
-            auto [it, inserted] = seen.emplace(lower(id), n);
+            auto [it, inserted] = seen.emplace(ascii_lower(id), n);
             if (!inserted) {
-                at.error(fmt::format("store id '{}' repeats item {} (ids are case-insensitive)",
-                                     id, it->second));
+                at.error(fmt::format("store id '{}' repeats item {} (ids are case-insensitive)", id,
+                                     it->second));
                 ok = false;
             }
         }
@@ -281,7 +270,8 @@ load_result store_registry::build(const glance_config& config, const registry_op
             default_at.error(fmt::format("'{}' is not a store in enabled_backends",
                                          want.substr(0, std::min<std::size_t>(want.size(), 64))));
         } else if (declared[default_index].reserved) {
-            default_at.error(fmt::format("'{}' is a reserved store and cannot be the default", want));
+            default_at.error(
+                fmt::format("'{}' is a reserved store and cannot be the default", want));
             default_index = no_default;
         }
     }
@@ -300,9 +290,8 @@ load_result store_registry::build(const glance_config& config, const registry_op
         // Reserved stores read only their own section (see store_options).
         detail::store_options opts(config, d.id, specs, diags, options.strict, backends_entry,
                                    !d.reserved);
-        detail::driver_result r =
-            drv.configure({.id = d.id, .reserved = d.reserved, .options = opts,
-                           .limits = options.limits});
+        detail::driver_result r = drv.configure(
+            {.id = d.id, .reserved = d.reserved, .options = opts, .limits = options.limits});
 
         store::init init;
         init.id = d.id;
@@ -360,8 +349,8 @@ load_result store_registry::build(const glance_config& config, const registry_op
     for (const auto& d : diags) {
         if (d.level == severity::warning) warnings.push_back(d);
     }
-    auto registry = std::make_shared<const store_registry>(
-        init{std::move(stores), default_index == no_default ? 0 : default_index, std::move(warnings)});
+    auto registry = std::make_shared<const store_registry>(init{
+        std::move(stores), default_index == no_default ? 0 : default_index, std::move(warnings)});
     return {std::move(registry), std::move(diags)};
 }
 

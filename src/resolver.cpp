@@ -7,24 +7,19 @@
 
 #include "detail/canonical_url.hpp"
 #include "detail/prefix_index.hpp"
+#include "detail/text.hpp"
 
 namespace imgstore {
 namespace {
 
 constexpr std::uint32_t no_owner = std::numeric_limits<std::uint32_t>::max();
 
-inline int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return c - 'A' + 10;
-}
-
 // Reads one character of a percent-encoded text (every '%' is followed by two hex digits: the
 // canonicaliser checked). `plus_is_space` reads '+' as Python's parse_qs does.
 inline char decode_at(std::string_view s, std::size_t& i, bool plus_is_space) noexcept {
     char c = s[i];
     if (c == '%' && i + 2 < s.size()) {
-        c = static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+        c = static_cast<char>(detail::hex_value(s[i + 1]) * 16 + detail::hex_value(s[i + 2]));
         i += 3;
         return c;
     }

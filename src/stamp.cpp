@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "drivers/text.hpp"
+#include "detail/text.hpp"
 
 namespace imgstore {
 namespace {

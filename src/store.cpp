@@ -5,13 +5,13 @@
 #include <variant>
 
 #include "detail/location_codec.hpp"
+#include "detail/text.hpp"
 
 namespace imgstore {
 namespace {
 
-constexpr std::array<store_type, 7> types{store_type::file,  store_type::http,
-                                          store_type::rbd,   store_type::s3,
-                                          store_type::swift, store_type::cinder,
+constexpr std::array<store_type, 7> types{store_type::file,  store_type::http,  store_type::rbd,
+                                          store_type::s3,    store_type::swift, store_type::cinder,
                                           store_type::vmware};
 
 // The location struct each store type parses into.
@@ -30,26 +30,24 @@ store_type type_of(const location& loc) {
         loc);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        auto l = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        if (l(a[i]) != l(b[i])) return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 std::string_view to_string(store_type t) noexcept {
     switch (t) {
-        case store_type::file: return "file";
-        case store_type::http: return "http";
-        case store_type::rbd: return "rbd";
-        case store_type::s3: return "s3";
-        case store_type::swift: return "swift";
-        case store_type::cinder: return "cinder";
-        case store_type::vmware: return "vmware";
+        case store_type::file:
+            return "file";
+        case store_type::http:
+            return "http";
+        case store_type::rbd:
+            return "rbd";
+        case store_type::s3:
+            return "s3";
+        case store_type::swift:
+            return "swift";
+        case store_type::cinder:
+            return "cinder";
+        case store_type::vmware:
+            return "vmware";
     }
     return "file";
 }
@@ -94,7 +92,7 @@ result<location> store::parse_location(std::string_view uri) const {
     if (sep == std::string_view::npos) return make_error_code(errc::bad_uri);
     std::string_view scheme = uri.substr(0, sep);
     bool known = false;
-    for (const auto& s : schemes_) known = known || iequals(s, scheme);
+    for (const auto& s : schemes_) known = known || detail::iequals(s, scheme);
     if (!known) return make_error_code(errc::unknown_scheme);
     if (!codec_) return make_error_code(errc::bad_uri);
     return codec_->parse(uri);

@@ -5,6 +5,8 @@
 #include <boost/url/ipv6_address.hpp>
 #include <boost/url/rfc/ipv6_address_rule.hpp>
 
+#include "detail/text.hpp"
+
 namespace imgstore::detail {
 namespace {
 
@@ -55,11 +57,6 @@ constexpr auto classes = make_classes();
 
 inline std::uint8_t cls(char c) { return classes[static_cast<unsigned char>(c)]; }
 inline char to_lower(char c) { return (cls(c) & upper) ? static_cast<char>(c - 'A' + 'a') : c; }
-inline int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return c - 'A' + 10;
-}
 constexpr char hex_upper[] = "0123456789ABCDEF";
 
 // std::string_view::find_first_of calls memchr on the set once per byte; these scan once.

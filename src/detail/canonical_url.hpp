@@ -17,12 +17,33 @@ namespace imgstore::detail {
 
 /// The schemes any store type declares, and their matching families.
 enum class known_scheme : std::uint8_t {
-    file, filesystem, http, https, rbd, s3, s3_http, s3_https,
-    swift, swift_http, swift_https, swift_config, cinder, vsphere,
+    file,
+    filesystem,
+    http,
+    https,
+    rbd,
+    s3,
+    s3_http,
+    s3_https,
+    swift,
+    swift_http,
+    swift_https,
+    swift_config,
+    cinder,
+    vsphere,
 };
 inline constexpr std::size_t known_scheme_count = 14;
 
-enum class scheme_family_id : std::uint8_t { file, http, rbd, s3, swift, swift_config, cinder, vsphere };
+enum class scheme_family_id : std::uint8_t {
+    file,
+    http,
+    rbd,
+    s3,
+    swift,
+    swift_config,
+    cinder,
+    vsphere
+};
 
 /// The scheme's spelling ("s3+https"), and its family.
 std::string_view scheme_name(known_scheme s) noexcept;
@@ -49,14 +70,14 @@ struct canonical_url {
     std::string_view canonical;
     known_scheme scheme = known_scheme::file;
     scheme_family_id family = scheme_family_id::file;
-    std::size_t tail = 0;        ///< offset of the first byte after "://"
-    std::size_t path = 0;        ///< offset of the path (its '/'), == path_end when empty
-    std::size_t path_end = 0;    ///< offset after the path ('?' or end)
-    std::string_view query;      ///< without '?', empty when none
-    std::string_view userinfo;   ///< raw, from the input; empty when none
+    std::size_t tail = 0;       ///< offset of the first byte after "://"
+    std::size_t path = 0;       ///< offset of the path (its '/'), == path_end when empty
+    std::size_t path_end = 0;   ///< offset after the path ('?' or end)
+    std::string_view query;     ///< without '?', empty when none
+    std::string_view userinfo;  ///< raw, from the input; empty when none
     bool has_credentials = false;
-    bool trailing_slash = false; ///< the path ended with '/' (an empty last segment)
-    bool rewritten = false;      ///< canonical differs from the input (it lives in scratch)
+    bool trailing_slash = false;  ///< the path ended with '/' (an empty last segment)
+    bool rewritten = false;       ///< canonical differs from the input (it lives in scratch)
 
     /// The match key tail: authority and path, without scheme and query.
     std::string_view key_tail() const noexcept { return canonical.substr(tail, path_end - tail); }

@@ -10,7 +10,7 @@
 namespace imgstore::detail {
 
 class location_codec {
-public:
+  public:
     virtual ~location_codec() = default;
     /// Parses a URL of one of the store's schemes. Errors: errc::bad_uri (never echoes the URI).
     virtual result<location> parse(std::string_view uri) const = 0;

@@ -6,24 +6,12 @@
 #include <charconv>
 #include <utility>
 
+#include "detail/text.hpp"
+
 namespace imgstore::detail {
 namespace {
 
 constexpr std::string_view backend_defaults = "backend_defaults";
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    });
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 // oslo.config Integer: optional sign and decimal digits, surrounding blanks ignored.
 std::optional<std::int64_t> parse_int(std::string_view text) {
@@ -37,7 +25,7 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
 
 // oslo.config Boolean (strutils.bool_from_string with strict=True).
 std::optional<bool> parse_bool(std::string_view text) {
-    std::string v = lower(trim(text));
+    std::string v = ascii_lower(trim(text));
     if (v == "true" || v == "yes" || v == "on" || v == "1" || v == "t" || v == "y") return true;
     if (v == "false" || v == "no" || v == "off" || v == "0" || v == "f" || v == "n") return false;
     return std::nullopt;

@@ -2,8 +2,8 @@
 #include <array>
 
 #include "detail/canonical_url.hpp"
+#include "detail/text.hpp"
 #include "drivers/driver.hpp"
-#include "drivers/text.hpp"
 
 namespace imgstore::detail {
 namespace {
@@ -16,9 +16,11 @@ constexpr std::array<option_spec, 22> options{{
     {.name = "cinder_os_region_name", .deprecated_name = "os_region_name"},
     {.name = "cinder_ca_certificates_file"},
     {.name = "cinder_http_retries", .kind = option_kind::integer, .default_value = "3"},
-    {.name = "cinder_state_transition_timeout", .kind = option_kind::integer,
+    {.name = "cinder_state_transition_timeout",
+     .kind = option_kind::integer,
      .default_value = "300"},
-    {.name = "cinder_attachment_retry_attempts", .kind = option_kind::integer,
+    {.name = "cinder_attachment_retry_attempts",
+     .kind = option_kind::integer,
      .default_value = "5"},
     {.name = "cinder_api_insecure", .kind = option_kind::boolean, .default_value = "false"},
     {.name = "cinder_enforce_multipath", .kind = option_kind::boolean, .default_value = "false"},
@@ -38,7 +40,7 @@ constexpr std::array<option_spec, 22> options{{
 }};
 
 class cinder_codec final : public location_codec {
-public:
+  public:
     result<location> parse(std::string_view uri) const override {
         auto loc = parse_cinder_location(uri);
         if (!loc) return loc.error();

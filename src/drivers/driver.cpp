@@ -6,13 +6,20 @@ namespace imgstore::detail {
 
 const driver& driver_for(store_type type) noexcept {
     switch (type) {
-        case store_type::file: return file_driver;
-        case store_type::http: return http_driver;
-        case store_type::rbd: return rbd_driver;
-        case store_type::s3: return s3_driver;
-        case store_type::swift: return swift_driver;
-        case store_type::cinder: return cinder_driver;
-        case store_type::vmware: return vmware_driver;
+        case store_type::file:
+            return file_driver;
+        case store_type::http:
+            return http_driver;
+        case store_type::rbd:
+            return rbd_driver;
+        case store_type::s3:
+            return s3_driver;
+        case store_type::swift:
+            return swift_driver;
+        case store_type::cinder:
+            return cinder_driver;
+        case store_type::vmware:
+            return vmware_driver;
     }
     return file_driver;
 }

@@ -5,8 +5,8 @@
 #include <charconv>
 #include <map>
 
+#include "detail/text.hpp"
 #include "drivers/driver.hpp"
-#include "drivers/text.hpp"
 
 namespace imgstore::detail {
 namespace {

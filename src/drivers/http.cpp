@@ -2,8 +2,8 @@
 // http store claims the whole http/https family (see the resolver).
 #include <array>
 
+#include "detail/text.hpp"
 #include "drivers/driver.hpp"
-#include "drivers/text.hpp"
 
 namespace imgstore::detail {
 namespace {
@@ -17,7 +17,7 @@ constexpr std::array<option_spec, 3> options{{
 }};
 
 class http_codec final : public location_codec {
-public:
+  public:
     result<location> parse(std::string_view uri) const override {
         auto loc = parse_http_location(uri);
         if (!loc) return loc.error();
@@ -53,11 +53,13 @@ result<http_location> parse_http_location(std::string_view uri) {
     std::string_view netloc = rest.substr(0, auth_end);
     rest.remove_prefix(netloc.size());
     if (auto at = netloc.find('@'); at != std::string_view::npos) {
-        if (netloc.find('@', at + 1) != std::string_view::npos) return make_error_code(errc::bad_uri);
+        if (netloc.find('@', at + 1) != std::string_view::npos)
+            return make_error_code(errc::bad_uri);
         std::string_view creds = netloc.substr(0, at);
         netloc.remove_prefix(at + 1);
         auto colon = creds.find(':');
-        if (colon == std::string_view::npos || creds.find(':', colon + 1) != std::string_view::npos) {
+        if (colon == std::string_view::npos ||
+            creds.find(':', colon + 1) != std::string_view::npos) {
             return make_error_code(errc::bad_uri);  // "Credentials are not well-formatted."
         }
         loc.user = std::string(creds.substr(0, colon));

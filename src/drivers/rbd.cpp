@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "detail/canonical_url.hpp"
+#include "detail/text.hpp"
 #include "drivers/driver.hpp"
-#include "drivers/text.hpp"
 
 namespace imgstore::detail {
 namespace {

@@ -2,8 +2,8 @@
 // `s3+https://<access>:<secret>@host/bucket` put the secret key in every log of the prefix.
 #include <array>
 
+#include "detail/text.hpp"
 #include "drivers/driver.hpp"
-#include "drivers/text.hpp"
 
 namespace imgstore::detail {
 namespace {

@@ -8,8 +8,8 @@
 #include <array>
 #include <vector>
 
+#include "detail/text.hpp"
 #include "drivers/driver.hpp"
-#include "drivers/text.hpp"
 
 namespace imgstore::detail {
 namespace {

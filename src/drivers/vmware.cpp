@@ -3,8 +3,8 @@
 #include <array>
 #include <charconv>
 
+#include "detail/text.hpp"
 #include "drivers/driver.hpp"
-#include "drivers/text.hpp"
 
 namespace imgstore::detail {
 namespace {

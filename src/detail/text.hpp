@@ -1,4 +1,4 @@
-// Small text helpers shared by the drivers: trimming, percent-encoding and -decoding.
+// Small text helpers shared by the library: trimming, case, percent-encoding and -decoding.
 #pragma once
 
 #include <optional>
@@ -7,8 +7,18 @@
 
 namespace imgstore::detail {
 
-/// Strips spaces and tabs on both sides.
+/// Strips ASCII whitespace (space, \t, \n, \r, \f, \v) on both sides, as Python's str.strip().
 std::string_view trim(std::string_view s) noexcept;
+
+/// ASCII case-insensitive equality.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+/// The value of a hex digit; the caller has checked that `c` is one.
+inline int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return c - 'A' + 10;
+}
 
 /// Strips every leading and trailing `c` (Python's str.strip(c)).
 std::string_view strip_char(std::string_view s, char c) noexcept;

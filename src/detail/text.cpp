@@ -1,11 +1,26 @@
-#include "drivers/text.hpp"
+#include "detail/text.hpp"
 
 namespace imgstore::detail {
 
+namespace {
+constexpr std::string_view whitespace = " \t\n\r\f\v";
+char lower_char(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+}  // namespace
+
 std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
+    const std::size_t first = s.find_first_not_of(whitespace);
+    if (first == std::string_view::npos) return {};
+    return s.substr(first, s.find_last_not_of(whitespace) - first + 1);
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (lower_char(a[i]) != lower_char(b[i])) return false;
+    }
+    return true;
 }
 
 std::string_view strip_char(std::string_view s, char c) noexcept {
@@ -16,12 +31,7 @@ std::string_view strip_char(std::string_view s, char c) noexcept {
 
 bool starts_with_nocase(std::string_view s, std::string_view prefix) noexcept {
     if (s.size() < prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i) {
-        char a = s[i];
-        if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
-        if (a != prefix[i]) return false;
-    }
-    return true;
+    return iequals(s.substr(0, prefix.size()), prefix);
 }
 
 std::string percent_encode(std::string_view s, std::string_view safe) {
@@ -45,11 +55,8 @@ std::string percent_encode(std::string_view s, std::string_view safe) {
 }
 
 std::optional<std::string> percent_decode(std::string_view s) {
-    auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
+    auto is_hex = [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     };
     std::string out;
     out.reserve(s.size());
@@ -58,8 +65,8 @@ std::optional<std::string> percent_decode(std::string_view s) {
             out += s[i];
             continue;
         }
-        if (i + 2 >= s.size() || hex(s[i + 1]) < 0 || hex(s[i + 2]) < 0) return std::nullopt;
-        out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+        if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) return std::nullopt;
+        out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
         i += 2;
     }
     return out;
@@ -67,9 +74,7 @@ std::optional<std::string> percent_decode(std::string_view s) {
 
 std::string ascii_lower(std::string_view s) {
     std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
+    for (char& c : out) c = lower_char(c);
     return out;
 }
 
