@@ -85,7 +85,7 @@ struct explanation {
 /// Resolver settings.
 struct resolver_options {
     /// Longer URLs are invalid (too_long); checked before anything else. Inclusive.
-    std::size_t max_url_bytes = 8 * 1024;
+    std::size_t max_url_bytes = 8u << 10;
 };
 
 /// Which store owns a location URL (semantics.md section 3). The URL is canonicalised, then the

@@ -90,7 +90,7 @@ struct canonical_url {
 reason_code canonicalize(std::string_view url,
                          std::string& scratch,
                          canonical_url& out,
-                         std::size_t max_bytes = 8 * 1024,
+                         std::size_t max_bytes = 8u << 10,
                          scheme_mask declared = all_schemes);
 
 /// Canonicalises a driver-built prefix (`scheme://authority/path/`, ending with '/').
