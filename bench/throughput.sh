@@ -3,11 +3,16 @@
 # million URL lines and `imgstore stamp` over one million image records, with the example config
 # (examples/glance-api.conf), pinned to one core, with peak RSS from GNU time.
 #
-#   bench/throughput.sh                 build Release in build/release, measure, print a table
+#   bench/throughput.sh     build the `release` preset (build/release), measure, print a table
+#
+# A third row runs `imgstore resolve` over a generated registry of LARGE_STORES stores of all
+# seven types (bench/corpus.hpp, as bm_resolve), to show the cost does not grow with the store
+# count; it needs the benchmarks (IMGSTORE_BUILD_BENCHMARKS, on in the release preset).
 #
 # Environment: BUILD_DIR (default build/release; configured as Release if new), COUNT (default
 # 1000000 URL lines and image records), RUNS (default 3; the best run is reported, RSS is the
-# largest seen), CPU (default 0), WORK_DIR (default $BUILD_DIR/throughput).
+# largest seen), CPU (default 0), WORK_DIR (default $BUILD_DIR/throughput), LARGE_STORES
+# (default 10000; 0 skips the row).
 # Targets: resolve >= 2,000,000 URLs/s, stamp >= 500,000 locations/s, peak RSS <= 64 MiB.
 # A measurement, not a test: it reports whether the targets are met and exits 0 either way
 # (non-zero only when something fails to build or run).
@@ -19,6 +24,7 @@ count=${COUNT:-1000000}
 runs=${RUNS:-3}
 cpu=${CPU:-0}
 work=${WORK_DIR:-$build/throughput}
+large=${LARGE_STORES:-10000}
 config=examples/glance-api.conf
 
 for tool in cmake ninja taskset /usr/bin/time; do
@@ -30,13 +36,26 @@ done
 
 # Build (Release). An existing build dir is reused as configured; say so if it is not Release.
 if [ ! -f "$build/CMakeCache.txt" ]; then
-    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+    if [ "$build" = "$root/build/release" ]; then
+        (cd "$root" && cmake --preset release >/dev/null)
+    else
+        cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+            -DIMGSTORE_BUILD_BENCHMARKS=ON >/dev/null
+    fi
 fi
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")
 [ "$build_type" = Release ] || echo "throughput: warning: $build is a '$build_type' build" >&2
 cmake --build "$build" --target imgstore_cli imgstore_gen_images >/dev/null
 cli=$build/tools/imgstore
 gen=$build/tools/imgstore_gen_images
+if [ "$large" -gt 0 ]; then
+    if cmake --build "$build" --target help | grep -q '^imgstore_gen_corpus'; then
+        cmake --build "$build" --target imgstore_gen_corpus >/dev/null
+    else
+        echo "throughput: $build has no benchmarks (IMGSTORE_BUILD_BENCHMARKS); no large row" >&2
+        large=0
+    fi
+fi
 
 # Inputs (deterministic; regenerated only when the count changes).
 mkdir -p "$work"
@@ -46,6 +65,14 @@ if [ ! -f "$work/urls-$count.txt" ] || [ ! -f "$work/images-$count.jsonl" ]; the
 fi
 urls=$work/urls-$count.txt
 images=$work/images-$count.jsonl
+if [ "$large" -gt 0 ]; then
+    large_config=$work/stores-$large.conf
+    large_urls=$work/urls-$large-stores-$count.txt
+    if [ ! -f "$large_config" ] || [ ! -f "$large_urls" ]; then
+        "$build/bench/imgstore_gen_corpus" --stores "$large" --config >"$large_config"
+        "$build/bench/imgstore_gen_corpus" --stores "$large" --urls "$count" >"$large_urls"
+    fi
+fi
 
 # The example config names examples/ceph/*.conf and examples/glance-swift.conf relative to the
 # repository root, as glance-api would relative to its working directory.
@@ -74,6 +101,7 @@ run_one() {
 }
 
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
+least() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? a : b) }'; }
 
 # resolve: URLs per second.
 resolve_rate=0
@@ -89,6 +117,22 @@ for _ in $(seq "$runs"); do
     resolve_rss=$(best "$resolve_rss" "$rss_kib")
 done
 
+# resolve over the large registry.
+large_rate=0
+large_rss=0
+large_start=999
+if [ "$large" -gt 0 ]; then
+    for _ in $(seq "$runs"); do
+        # Start-up (reading and indexing the large config) on its own, with no input.
+        run_one resolve-large-start /dev/null "$cli" resolve --config-file "$large_config" </dev/null
+        large_start=$(least "$large_start" "$secs")
+        run_one resolve-large "$work/resolve-large.out" "$cli" resolve --config-file "$large_config" \
+            <"$large_urls"
+        large_rate=$(best "$large_rate" "$(awk -v n="$count" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')")
+        large_rss=$(best "$large_rss" "$rss_kib")
+    done
+fi
+
 # stamp: locations per second (the count comes from its --report). Exit status 3 (malformed
 # lines copied through) is not a failure here; the generator writes none.
 stamp_rate=0
@@ -102,7 +146,7 @@ for _ in $(seq "$runs"); do
         cat "$work/stamp.err" >&2
         exit 1
     fi
-    locations=$(sed -n 's/.*"locations":\([0-9]*\).*/\1/p' "$work/stamp.report.json")
+    locations=$(sed -n 's/.*"locations": *\([0-9]*\).*/\1/p' "$work/stamp.report.json")
     stamp_rate=$(best "$stamp_rate" "$(awk -v n="$locations" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')")
     stamp_rss=$(best "$stamp_rss" "$rss_kib")
 done
@@ -121,6 +165,15 @@ echo "|---|---|---|---|---|---|"
 printf '| `imgstore resolve` | %s URL lines | %s URLs/s | >= 2,000,000: %s | %s MiB | <= 64: %s |\n' \
     "$count" "$resolve_rate" "$(verdict "$resolve_rate" 2000000 '>=')" "$(mib "$resolve_rss")" \
     "$(verdict "$resolve_rss" 65536 '<=')"
+if [ "$large" -gt 0 ]; then
+    large_steady=$(awk -v n="$count" -v r="$large_rate" -v s="$large_start" \
+        'BEGIN { t = n / r - s; printf "%.0f", (t > 0 ? n / t : 0) }')
+    # shellcheck disable=SC2016
+    printf '| `imgstore resolve`, %s stores | %s URL lines | %s URLs/s (%s without the %.2f s start-up) | >= 2,000,000: %s | %s MiB | <= 64: %s |\n' \
+        "$large" "$count" "$large_rate" "$large_steady" "$large_start" \
+        "$(verdict "$large_steady" 2000000 '>=')" \
+        "$(mib "$large_rss")" "$(verdict "$large_rss" 65536 '<=')"
+fi
 # shellcheck disable=SC2016
 printf '| `imgstore stamp` | %s records, %s locations | %s locations/s | >= 500,000: %s | %s MiB | <= 64: %s |\n' \
     "$count" "$locations" "$stamp_rate" "$(verdict "$stamp_rate" 500000 '>=')" \

@@ -1,6 +1,7 @@
-// resolve_fuzz: location_resolver::resolve() and explain() on arbitrary bytes, over one registry
-// holding every store type (built once). Properties, checked on the raw input and on a URL
-// built from it with a marker userinfo (`<scheme>://<marker>@<input[1..]>`):
+// resolve_fuzz: location_resolver::resolve(), explain(), stamp_locations() and the location
+// parsers on arbitrary bytes, over one registry holding every store type (built once). Properties,
+// checked on the raw input and on a URL built from it with a marker userinfo
+// (`<scheme>://<marker>@<input[1..]>`):
 //   - no crash, no sanitizer report;
 //   - the result is well-formed (owner iff matched; canonical URL iff not invalid);
 //   - a match means the canonical URL starts with one of the owner's prefixes (same scheme
@@ -8,22 +9,30 @@
 //   - resolving the canonical URL again gives the same status, reason, store and canonical URL
 //     (a swift user_mismatch, which depends on the userinfo, becomes a match of that URL);
 //   - explain() agrees with resolve();
-//   - stamping agrees with resolve() and is idempotent;
+//   - stamping agrees with resolve() and is idempotent; a known store the URL contradicts is a
+//     mismatch, a stale one is replaced; legacy cinder URLs go through the volume-type lookup
+//     with their volume id only, and the rewritten URL resolves to the stamped store;
+//   - every store's location parser and formatter, and both redaction functions, take it
+//     without crashing;
 //   - with the marker: has_credentials is set, and no output (canonical URL, every explain()
-//     string, stamp changes) contains the marker, even lower-cased or percent-decoded.
+//     string, stamp changes, redact_url(), redacted_uri() of a parsed http/s3/swift location)
+//     contains the marker, even lower-cased or percent-decoded.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "detail/canonical_url.hpp"
 #include "fuzz_support.hpp"
 #include "imgstore/config.hpp"
+#include "imgstore/location.hpp"
 #include "imgstore/registry.hpp"
 #include "imgstore/resolver.hpp"
 #include "imgstore/stamp.hpp"
@@ -248,7 +257,13 @@ void check(std::string_view url, bool marked) {
         std::string scratch2;
         const imgstore::resolution c = res.resolve(canonical, scratch2);
         if (c.canonical_url != canonical) {
-            imgstore::fuzz::fail(target, "canonical URL is not a fixed point", url);
+            imgstore::fuzz::fail(
+                target,
+                "canonical URL is not a fixed point: " + std::string(to_string(r.reason)) + ", " +
+                    std::to_string(canonical.size()) + " bytes, resolves to " +
+                    std::string(to_string(c.status)) + "/" + std::string(to_string(c.reason)) +
+                    " with " + std::to_string(c.canonical_url.size()) + " bytes",
+                url);
         }
         if (c.has_credentials) imgstore::fuzz::fail(target, "canonical URL has userinfo", url);
         if (r.reason == imgstore::reason_code::user_mismatch) {
@@ -287,11 +302,70 @@ void check(std::string_view url, bool marked) {
             twice.locations[0].outcome != imgstore::stamp_outcome::already_set) {
             imgstore::fuzz::fail(target, "stamping twice changes something", url);
         }
+        // A known store that the URL contradicts is reported, never changed; an unknown one is
+        // stale and replaced.
+        const std::string_view other = r.owner->id() == "fast" ? "fast2" : "fast";
+        const imgstore::location_ref known[] = {{url, other}, {url, "renamed-store"}};
+        const imgstore::image_stamp k = imgstore::stamp_locations(res, known);
+        if (k.locations[0].outcome != imgstore::stamp_outcome::mismatch ||
+            k.locations[0].resolved_store != r.owner->id() || k.changes.size() != 1 ||
+            k.changes[0].index != 1 || k.changes[0].old_store != "renamed-store" ||
+            k.changes[0].new_store != r.owner->id()) {
+            imgstore::fuzz::fail(target, "stamp of a known or stale store id is wrong", url);
+        }
     } else if (!st.changes.empty()) {
         imgstore::fuzz::fail(target, "stamp changed a location that does not resolve", url);
     }
 
+    // Legacy cinder URLs go through the volume-type lookup: the lookup sees the volume id (a
+    // lower-case UUID, never userinfo), and the rewritten URL resolves to the stamped store.
+    std::vector<std::string> looked_up;
+    imgstore::stamp_options with_lookup;
+    with_lookup.volume_type_of = [&](std::string_view volume) -> std::optional<std::string> {
+        looked_up.emplace_back(volume);
+        return volume.size() % 2 == 0 ? "fast" : "slow";
+    };
+    const imgstore::image_stamp cinder = imgstore::stamp_locations(res, legacy, with_lookup);
+    for (const std::string& volume : looked_up) {
+        if (!imgstore::detail::is_uuid(volume) ||
+            volume.find_first_of("ABCDEF") != std::string::npos) {
+            imgstore::fuzz::fail(target, "the volume-type lookup got something else than a UUID",
+                                 url);
+        }
+    }
+    if (r.reason == imgstore::reason_code::cinder_legacy) {
+        if (cinder.changes.size() != 1 || !cinder.changes[0].new_url) {
+            imgstore::fuzz::fail(target, "legacy cinder URL not stamped through the lookup", url);
+        }
+        std::string scratch3;
+        const imgstore::resolution rewritten = res.resolve(*cinder.changes[0].new_url, scratch3);
+        if (rewritten.status != resolve_status::matched ||
+            rewritten.owner->id() != cinder.changes[0].new_store) {
+            imgstore::fuzz::fail(target, "rewritten cinder URL does not resolve to its store", url);
+        }
+    } else if (!looked_up.empty()) {
+        imgstore::fuzz::fail(target, "volume-type lookup for a URL that is not legacy cinder", url);
+    }
+
+    // Location parsers and redaction. Only http, s3 and swift locations have a userinfo: file,
+    // rbd and vsphere parsers keep what follows "://" as path or host, marker included.
+    std::vector<std::string> redacted;
+    for (const imgstore::store& s : res.registry().stores()) {
+        const auto loc = s.parse_location(url);
+        if (!loc) continue;
+        (void)s.format_location(*loc);
+        (void)imgstore::uri_with_credentials(*loc);
+        std::string shown = imgstore::redacted_uri(*loc);
+        if (std::holds_alternative<imgstore::http_location>(*loc) ||
+            std::holds_alternative<imgstore::s3_location>(*loc) ||
+            std::holds_alternative<imgstore::swift_location>(*loc)) {
+            redacted.push_back(std::move(shown));
+        }
+    }
+    redacted.push_back(imgstore::redact_url(url));
+
     if (!marked) return;
+    for (const std::string& shown : redacted) check_no_marker(url, shown, "a redacted URL");
     if (!canonical.empty() && !r.has_credentials) {
         imgstore::fuzz::fail(target, "userinfo not reported in has_credentials", url);
     }
@@ -301,7 +375,7 @@ void check(std::string_view url, bool marked) {
     check_no_marker(url, e.store_id, "explain store_id");
     for (const std::string& s : e.considered) check_no_marker(url, s, "explain considered");
     for (const std::string& s : e.hits) check_no_marker(url, s, "explain hits");
-    for (const auto& ch : st.changes) {
+    for (const auto& ch : cinder.changes) {
         if (ch.new_url) check_no_marker(url, *ch.new_url, "stamp new_url");
     }
 }

@@ -9,7 +9,8 @@ namespace {
 
 constexpr std::string_view cinder_scheme = "cinder://";
 
-// The volume id of a legacy `cinder://<volume>` URL (the resolver has already said it is one).
+// The volume id of a legacy `cinder://<volume>` URL in canonical form (the resolver has already
+// said it is one).
 std::string_view legacy_volume(std::string_view url) {
     return detail::starts_with_nocase(url, cinder_scheme) ? url.substr(cinder_scheme.size())
                                                           : std::string_view();
@@ -83,7 +84,9 @@ image_stamp stamp_locations(const location_resolver& resolver,
         if (r.status == resolve_status::matched) {
             change.new_store = std::string(r.owner->id());
         } else if (r.reason == reason_code::cinder_legacy && options.volume_type_of) {
-            const std::string_view volume = legacy_volume(loc.url);
+            // From the canonical form: the raw URL may carry a userinfo, which must reach
+            // neither the caller's lookup nor the rewritten URL.
+            const std::string_view volume = legacy_volume(r.canonical_url);
             const std::optional<std::string> type = options.volume_type_of(volume);
             bool ambiguous = false;
             const store* owner = type ? store_for_volume_type(registry, *type, ambiguous) : nullptr;

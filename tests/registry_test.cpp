@@ -79,7 +79,8 @@ TEST(StoreRegistry, BuildsTheSeedMapForEveryStoreType) {
 
     EXPECT_THAT(reg.find("ceph")->url_prefixes(),
                 ElementsAre("rbd://c0ffee00-0000-4000-8000-000000000001/images/"));
-    EXPECT_THAT(reg.find("objects")->url_prefixes(), ElementsAre("s3+https://s3.example.com/glance/"));
+    EXPECT_THAT(reg.find("objects")->url_prefixes(),
+                ElementsAre("s3+https://s3.example.com/glance/"));
     EXPECT_THAT(reg.find("sw")->url_prefixes(),
                 ElementsAre("swift+https://keystone.example.com/v3/images/"));
     EXPECT_EQ(reg.find("sw")->required_user(), "svc:glance");
@@ -128,15 +129,17 @@ filesystem_store_datadir = /a
         for (const store* s : r.registry->stores_for_scheme(scheme)) out.emplace_back(s->id());
         return out;
     };
-    EXPECT_THAT(ids("file"), ElementsAre("b", "a", "os_glance_staging_store", "os_glance_tasks_store"));
-    EXPECT_THAT(ids("filesystem"), ElementsAre("b", "a", "os_glance_staging_store", "os_glance_tasks_store"));
+    EXPECT_THAT(ids("file"),
+                ElementsAre("b", "a", "os_glance_staging_store", "os_glance_tasks_store"));
+    EXPECT_THAT(ids("filesystem"),
+                ElementsAre("b", "a", "os_glance_staging_store", "os_glance_tasks_store"));
     EXPECT_THAT(ids("https"), ElementsAre("web"));
     EXPECT_TRUE(ids("vsphere").empty());
     EXPECT_THAT(r.registry->schemes(), ElementsAre("file", "filesystem", "http", "https"));
 }
 
 TEST(StoreRegistry, OrderOfEnabledBackendsChangesNoPrefix) {
-    std::vector<std::string> items{"fast:file", "web:http", "ceph:rbd", "objects:s3",
+    std::vector<std::string> items{"fast:file", "web:http",     "ceph:rbd", "objects:s3",
                                    "sw:swift",  "block:cinder", "vm:vmware"};
     load_result base = build_text(every_type_conf);
     ASSERT_TRUE(base.ok());
@@ -146,7 +149,8 @@ TEST(StoreRegistry, OrderOfEnabledBackendsChangesNoPrefix) {
         std::string joined;
         for (const auto& i : items) joined += (joined.empty() ? "" : ", ") + i;
         std::string text(every_type_conf);
-        text.replace(text.find("fast:file"), text.find('\n', text.find("fast:file")) - text.find("fast:file"), joined);
+        text.replace(text.find("fast:file"),
+                     text.find('\n', text.find("fast:file")) - text.find("fast:file"), joined);
         load_result shuffled = build_text(text);
         ASSERT_TRUE(shuffled.ok()) << joined;
         for (const store& s : base.registry->stores()) {
@@ -173,22 +177,31 @@ const error_case error_cases[] = {
     {"MissingEnabledBackends", "[glance_store]\ndefault_backend = a\n",
      "[DEFAULT] enabled_backends: not set: list the stores as id:type, id:type, ..."},
     {"EmptyEnabledBackends", "[DEFAULT]\nenabled_backends =\n[glance_store]\ndefault_backend = a\n",
-     "glance-api.conf:2: [DEFAULT] enabled_backends: is empty: list the stores as id:type, id:type, ..."},
-    {"EmptyItem", "[DEFAULT]\nenabled_backends = a:file,,b:http\n[glance_store]\ndefault_backend = a\n",
+     "glance-api.conf:2: [DEFAULT] enabled_backends: is empty: list the stores as id:type, "
+     "id:type, ..."},
+    {"EmptyItem",
+     "[DEFAULT]\nenabled_backends = a:file,,b:http\n[glance_store]\ndefault_backend = a\n",
      "glance-api.conf:2: [DEFAULT] enabled_backends: item 2 is empty"},
-    {"ItemWithoutColon", "[DEFAULT]\nenabled_backends = a:file, b\n[glance_store]\ndefault_backend = a\n",
+    {"ItemWithoutColon",
+     "[DEFAULT]\nenabled_backends = a:file, b\n[glance_store]\ndefault_backend = a\n",
      "glance-api.conf:2: [DEFAULT] enabled_backends: item 2 has no ':' (expected id:type)"},
-    {"EmptyId", "[DEFAULT]\nenabled_backends = a:file, :http\n[glance_store]\ndefault_backend = a\n",
+    {"EmptyId",
+     "[DEFAULT]\nenabled_backends = a:file, :http\n[glance_store]\ndefault_backend = a\n",
      "glance-api.conf:2: [DEFAULT] enabled_backends: item 2 has an empty store id"},
     {"EmptyType", "[DEFAULT]\nenabled_backends = a:file, b:\n[glance_store]\ndefault_backend = a\n",
      "glance-api.conf:2: [DEFAULT] enabled_backends: item 2 has an empty store type"},
-    {"UnknownType", "[DEFAULT]\nenabled_backends = a:file, b:sheepdog\n[glance_store]\ndefault_backend = a\n",
+    {"UnknownType",
+     "[DEFAULT]\nenabled_backends = a:file, b:sheepdog\n[glance_store]\ndefault_backend = a\n",
      "glance-api.conf:2: [DEFAULT] enabled_backends: store 'b': unknown type 'sheepdog' (known "
      "types: file, http, rbd, s3, swift, cinder, vmware)"},
-    {"RepeatedId", "[DEFAULT]\nenabled_backends = a:file, A:http\n[glance_store]\ndefault_backend = a\n",
-     "glance-api.conf:2: [DEFAULT] enabled_backends: store id 'A' repeats item 1 (ids are case-insensitive)"},
-    {"IdWithBadCharacters", "[DEFAULT]\nenabled_backends = a:file, b/c:http\n[glance_store]\ndefault_backend = a\n",
-     "glance-api.conf:2: [DEFAULT] enabled_backends: store id 'b/c' must be 1-64 characters of A-Z a-z 0-9 . _ -"},
+    {"RepeatedId",
+     "[DEFAULT]\nenabled_backends = a:file, A:http\n[glance_store]\ndefault_backend = a\n",
+     "glance-api.conf:2: [DEFAULT] enabled_backends: store id 'A' repeats item 1 (ids are "
+     "case-insensitive)"},
+    {"IdWithBadCharacters",
+     "[DEFAULT]\nenabled_backends = a:file, b/c:http\n[glance_store]\ndefault_backend = a\n",
+     "glance-api.conf:2: [DEFAULT] enabled_backends: store id 'b/c' must be 1-64 characters of A-Z "
+     "a-z 0-9 . _ -"},
     {"IdTooLong",
      "[DEFAULT]\nenabled_backends = a:file, "
      "x12345678901234567890123456789012345678901234567890123456789012345:http\n"
@@ -196,15 +209,19 @@ const error_case error_cases[] = {
      "glance-api.conf:2: [DEFAULT] enabled_backends: store id "
      "'x123456789012345678901234567890123456789012345678901234567890123' must be 1-64 "
      "characters of A-Z a-z 0-9 . _ -"},
-    {"ReservedPrefix", "[DEFAULT]\nenabled_backends = a:file, os_glance_mine:file\n[glance_store]\ndefault_backend = a\n",
+    {"ReservedPrefix",
+     "[DEFAULT]\nenabled_backends = a:file, os_glance_mine:file\n[glance_store]\ndefault_backend = "
+     "a\n",
      "glance-api.conf:2: [DEFAULT] enabled_backends: store id 'os_glance_mine': the prefix "
      "'os_glance_' is reserved"},
     {"MissingDefaultBackend", "[DEFAULT]\nenabled_backends = a:file\n",
      "[glance_store] default_backend: not set: name the store that receives new images"},
-    {"UnknownDefaultBackend", "[DEFAULT]\nenabled_backends = a:file\n[glance_store]\ndefault_backend = b\n",
+    {"UnknownDefaultBackend",
+     "[DEFAULT]\nenabled_backends = a:file\n[glance_store]\ndefault_backend = b\n",
      "glance-api.conf:4: [glance_store] default_backend: 'b' is not a store in enabled_backends"},
     {"ReservedDefaultBackend",
-     "[DEFAULT]\nenabled_backends = a:file\n[glance_store]\ndefault_backend = os_glance_tasks_store\n",
+     "[DEFAULT]\nenabled_backends = a:file\n[glance_store]\ndefault_backend = "
+     "os_glance_tasks_store\n",
      "glance-api.conf:4: [glance_store] default_backend: 'os_glance_tasks_store' is a reserved "
      "store and cannot be the default"},
     {"SamePrefixTwice",
@@ -235,7 +252,9 @@ TEST_P(RegistryErrors, ReportsTheProblemWithItsLocationAndBuildsNothing) {
     EXPECT_THAT(errors, ::testing::Contains(std::string(c.expected))) << test::join(r.diagnostics);
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, RegistryErrors, ::testing::ValuesIn(error_cases),
+INSTANTIATE_TEST_SUITE_P(Table,
+                         RegistryErrors,
+                         ::testing::ValuesIn(error_cases),
                          [](const auto& row) { return std::string(row.param.name); });
 
 TEST(StoreRegistry, ReportsEveryProblemAtOnce) {
@@ -288,8 +307,9 @@ filesytem_store_datadir = /srv/typo
 )";
     load_result lax = build_text(text);
     ASSERT_TRUE(lax.ok());
-    EXPECT_THAT(test::join(lax.diagnostics),
-                HasSubstr("warning: glance-api.conf:7: [a] filesytem_store_datadir: unknown option"));
+    EXPECT_THAT(
+        test::join(lax.diagnostics),
+        HasSubstr("warning: glance-api.conf:7: [a] filesytem_store_datadir: unknown option"));
     registry_options strict;
     strict.strict = true;
     load_result r = build_text(text, strict);

@@ -129,6 +129,21 @@ TEST_F(Stamp, LegacyCinderNeedsTheVolumeTypeLookup) {
     EXPECT_EQ(with.changes[0].new_url, "cinder://cinder10/" + std::string(volume));
 }
 
+TEST_F(Stamp, LegacyCinderUserinfoReachesNeitherTheLookupNorTheNewUrl) {
+    // Found by resolve_fuzz (fuzz/corpus/resolve/crash-cinder-legacy-userinfo-stamp).
+    const std::string url = "cinder://fzuser:fzsecret@" + std::string(volume);
+    std::vector<std::string> asked;
+    stamp_options o;
+    o.volume_type_of = [&](std::string_view v) -> std::optional<std::string> {
+        asked.emplace_back(v);
+        return "ssd";
+    };
+    auto s = stamp({{url, std::nullopt}}, o);
+    EXPECT_THAT(asked, ::testing::ElementsAre(std::string(volume)));
+    ASSERT_EQ(s.changes.size(), 1u);
+    EXPECT_EQ(s.changes[0].new_url, "cinder://cinder1/" + std::string(volume));
+}
+
 TEST_F(Stamp, LegacyCinderWithAnUnknownTypeStaysUnowned) {
     // glance G6: no store claims the volume; nothing changes.
     stamp_options o;

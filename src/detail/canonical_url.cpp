@@ -440,6 +440,9 @@ reason_code canonicalize(std::string_view url,
         }
     }
     out.canonical = w.result();
+    // Encoding can lengthen a URL (a '`' becomes %60): the limit holds for the canonical form
+    // too, so that resolving a canonical URL again gives the same answer.
+    if (out.canonical.size() > max_bytes) return reason_code::too_long;
     out.rewritten = w.dirty();
     if (out.canonical.size() > out.path_end + 1) out.query = out.canonical.substr(out.path_end + 1);
     return reason_code::none;
