@@ -2,10 +2,9 @@
 // stamp an image's locations, and reload the config without stopping readers.
 // Built and run by ctest (example_embed), so this README example cannot rot.
 #include <cstdio>
+#include <imgstore/imgstore.hpp>
 #include <string>
 #include <vector>
-
-#include <imgstore/imgstore.hpp>
 
 int main() {
     // 1. Config: from files (store_registry::load / live_registry::create with config_sources)
@@ -28,15 +27,14 @@ int main() {
     std::string scratch;  // reused: resolving is allocation-free once it has grown
     auto r = snap->resolver->resolve("FILE:///srv/glance/images2/0b5e", scratch);
     if (r.status != imgstore::resolve_status::matched) return 1;
-    std::printf("%.*s -> %.*s\n", static_cast<int>(r.canonical_url.size()),
-                r.canonical_url.data(), static_cast<int>(r.owner->id().size()),
-                r.owner->id().data());
+    std::printf("%.*s -> %.*s\n", static_cast<int>(r.canonical_url.size()), r.canonical_url.data(),
+                static_cast<int>(r.owner->id().size()), r.owner->id().data());
 
     // 3. Stamp an image's locations; the caller saves the image once if anything changed.
     std::vector<imgstore::location_ref> locations{
-        {"file:///srv/glance/images/0b5e", std::nullopt},        // legacy: no store
-        {"file:///srv/glance/images2/0b5e", "gone"},             // stale store id
-        {"cinder://6f1c2a39-3f0e-4c55-9d0a-2b8f0c6f1a11", {}},   // legacy cinder volume
+        {"file:///srv/glance/images/0b5e", std::nullopt},       // legacy: no store
+        {"file:///srv/glance/images2/0b5e", "gone"},            // stale store id
+        {"cinder://6f1c2a39-3f0e-4c55-9d0a-2b8f0c6f1a11", {}},  // legacy cinder volume
     };
     imgstore::stamp_options options;
     options.volume_type_of = [](std::string_view) { return std::optional<std::string>("ssd"); };

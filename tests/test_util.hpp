@@ -1,14 +1,14 @@
 // Small helpers shared by the tests: temporary directories and diagnostic printing.
 #pragma once
 
+#include <unistd.h>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <unistd.h>
 
 #include "imgstore/diagnostic.hpp"
 
@@ -23,7 +23,7 @@ inline std::string join(const std::vector<diagnostic>& ds) {
 
 /// A fresh directory under the system temp dir, removed with everything in it on destruction.
 class temp_dir {
-public:
+  public:
     temp_dir() {
         static std::atomic<int> counter{0};
         path_ = std::filesystem::temp_directory_path() /
@@ -48,7 +48,7 @@ public:
         return p;
     }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

@@ -36,7 +36,7 @@ struct config_limits {
 /// oslo.config lower-cases group names. A value type: copyable, no shared state; concurrent
 /// const use is safe, mutation needs external synchronisation.
 class glance_config {
-public:
+  public:
     /// Appends an occurrence; used by the parser and by services that build config in code.
     void add(std::string_view section,
              std::string_view key,
@@ -66,7 +66,7 @@ public:
     /// Records a section header without entries (so `has_section` sees empty sections).
     void add_section(std::string_view section);
 
-private:
+  private:
     std::vector<config_entry> entries_;
     std::vector<std::string> sections_;  // as first written, first-seen order
     // lower-cased section name -> indices into entries_, in read order
@@ -83,8 +83,9 @@ struct config_load {
 
 /// Where to read config from, as oslo.config's command-line options.
 struct config_sources {
-    std::vector<std::filesystem::path> files;       ///< `--config-file`, later override earlier
-    std::optional<std::filesystem::path> directory; ///< `--config-dir`: `*.conf`, sorted, read last
+    std::vector<std::filesystem::path> files;  ///< `--config-file`, later override earlier
+    std::optional<std::filesystem::path>
+        directory;  ///< `--config-dir`: `*.conf`, sorted, read last
 };
 
 /// Parses one file's text in the oslo.config INI dialect and appends it to `into`; problems go to

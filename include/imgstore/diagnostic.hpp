@@ -16,9 +16,9 @@ struct diagnostic {
     severity level = severity::error;
     std::string file;        ///< config file name, "<memory>" for text, "" when not from a file
     std::uint32_t line = 0;  ///< 1-based line; 0 when the problem has no single line
-    std::string section;     ///< section as written in the file ("DEFAULT", "fast", ...), may be empty
-    std::string key;         ///< option name, may be empty
-    std::string message;     ///< what is wrong; never contains a secret value
+    std::string section;  ///< section as written in the file ("DEFAULT", "fast", ...), may be empty
+    std::string key;      ///< option name, may be empty
+    std::string message;  ///< what is wrong; never contains a secret value
 
     friend bool operator==(const diagnostic&, const diagnostic&) = default;
 };

@@ -57,7 +57,7 @@ struct swift_location {
     std::string scheme = "swift+https";
     std::optional<std::string> user;  ///< decoded; may contain ':' (account:user)
     std::optional<secret> key;
-    std::string auth_or_store_url;    ///< host[/path] without scheme (swift+config: the reference's)
+    std::string auth_or_store_url;  ///< host[/path] without scheme (swift+config: the reference's)
     std::string container;
     std::string object;
     /// The account reference of a swift+config:// location; user, key and auth_or_store_url
@@ -76,8 +76,8 @@ struct cinder_location {
 
 /// vsphere:// (upstream vmware_datastore.StoreLocation).
 struct vsphere_location {
-    std::string host;  ///< IPv6 literals keep their brackets
-    std::string path;  ///< e.g. "/folder/openstack_glance/ID"
+    std::string host;                            ///< IPv6 literals keep their brackets
+    std::string path;                            ///< e.g. "/folder/openstack_glance/ID"
     std::optional<std::string> datastore_name;   ///< dsName
     std::optional<std::string> datacenter_path;  ///< dcPath
     std::string query;                           ///< raw query without '?'

@@ -2,14 +2,14 @@
 // class}, built once from the operator's glance-api.conf, plus the by-scheme view and the default.
 #pragma once
 
+#include <spdlog/fwd.h>
+
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <spdlog/fwd.h>
 
 #include "imgstore/config.hpp"
 #include "imgstore/diagnostic.hpp"
@@ -46,7 +46,7 @@ struct load_result {
 /// The registry. Immutable after build and safe to share between threads; no global state.
 /// Views and references it returns live as long as the registry object.
 class store_registry {
-public:
+  public:
     /// Builds from already-read config. Never throws on bad config (only std::bad_alloc);
     /// reads ceph.conf / swift reference files named by the config, never the network.
     [[nodiscard]] static load_result build(const glance_config& config,
@@ -81,7 +81,7 @@ public:
     store_registry(const store_registry&) = delete;
     store_registry& operator=(const store_registry&) = delete;
 
-private:
+  private:
     std::vector<store> stores_;
     std::unordered_map<std::string_view, std::size_t> by_id_;
     std::size_t default_index_ = 0;

@@ -12,7 +12,7 @@ namespace imgstore {
 /// Owns a secret value. Printing it (operator<<, fmt, to_string) gives "***"; the value is
 /// reachable only through `reveal()`, so a grep for reveal() finds every place that uses it.
 class secret {
-public:
+  public:
     secret() = default;
     explicit secret(std::string value) : value_(std::move(value)) {}
 
@@ -23,7 +23,7 @@ public:
     friend bool operator==(const secret&, const secret&) = default;
     friend std::ostream& operator<<(std::ostream& os, const secret&) { return os << "***"; }
 
-private:
+  private:
     std::string value_;
 };
 

@@ -35,7 +35,7 @@ std::string_view to_string(stamp_outcome o) noexcept;
 
 /// One change for the caller to save.
 struct location_change {
-    std::size_t index = 0;               ///< position in the image's location list
+    std::size_t index = 0;                 ///< position in the image's location list
     std::optional<std::string> old_store;  ///< the stale id replaced, if any
     std::string new_store;
     std::optional<std::string> new_url;  ///< set when the URL was rewritten (legacy cinder)

@@ -47,7 +47,7 @@ struct store_option {
 /// A configured store. Immutable; every view returned lives as long as the owning registry.
 /// Thread-safe for concurrent const use.
 class store {
-public:
+  public:
     std::string_view id() const noexcept { return id_; }
     store_type type() const noexcept { return type_; }
     /// The schemes the store's location class accepts, in upstream get_schemes() order.
@@ -89,7 +89,7 @@ public:
     store& operator=(store&&) noexcept;
     ~store();
 
-private:
+  private:
     std::string id_;
     store_type type_ = store_type::file;
     std::vector<std::string> schemes_;

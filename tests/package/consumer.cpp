@@ -1,7 +1,6 @@
 // Proves that an installed imgstore is usable: headers, library and dependencies resolve.
-#include <iostream>
-
 #include <imgstore/imgstore.hpp>
+#include <iostream>
 
 int main() {
     imgstore::glance_config config;
