@@ -1,11 +1,17 @@
 #include "detail/canonical_url.hpp"
 
 #include <array>
+#include <bit>
 #include <boost/url/grammar/parse.hpp>
 #include <boost/url/ipv6_address.hpp>
 #include <boost/url/rfc/ipv6_address_rule.hpp>
+#include <cstring>
 
 #include "detail/text.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace imgstore::detail {
 namespace {
@@ -32,6 +38,8 @@ enum : std::uint8_t {
     scheme_char = 8,
     upper = 16,
     pchar = 32,  // a path character that stays as written: unreserved, sub-delims, ':', '@'
+    plain = 64,  // kept as written anywhere after "://": unreserved and sub-delims, not upper
+    scheme_lower = 128,  // the bytes of the known schemes' names: lower case, digits, '+'
 };
 
 constexpr std::array<std::uint8_t, 256> make_classes() {
@@ -49,6 +57,8 @@ constexpr std::array<std::uint8_t, 256> make_classes() {
         if (alpha || digit || c == '+' || c == '-' || c == '.') v |= scheme_char;
         if (c >= 'A' && c <= 'Z') v |= upper;
         if ((v & (unreserved | sub_delim)) || c == ':' || c == '@') v |= pchar;
+        if ((v & (unreserved | sub_delim)) && !(v & upper)) v |= plain;
+        if ((c >= 'a' && c <= 'z') || digit || c == '+') v |= scheme_lower;
         t[static_cast<std::size_t>(c)] = v;
     }
     return t;
@@ -298,6 +308,228 @@ reason_code path_segments(std::string_view url,
     return reason_code::none;
 }
 
+// `s` equals the literal (a fixed-size comparison the compiler inlines).
+template <std::size_t N>
+inline bool same(std::string_view s, const char (&literal)[N]) {
+    return std::memcmp(s.data(), literal, N - 1) == 0;
+}
+
+inline bool lookup_scheme(std::string_view lower_scheme, known_scheme& out) noexcept {
+    // By length and first byte, then one fixed-size comparison: no loop over the 14 names.
+    const auto pick = [&](bool equal, known_scheme k) {
+        if (equal) out = k;
+        return equal;
+    };
+    const std::string_view s = lower_scheme;
+    switch (s.size()) {
+        case 2:
+            return pick(same(s, "s3"), known_scheme::s3);
+        case 3:
+            return pick(same(s, "rbd"), known_scheme::rbd);
+        case 4:
+            return s[0] == 'f' ? pick(same(s, "file"), known_scheme::file)
+                               : pick(same(s, "http"), known_scheme::http);
+        case 5:
+            return s[0] == 'h' ? pick(same(s, "https"), known_scheme::https)
+                               : pick(same(s, "swift"), known_scheme::swift);
+        case 6:
+            return pick(same(s, "cinder"), known_scheme::cinder);
+        case 7:
+            return s[0] == 's' ? pick(same(s, "s3+http"), known_scheme::s3_http)
+                               : pick(same(s, "vsphere"), known_scheme::vsphere);
+        case 8:
+            return pick(same(s, "s3+https"), known_scheme::s3_https);
+        case 10:
+            return s[0] == 'f' ? pick(same(s, "filesystem"), known_scheme::filesystem)
+                               : pick(same(s, "swift+http"), known_scheme::swift_http);
+        case 11:
+            return pick(same(s, "swift+https"), known_scheme::swift_https);
+        case 12:
+            return pick(same(s, "swift+config"), known_scheme::swift_config);
+        default:
+            return false;
+    }
+}
+
+// The fast path: one pass over the URL that finds the bytes that are not `plain` 16 at a time
+// and proves the URL already canonical and simple (no '%', no upper-case host, no port, no
+// userinfo, no dot or empty segment, no byte to encode, an allowed query). Anything else, valid
+// or not, goes to the general code below, which gives the answer for it.
+#if defined(__SSE2__)
+inline __m128i in_range(__m128i v, unsigned char lo, unsigned char hi) {
+    // Shifts [lo, hi] to [-128, -128 + hi - lo]: one signed compare tests the range.
+    const __m128i t = _mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(0x80 - lo)));
+    return _mm_cmplt_epi8(t, _mm_set1_epi8(static_cast<char>(-128 + (hi - lo + 1))));
+}
+
+// Bit k set when p[k] may not be `plain`: everything but lower case, digits, '-' and '.' (the
+// bytes of nearly every host, id and path); the scanner checks the others one by one.
+inline std::uint32_t special_bits(const char* p) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i ok = _mm_or_si128(_mm_or_si128(in_range(v, 'a', 'z'), in_range(v, '0', '9')),
+                                    in_range(v, '-', '.'));
+    return ~static_cast<std::uint32_t>(_mm_movemask_epi8(ok)) & 0xFFFFu;
+}
+#else
+inline std::uint32_t special_bits(const char* p) {
+    std::uint32_t bits = 0;
+    for (unsigned k = 0; k < 16; ++k) {
+        if (!(cls(p[k]) & plain)) bits |= 1u << k;
+    }
+    return bits;
+}
+#endif
+
+// Yields the offsets of the bytes that are not `plain`, in order, then the URL's size.
+class special_scanner {
+  public:
+    special_scanner(std::string_view s, std::size_t from) : s_(s), block_(from) { load(); }
+
+    std::size_t next() {
+        for (;;) {
+            while (bits_ == 0) {
+                block_ += 16;
+                if (block_ >= s_.size()) return s_.size();
+                load();
+            }
+            const std::size_t at = block_ + static_cast<std::size_t>(std::countr_zero(bits_));
+            bits_ &= bits_ - 1;
+            if (!(cls(s_[at]) & plain)) return at;
+        }
+    }
+
+  private:
+    void load() {
+        if (block_ + 16 <= s_.size()) {
+            bits_ = special_bits(s_.data() + block_);
+        } else if (s_.size() >= 16) {
+            // The last 16 bytes, shifted past the ones already seen: no copy.
+            const std::size_t last = s_.size() - 16;
+            bits_ = special_bits(s_.data() + last) >> (block_ - last);
+        } else if (block_ < s_.size()) {
+            char padded[16];
+            std::memset(padded, 'a', sizeof padded);
+            std::memcpy(padded, s_.data() + block_, s_.size() - block_);
+            bits_ = special_bits(padded);
+        } else {
+            bits_ = 0;
+        }
+    }
+
+    std::string_view s_;
+    std::size_t block_;
+    std::uint32_t bits_ = 0;
+};
+
+inline bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+
+// True when `url` is canonical and simple; `out` then holds its parts. False sends the URL to
+// the general code (whatever it is: canonical but unusual, rewritable or invalid).
+bool canonical_fast(std::string_view url,
+                    canonical_url& out,
+                    std::size_t max_bytes,
+                    scheme_mask declared) {
+    const std::size_t n = url.size();
+    if (n > max_bytes) return false;
+    std::size_t colon = 0;
+    while (colon < n && colon < 13 && (cls(url[colon]) & scheme_lower)) ++colon;
+    if (colon + 3 > n || url[colon] != ':' || url[colon + 1] != '/' || url[colon + 2] != '/') {
+        return false;
+    }
+    known_scheme scheme;
+    if (!lookup_scheme(url.substr(0, colon), scheme) || !(declared & bit(scheme))) return false;
+    const scheme_family_id family = families[static_cast<std::size_t>(scheme)];
+    const bool opaque = opaque_authority(family);
+    const std::size_t start = colon + 3;
+
+    special_scanner sc(url, start);
+    std::size_t i = sc.next();
+    // Authority: plain bytes; an opaque one may also hold ':' and upper case (kept as written),
+    // a host one ':' before its port.
+    std::size_t port = 0;  // offset of the port's ':', 0 when none
+    while (i < n && url[i] != '/') {
+        if (opaque ? !(url[i] == ':' || is_upper(url[i])) : (url[i] != ':' || port != 0)) {
+            return false;
+        }
+        if (!opaque) port = i;
+        i = sc.next();
+    }
+    const std::size_t auth_end = i;
+    if (family == scheme_family_id::file) {
+        if (auth_end != start) return false;
+    } else if (auth_end == start) {
+        return false;
+    } else if (!opaque) {
+        const std::size_t host_end = port != 0 ? port : auth_end;
+        const std::string_view host = url.substr(start, host_end - start);
+        if (host.empty() || host.back() == '.') return false;
+        if ((host[0] == '.' || (host[0] >= '0' && host[0] <= '9')) && !numeric_host_ok(host)) {
+            return false;  // (a host starting with another byte is a name)
+        }
+        if (port != 0) {
+            // Kept as written: 1-65535 without leading zero, not the scheme's default.
+            const std::string_view digits = url.substr(port + 1, auth_end - port - 1);
+            if (digits.empty() || digits.size() > 5 || digits[0] == '0') return false;
+            std::uint32_t value = 0;
+            for (char c : digits) {
+                if (c < '0' || c > '9') return false;
+                value = value * 10 + static_cast<std::uint32_t>(c - '0');
+            }
+            if (value > 65535 || default_port(scheme, value)) return false;
+        }
+    }
+
+    // Path: segments of plain bytes, upper case, ':' and '@' (not in s3, where an '@' would
+    // end a userinfo), none empty, none "." or "..".
+    std::size_t q = n;
+    while (i < n) {  // url[i] == '/'
+        const std::size_t seg = i + 1;
+        std::size_t j = sc.next();
+        while (j < n && url[j] != '/' && url[j] != '?') {
+            const char c = url[j];
+            if (!(is_upper(c) || c == ':' || (c == '@' && family != scheme_family_id::s3))) {
+                return false;
+            }
+            j = sc.next();
+        }
+        const std::size_t len = j - seg;
+        if (len == 0) return false;
+        if (url[seg] == '.' && (len == 1 || (len == 2 && url[seg + 1] == '.'))) return false;
+        if (j < n && url[j] == '?') {
+            q = j;
+            break;
+        }
+        i = j;
+    }
+
+    // Query: http(s) and vsphere only, non-empty, printable, every '%' with two hex digits.
+    if (q < n) {
+        if ((family != scheme_family_id::http && family != scheme_family_id::vsphere) ||
+            q + 1 == n) {
+            return false;
+        }
+        for (std::size_t j = sc.next(); j < n; j = sc.next()) {
+            const char c = url[j];
+            if (c < 0x21 || c > 0x7E || c == '#') return false;
+            if (c == '%' && (j + 2 >= n || !(cls(url[j + 1]) & hex) || !(cls(url[j + 2]) & hex))) {
+                return false;
+            }
+        }
+    }
+
+    out.canonical = url;
+    out.scheme = scheme;
+    out.family = family;
+    out.tail = start;
+    out.path = auth_end;
+    out.path_end = q;
+    out.query = q + 1 < n ? url.substr(q + 1) : std::string_view();
+    out.userinfo = {};
+    out.has_credentials = false;
+    out.trailing_slash = false;
+    out.rewritten = false;
+    return true;
+}
 }  // namespace
 
 std::string_view scheme_name(known_scheme s) noexcept { return names[static_cast<std::size_t>(s)]; }
@@ -311,13 +543,7 @@ std::string_view family_name(scheme_family_id f) noexcept {
 }
 
 bool find_scheme(std::string_view lower_scheme, known_scheme& out) noexcept {
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        if (names[i] == lower_scheme) {
-            out = static_cast<known_scheme>(i);
-            return true;
-        }
-    }
-    return false;
+    return lookup_scheme(lower_scheme, out);
 }
 
 std::string_view scheme_family(std::string_view lower_scheme) noexcept {
@@ -330,6 +556,7 @@ reason_code canonicalize(std::string_view url,
                          canonical_url& out,
                          std::size_t max_bytes,
                          scheme_mask declared) {
+    if (canonical_fast(url, out, max_bytes, declared)) return reason_code::none;
     out = canonical_url{};
     if (url.size() > max_bytes) return reason_code::too_long;
     for (std::size_t i = 0; i < url.size(); ++i) {
@@ -363,7 +590,7 @@ reason_code canonicalize(std::string_view url,
         scheme_upper |= lowered[i] != url[i];
     }
     known_scheme scheme;
-    if (!find_scheme(std::string_view(lowered, colon), scheme) || !(declared & bit(scheme))) {
+    if (!lookup_scheme(std::string_view(lowered, colon), scheme) || !(declared & bit(scheme))) {
         return reason_code::unknown_scheme;
     }
     out.scheme = scheme;

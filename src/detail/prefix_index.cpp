@@ -10,25 +10,8 @@
 namespace imgstore::detail {
 namespace {
 
-constexpr std::uint64_t seed = 0x9E3779B97F4A7C15ull;
-constexpr std::uint64_t family_mul = 0x94D049BB133111EBull;
-constexpr std::uint64_t round_mul = 0xBF58476D1CE4E5B9ull;
 constexpr std::size_t ring = 64;  // boundary hashes kept per pass (on the stack)
 constexpr std::size_t families = 8;
-
-inline std::uint64_t round(std::uint64_t h, std::uint64_t v) noexcept {
-    h = (h ^ v) * round_mul;
-    return h ^ (h >> 32);
-}
-
-// MurmurHash3's finaliser: spreads the state into the low bits the table index uses.
-inline std::uint64_t finish(std::uint64_t h) noexcept {
-    h ^= h >> 33;
-    h *= 0xFF51AFD7ED558CCDull;
-    h ^= h >> 33;
-    h *= 0xC4CEB9FE1A85EC53ull;
-    return h ^ (h >> 33);
-}
 
 inline std::size_t family_index(scheme_family_id f) noexcept { return static_cast<std::size_t>(f); }
 
@@ -36,31 +19,30 @@ inline std::size_t depth_bit(std::size_t depth) noexcept {
     return std::min<std::size_t>(depth, 63);
 }
 
-}  // namespace
-
-key_hash::key_hash(scheme_family_id family) noexcept
-    : state_(seed ^ ((static_cast<std::uint64_t>(family) + 1) * family_mul)) {}
-
-void key_hash::add_segment(std::string_view segment) noexcept {
-    const char* p = segment.data();
-    std::size_t n = segment.size();
-    std::uint64_t h = state_;
-    while (n >= 8) {
-        std::uint64_t v;
-        std::memcpy(&v, p, 8);
-        h = round(h, v);
-        p += 8;
-        n -= 8;
+// The offset of the first '/' in key[from, end), or key.size(): eight bytes at a time (no
+// memchr call for segments of a few bytes).
+inline std::size_t find_slash(std::string_view key, std::size_t from) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ull;
+    const char* p = key.data();
+    const std::size_t n = key.size();
+    std::size_t i = from;
+    if constexpr (std::endian::native == std::endian::little) {
+        for (; i + 8 <= n; i += 8) {
+            std::uint64_t v;
+            std::memcpy(&v, p + i, 8);
+            const std::uint64_t x = v ^ (ones * '/');
+            // The lowest set bit marks the first zero byte of x, the first '/' of v.
+            const std::uint64_t z = (x - ones) & ~x & (ones << 7);
+            if (z != 0) return i + static_cast<std::size_t>(std::countr_zero(z)) / 8;
+        }
     }
-    // The tail (0-7 bytes) and the implied '/' as a length tag in the top byte.
-    std::uint64_t v = static_cast<std::uint64_t>(n + 1) << 56;
-    for (std::size_t i = 0; i < n; ++i) {
-        v |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    for (; i < n; ++i) {
+        if (p[i] == '/') return i;
     }
-    state_ = round(h, v);
+    return n;
 }
 
-std::uint64_t key_hash::value() const noexcept { return finish(state_); }
+}  // namespace
 
 prefix_index::prefix_index(std::span<const prefix_entry> entries) {
     std::size_t total = 0;
@@ -130,20 +112,20 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
     groups_.shrink_to_fit();
 }
 
-std::span<const std::uint32_t> prefix_index::owners_of(const slot& s) const noexcept {
+inline std::span<const std::uint32_t> prefix_index::owners_of(const slot& s) const noexcept {
     if (!s.grouped) return {&s.owner, 1};
     return {groups_.data() + s.owner + 1, groups_[s.owner]};
 }
 
-bool prefix_index::may_have(scheme_family_id family, std::size_t depth) const noexcept {
+inline bool prefix_index::may_have(scheme_family_id family, std::size_t depth) const noexcept {
     const std::size_t f = family_index(family);
     return depth <= max_depth_[f] && ((depth_bits_[f] >> depth_bit(depth)) & 1) != 0;
 }
 
-const prefix_index::slot* prefix_index::find(std::uint64_t hash,
-                                             scheme_family_id family,
-                                             std::string_view key,
-                                             std::size_t length) const noexcept {
+inline const prefix_index::slot* prefix_index::find(std::uint64_t hash,
+                                                    scheme_family_id family,
+                                                    std::string_view key,
+                                                    std::size_t length) const noexcept {
     if (slots_.empty()) return nullptr;
     const auto fam = static_cast<std::uint8_t>(family);
     // `length` may be key.size() + 1: the key with an implied trailing '/'.
@@ -168,26 +150,23 @@ prefix_match prefix_index::longest(scheme_family_id family,
     // than that (rare) takes further passes for the shallower boundaries.
     std::size_t limit = max_depth_[f];
     for (;;) {
-        std::uint64_t hashes[ring];
+        std::uint64_t states[ring];  // hash states; finished only at the depths probed
         std::size_t lengths[ring];
         key_hash h(family);
         std::size_t depth = 0;
         std::size_t pos = 0;
         while (depth < limit) {
-            const void* found = std::memchr(key.data() + pos, '/', key.size() - pos);
+            const std::size_t slash = find_slash(key, pos);
             std::size_t length;
-            if (found == nullptr) {
+            if (slash == key.size()) {
                 if (!implicit_end || pos == key.size()) break;
-                h.add_segment(key.substr(pos));
                 length = key.size() + 1;
             } else {
-                const auto slash =
-                    static_cast<std::size_t>(static_cast<const char*>(found) - key.data());
-                h.add_segment(key.substr(pos, slash - pos));
                 length = slash + 1;
             }
+            h.add_segment_of(key, pos, slash);
             ++depth;
-            hashes[depth % ring] = h.value();
+            states[depth % ring] = h.state();
             lengths[depth % ring] = length;
             if (length > key.size()) break;
             pos = length;
@@ -196,7 +175,7 @@ prefix_match prefix_index::longest(scheme_family_id family,
         for (std::size_t d = depth; d >= lowest && d > 0; --d) {
             if (!may_have(family, d)) continue;
             const std::size_t length = lengths[d % ring];
-            if (const slot* s = find(hashes[d % ring], family, key, length)) {
+            if (const slot* s = find(key_hash::finish(states[d % ring]), family, key, length)) {
                 return {length, owners_of(*s)};
             }
         }

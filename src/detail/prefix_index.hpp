@@ -4,8 +4,10 @@
 // Benchmarks and fuzzers may use this header directly (it is internal, not installed).
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,15 +28,84 @@ struct prefix_entry {
 /// The incremental hash of match keys. A key is folded segment by segment, each segment being
 /// the bytes up to and including a '/'; the state after a segment is the key's hash up to that
 /// boundary, so one left-to-right pass yields the hash of every boundary prefix.
+/// Inline (the resolver folds a few segments per URL; a call each would cost as much).
 class key_hash {
   public:
-    explicit key_hash(scheme_family_id family) noexcept;
+    explicit key_hash(scheme_family_id family) noexcept
+        : state_(seed ^ ((static_cast<std::uint64_t>(family) + 1) * family_mul)) {}
+
     /// Folds `segment` followed by a '/' (the '/' is implied: pass the bytes before it).
-    void add_segment(std::string_view segment) noexcept;
+    void add_segment(std::string_view segment) noexcept {
+        const char* p = segment.data();
+        std::size_t n = segment.size();
+        std::uint64_t h = state_;
+        while (n >= 8) {
+            std::uint64_t v;
+            std::memcpy(&v, p, 8);
+            h = round(h, v);
+            p += 8;
+            n -= 8;
+        }
+        // The tail (0-7 bytes) and the implied '/' as a length tag in the top byte.
+        std::uint64_t v = static_cast<std::uint64_t>(n + 1) << 56;
+        for (std::size_t i = 0; i < n; ++i) {
+            v |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+        }
+        state_ = round(h, v);
+    }
+
+    /// Folds `key[from, to)` followed by a '/': the same state as
+    /// add_segment(key.substr(from, to - from)), but the last 0-7 bytes are read as one word
+    /// ending at `to` (inside `key` when to >= 8) instead of one byte at a time.
+    void add_segment_of(std::string_view key, std::size_t from, std::size_t to) noexcept {
+        if constexpr (std::endian::native != std::endian::little) {
+            add_segment(key.substr(from, to - from));
+        } else {
+            if (to < 8) {
+                add_segment(key.substr(from, to - from));
+                return;
+            }
+            const char* p = key.data();
+            std::uint64_t h = state_;
+            std::size_t i = from;
+            for (; i + 8 <= to; i += 8) {
+                std::uint64_t v;
+                std::memcpy(&v, p + i, 8);
+                h = round(h, v);
+            }
+            const std::size_t r = to - i;  // 0-7 tail bytes, the last ones of the word
+            std::uint64_t w;
+            std::memcpy(&w, p + to - 8, 8);
+            const std::uint64_t tail = (w >> 8) >> (56 - 8 * r);  // 0 when r == 0
+            state_ = round(h, tail | (static_cast<std::uint64_t>(r + 1) << 56));
+        }
+    }
+
     /// The value stored in and probed against the table.
-    std::uint64_t value() const noexcept;
+    std::uint64_t value() const noexcept { return finish(state_); }
+
+    /// The state after the segments folded so far (value() is finish() of it).
+    std::uint64_t state() const noexcept { return state_; }
+
+    /// MurmurHash3's finaliser: spreads a state into the low bits the table index uses.
+    static std::uint64_t finish(std::uint64_t h) noexcept {
+        h ^= h >> 33;
+        h *= 0xFF51AFD7ED558CCDull;
+        h ^= h >> 33;
+        h *= 0xC4CEB9FE1A85EC53ull;
+        return h ^ (h >> 33);
+    }
 
   private:
+    static constexpr std::uint64_t seed = 0x9E3779B97F4A7C15ull;
+    static constexpr std::uint64_t family_mul = 0x94D049BB133111EBull;
+    static constexpr std::uint64_t round_mul = 0xBF58476D1CE4E5B9ull;
+
+    static std::uint64_t round(std::uint64_t h, std::uint64_t v) noexcept {
+        h = (h ^ v) * round_mul;
+        return h ^ (h >> 32);
+    }
+
     std::uint64_t state_;
 };
 
@@ -93,12 +164,13 @@ class prefix_index {
         bool grouped = false;  // groups_[owner] is the count, the owners follow
     };
 
-    const slot* find(std::uint64_t hash,
-                     scheme_family_id family,
-                     std::string_view key,
-                     std::size_t length) const noexcept;
-    std::span<const std::uint32_t> owners_of(const slot& s) const noexcept;
-    bool may_have(scheme_family_id family, std::size_t depth) const noexcept;
+    // Inline (defined in prefix_index.cpp, the only user): probed once or more per URL.
+    inline const slot* find(std::uint64_t hash,
+                            scheme_family_id family,
+                            std::string_view key,
+                            std::size_t length) const noexcept;
+    inline std::span<const std::uint32_t> owners_of(const slot& s) const noexcept;
+    inline bool may_have(scheme_family_id family, std::size_t depth) const noexcept;
 
     std::vector<slot> slots_;
     std::uint64_t mask_ = 0;
