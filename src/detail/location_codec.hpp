@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string_view>
+#include <utility>
 
 #include "imgstore/error.hpp"
 #include "imgstore/location.hpp"
@@ -14,6 +15,17 @@ class location_codec {
     virtual ~location_codec() = default;
     /// Parses a URL of one of the store's schemes. Errors: errc::bad_uri (never echoes the URI).
     virtual result<location> parse(std::string_view uri) const = 0;
+};
+
+/// The codec of a store type whose URLs parse without any store config.
+template <class Location, result<Location> (*Parse)(std::string_view)>
+class stateless_codec final : public location_codec {
+  public:
+    result<location> parse(std::string_view uri) const override {
+        auto loc = Parse(uri);
+        if (!loc) return loc.error();
+        return location{std::move(*loc)};
+    }
 };
 
 }  // namespace imgstore::detail

@@ -39,18 +39,9 @@ constexpr std::array<option_spec, 22> options{{
     {.name = "cinder_mount_point_base", .default_value = "/var/lib/glance/mnt"},
 }};
 
-class cinder_codec final : public location_codec {
-  public:
-    result<location> parse(std::string_view uri) const override {
-        auto loc = parse_cinder_location(uri);
-        if (!loc) return loc.error();
-        return location{std::move(*loc)};
-    }
-};
-
 driver_result configure(const store_context& ctx) {
     driver_result r;
-    r.codec = std::make_shared<cinder_codec>();
+    r.codec = std::make_shared<stateless_codec<cinder_location, parse_cinder_location>>();
     // Upstream's prefix is `cinder://<id>` without '/', so cinder1 also owned cinder10's URLs.
     r.prefixes.push_back("cinder://" + std::string(ctx.id) + "/");
     r.volume_type = ctx.options.str("cinder_volume_type").value_or("");

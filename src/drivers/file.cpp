@@ -65,19 +65,10 @@ std::optional<std::string> datadir_prefix(std::string_view dir, std::string& err
     return prefix;
 }
 
-class file_codec final : public location_codec {
-  public:
-    result<location> parse(std::string_view uri) const override {
-        auto loc = parse_file_location(uri);
-        if (!loc) return loc.error();
-        return location{std::move(*loc)};
-    }
-};
-
 driver_result configure(const store_context& ctx) {
     const store_options& o = ctx.options;
     driver_result r;
-    r.codec = std::make_shared<file_codec>();
+    r.codec = std::make_shared<stateless_codec<file_location, parse_file_location>>();
     // Where each option comes from: 0 unset, 1 [backend_defaults], 2 the store's own section.
     auto level = [&](std::string_view name) {
         const config_entry* e = o.where(name);

@@ -16,18 +16,9 @@ constexpr std::array<option_spec, 3> options{{
     {.name = "http_proxy_information", .kind = option_kind::dict, .default_value = ""},
 }};
 
-class http_codec final : public location_codec {
-  public:
-    result<location> parse(std::string_view uri) const override {
-        auto loc = parse_http_location(uri);
-        if (!loc) return loc.error();
-        return location{std::move(*loc)};
-    }
-};
-
 driver_result configure(const store_context&) {
     driver_result r;
-    r.codec = std::make_shared<http_codec>();
+    r.codec = std::make_shared<stateless_codec<http_location, parse_http_location>>();
     return r;
 }
 

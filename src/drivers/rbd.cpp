@@ -26,15 +26,6 @@ constexpr std::array<option_spec, 7> options{{
 
 constexpr std::string_view default_ceph_conf = "/etc/ceph/ceph.conf";
 
-class rbd_codec final : public location_codec {
-  public:
-    result<location> parse(std::string_view uri) const override {
-        auto loc = parse_rbd_location(uri);
-        if (!loc) return loc.error();
-        return location{std::move(*loc)};
-    }
-};
-
 // The last `fsid` of a `[global]` section, in ceph's own INI dialect (common/ConfUtils): every
 // line is stripped (ceph.conf usually indents its keys, which oslo's dialect would read as
 // continuation lines), '#' and ';' start a comment anywhere outside quotes, and a value may be
@@ -111,7 +102,7 @@ std::string fsid_from_ceph_conf(const std::string& path,
 driver_result configure(const store_context& ctx) {
     const store_options& o = ctx.options;
     driver_result r;
-    r.codec = std::make_shared<rbd_codec>();
+    r.codec = std::make_shared<stateless_codec<rbd_location, parse_rbd_location>>();
     std::string pool(trim(o.str("rbd_store_pool").value_or("")));
     if (pool.empty()) {
         o.error("rbd_store_pool", "must not be empty");

@@ -47,15 +47,6 @@ constexpr std::array<option_spec, 14> options{{
      .choices = checksum_modes},
 }};
 
-class s3_codec final : public location_codec {
-  public:
-    result<location> parse(std::string_view uri) const override {
-        auto loc = parse_s3_location(uri);
-        if (!loc) return loc.error();
-        return location{std::move(*loc)};
-    }
-};
-
 // A bucket is one path segment: S3 bucket names never hold '/', and a '/' would move the
 // segment boundary the prefix ends at.
 bool plain_segment(std::string_view s) {
@@ -65,7 +56,7 @@ bool plain_segment(std::string_view s) {
 driver_result configure(const store_context& ctx) {
     const store_options& o = ctx.options;
     driver_result r;
-    r.codec = std::make_shared<s3_codec>();
+    r.codec = std::make_shared<stateless_codec<s3_location, parse_s3_location>>();
     bool ok = true;
     for (std::string_view required :
          {"s3_store_host", "s3_store_access_key", "s3_store_secret_key", "s3_store_bucket"}) {

@@ -32,15 +32,6 @@ constexpr std::array<option_spec, 9> options{{
     {.name = "vmware_datastores", .kind = option_kind::multi_string},
 }};
 
-class vsphere_codec final : public location_codec {
-  public:
-    result<location> parse(std::string_view uri) const override {
-        auto loc = parse_vsphere_location(uri);
-        if (!loc) return loc.error();
-        return location{std::move(*loc)};
-    }
-};
-
 // netutils.is_valid_ipv6 on a bare literal: brackets are added; a bracketed value is kept.
 std::string url_host(std::string_view host) {
     if (host.find(':') != std::string_view::npos && !host.starts_with('[')) {
@@ -55,7 +46,7 @@ std::string url_host(std::string_view host) {
 driver_result configure(const store_context& ctx) {
     const store_options& o = ctx.options;
     driver_result r;
-    r.codec = std::make_shared<vsphere_codec>();
+    r.codec = std::make_shared<stateless_codec<vsphere_location, parse_vsphere_location>>();
     bool ok = true;
     for (std::string_view required :
          {"vmware_server_host", "vmware_server_username", "vmware_server_password"}) {
