@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <span>
 #include <utility>
 
 #include "detail/canonical_url.hpp"
@@ -179,7 +180,11 @@ struct location_resolver::impl {
                     http_stores.empty() ? reason_code::no_prefix : reason_code::ambiguous};
         }
         const std::string_view key = c.key_tail();
-        const detail::prefix_match m = index.longest(c.family, key, !c.trailing_slash);
+        const detail::prefix_match m = index.longest(
+            c.family, key, !c.trailing_slash,
+            std::span<const std::uint32_t>(c.slashes.data(),
+                                           std::min<std::size_t>(c.slash_count, c.max_slashes)),
+            c.slash_count);
         if (c.trailing_slash) {
             // A trailing '/' is an empty last segment; the one useful thing to say about it is
             // that the URL names a store's root.

@@ -38,8 +38,6 @@ enum : std::uint8_t {
     scheme_char = 8,
     upper = 16,
     pchar = 32,  // a path character that stays as written: unreserved, sub-delims, ':', '@'
-    plain = 64,  // kept as written anywhere after "://": unreserved and sub-delims, not upper
-    scheme_lower = 128,  // the bytes of the known schemes' names: lower case, digits, '+'
 };
 
 constexpr std::array<std::uint8_t, 256> make_classes() {
@@ -57,8 +55,6 @@ constexpr std::array<std::uint8_t, 256> make_classes() {
         if (alpha || digit || c == '+' || c == '-' || c == '.') v |= scheme_char;
         if (c >= 'A' && c <= 'Z') v |= upper;
         if ((v & (unreserved | sub_delim)) || c == ':' || c == '@') v |= pchar;
-        if ((v & (unreserved | sub_delim)) && !(v & upper)) v |= plain;
-        if ((c >= 'a' && c <= 'z') || digit || c == '+') v |= scheme_lower;
         t[static_cast<std::size_t>(c)] = v;
     }
     return t;
@@ -248,16 +244,20 @@ reason_code host_and_port(
 
 // The path from `begin` (a '/', or the end of the path) up to '?', '#' or the end of `url`,
 // where `end` is left.
+// Records each '/' written in out.slashes and sets out.trailing_slash.
 reason_code path_segments(std::string_view url,
                           std::size_t begin,
                           std::size_t& end,
-                          scheme_family_id family,
-                          lazy_writer& w,
-                          bool& trailing_slash) {
-    const bool sensitive = separator_sensitive(family);
+                          canonical_url& out,
+                          lazy_writer& w) {
+    const bool sensitive = separator_sensitive(out.family);
     const std::size_t n = url.size();
     std::size_t i = begin;
     while (i < n && url[i] == '/') {
+        if (out.slash_count < canonical_url::max_slashes) {
+            out.slashes[out.slash_count] = static_cast<std::uint32_t>(w.size() - out.tail);
+        }
+        ++out.slash_count;
         w.keep_to(i + 1);
         std::size_t seg = i + 1;
         std::size_t out_seg = w.size();
@@ -293,25 +293,38 @@ reason_code path_segments(std::string_view url,
             w.replace_to(j + 1, std::string_view(enc, 3));
         }
         w.keep_to(j);
-        std::string_view out = w.view(out_seg, w.size());
-        if (out.empty()) {
+        std::string_view segment = w.view(out_seg, w.size());
+        if (segment.empty()) {
             if (j == n || url[j] != '/') {
-                trailing_slash = true;
+                out.trailing_slash = true;
             } else {
                 return reason_code::empty_segment;
             }
         }
-        if (out == "." || out == "..") return reason_code::dot_segment;
+        if (segment == "." || segment == "..") return reason_code::dot_segment;
         i = j;
     }
     end = i;
     return reason_code::none;
 }
 
-// `s` equals the literal (a fixed-size comparison the compiler inlines).
+// `s` (at least as long) starts with the literal: fixed-size loads the compiler inlines (a
+// memcmp of 8 or more bytes would be a call).
 template <std::size_t N>
 inline bool same(std::string_view s, const char (&literal)[N]) {
-    return std::memcmp(s.data(), literal, N - 1) == 0;
+    constexpr std::size_t n = N - 1;
+    constexpr std::size_t head = n < 8 ? n : 8;
+    std::uint64_t a = 0, b = 0;
+    std::memcpy(&a, s.data(), head);
+    std::memcpy(&b, literal, head);
+    if constexpr (n > 8) {
+        std::uint64_t c = 0, d = 0;
+        std::memcpy(&c, s.data() + 8, n - 8);
+        std::memcpy(&d, literal + 8, n - 8);
+        return ((a ^ b) | (c ^ d)) == 0;
+    } else {
+        return a == b;
+    }
 }
 
 inline bool lookup_scheme(std::string_view lower_scheme, known_scheme& out) noexcept {
@@ -351,10 +364,25 @@ inline bool lookup_scheme(std::string_view lower_scheme, known_scheme& out) noex
     }
 }
 
-// The fast path: one pass over the URL that finds the bytes that are not `plain` 16 at a time
-// and proves the URL already canonical and simple (no '%', no upper-case host, no port, no
-// userinfo, no dot or empty segment, no byte to encode, an allowed query). Anything else, valid
-// or not, goes to the general code below, which gives the answer for it.
+// The fast path: the URL's '/', '.' and "odd" bytes (anything but lower case, digits, '-', '.'
+// and '/': the bytes of nearly every host, id and path) as bit masks, 16 bytes at a time; then
+// the URL is proven canonical and simple (no '%', no upper-case host, no default or
+// zero-padded port, no userinfo, no dot or empty segment, no byte to encode, an allowed query)
+// with a few mask operations and a visit to each of its few odd bytes. Anything else, valid or
+// not, goes to the general code below, which gives the answer for it.
+#if defined(__SIZEOF_INT128__)
+__extension__ using mask128 = unsigned __int128;
+constexpr std::size_t fast_limit = 127;  // longer URLs (rare) take the general code
+
+// Bits [0, k) (k < 128).
+inline mask128 below(std::size_t k) { return (mask128{1} << k) - 1; }
+
+inline std::size_t lowest_bit(mask128 m) {  // m != 0
+    const auto lo = static_cast<std::uint64_t>(m);
+    return lo != 0 ? static_cast<std::size_t>(std::countr_zero(lo))
+                   : 64 + static_cast<std::size_t>(std::countr_zero(static_cast<std::uint64_t>(m >> 64)));
+}
+
 #if defined(__SSE2__)
 inline __m128i in_range(__m128i v, unsigned char lo, unsigned char hi) {
     // Shifts [lo, hi] to [-128, -128 + hi - lo]: one signed compare tests the range.
@@ -362,66 +390,87 @@ inline __m128i in_range(__m128i v, unsigned char lo, unsigned char hi) {
     return _mm_cmplt_epi8(t, _mm_set1_epi8(static_cast<char>(-128 + (hi - lo + 1))));
 }
 
-// Bit k set when p[k] may not be `plain`: everything but lower case, digits, '-' and '.' (the
-// bytes of nearly every host, id and path); the scanner checks the others one by one.
-inline std::uint32_t special_bits(const char* p) {
+// The '/' and odd bits of p[0, 16). ['-', '9'] is "-./0123456789".
+inline void block_bits(const char* p, std::uint64_t& slash, std::uint64_t& odd) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i ok = _mm_or_si128(_mm_or_si128(in_range(v, 'a', 'z'), in_range(v, '0', '9')),
-                                    in_range(v, '-', '.'));
-    return ~static_cast<std::uint32_t>(_mm_movemask_epi8(ok)) & 0xFFFFu;
+    const __m128i common = _mm_or_si128(in_range(v, 'a', 'z'), in_range(v, '-', '9'));
+    slash = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('/'))));
+    odd = ~static_cast<std::uint32_t>(_mm_movemask_epi8(common)) & 0xFFFFu;
 }
 #else
-inline std::uint32_t special_bits(const char* p) {
-    std::uint32_t bits = 0;
+inline void block_bits(const char* p, std::uint64_t& slash, std::uint64_t& odd) {
+    slash = odd = 0;
     for (unsigned k = 0; k < 16; ++k) {
-        if (!(cls(p[k]) & plain)) bits |= 1u << k;
+        const char c = p[k];
+        slash |= std::uint64_t{c == '/'} << k;
+        odd |= std::uint64_t{!((c >= 'a' && c <= 'z') || (c >= '-' && c <= '9'))} << k;
     }
-    return bits;
 }
 #endif
 
-// Yields the offsets of the bytes that are not `plain`, in order, then the URL's size.
-class special_scanner {
-  public:
-    special_scanner(std::string_view s, std::size_t from) : s_(s), block_(from) { load(); }
-
-    std::size_t next() {
-        for (;;) {
-            while (bits_ == 0) {
-                block_ += 16;
-                if (block_ >= s_.size()) return s_.size();
-                load();
-            }
-            const std::size_t at = block_ + static_cast<std::size_t>(std::countr_zero(bits_));
-            bits_ &= bits_ - 1;
-            if (!(cls(s_[at]) & plain)) return at;
-        }
-    }
-
-  private:
-    void load() {
-        if (block_ + 16 <= s_.size()) {
-            bits_ = special_bits(s_.data() + block_);
-        } else if (s_.size() >= 16) {
-            // The last 16 bytes, shifted past the ones already seen: no copy.
-            const std::size_t last = s_.size() - 16;
-            bits_ = special_bits(s_.data() + last) >> (block_ - last);
-        } else if (block_ < s_.size()) {
-            char padded[16];
-            std::memset(padded, 'a', sizeof padded);
-            std::memcpy(padded, s_.data() + block_, s_.size() - block_);
-            bits_ = special_bits(padded);
-        } else {
-            bits_ = 0;
-        }
-    }
-
-    std::string_view s_;
-    std::size_t block_;
-    std::uint32_t bits_ = 0;
+struct url_masks {
+    mask128 slash = 0, odd = 0;
 };
 
+// The masks of 64 bytes at p: four blocks, no loop.
+inline void chunk_bits(const char* p, std::uint64_t& slash, std::uint64_t& odd) {
+    std::uint64_t s[4], o[4];
+    for (int k = 0; k < 4; ++k) block_bits(p + 16 * k, s[k], o[k]);
+    slash = s[0] | s[1] << 16 | s[2] << 32 | s[3] << 48;
+    odd = o[0] | o[1] << 16 | o[2] << 32 | o[3] << 48;
+}
+
+// The masks of the last `len` (1-63) bytes of a chunk ending at p + len; the URL has at least
+// 16 bytes before p + len, so the last block is the URL's last 16 bytes, shifted.
+inline void partial_bits(const char* p, std::size_t len, std::uint64_t& slash, std::uint64_t& odd) {
+    slash = odd = 0;
+    std::uint64_t s, o;
+    std::size_t at = 0;
+    for (; at + 16 <= len; at += 16) {
+        block_bits(p + at, s, o);
+        slash |= s << at;
+        odd |= o << at;
+    }
+    if (at < len) {
+        block_bits(p + len - 16, s, o);
+        const std::size_t seen = at + 16 - len;
+        slash |= (s >> seen) << at;
+        odd |= (o >> seen) << at;
+    }
+}
+
+// The masks of a URL of 16 to fast_limit bytes: 64-byte chunks (a 128-bit shift by a variable
+// amount costs several instructions, the constant shifts of a chunk one each).
+inline url_masks scan_masks(std::string_view url) {
+    const char* p = url.data();
+    const std::size_t n = url.size();
+    std::uint64_t slash[2] = {}, odd[2] = {};
+    if (n >= 64) {
+        chunk_bits(p, slash[0], odd[0]);
+        if (n > 64) partial_bits(p + 64, n - 64, slash[1], odd[1]);
+    } else {
+        partial_bits(p, n, slash[0], odd[0]);
+    }
+    return {slash[0] | mask128{slash[1]} << 64, odd[0] | mask128{odd[1]} << 64};
+}
+
 inline bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+
+// A "." or ".." segment among those starting after the recorded '/'s (base + slashes[k]);
+// the path ends at q.
+bool has_dot_segment(std::string_view url,
+                     const std::uint32_t* slashes,
+                     std::size_t count,
+                     std::size_t base,
+                     std::size_t q) {
+    for (std::size_t k = 0; k < count; ++k) {
+        const std::size_t seg = base + slashes[k] + 1;
+        const std::size_t end = k + 1 < count ? base + slashes[k + 1] : q;
+        const std::string_view segment(url.data() + seg, end - seg);
+        if (segment == "." || segment == "..") return true;
+    }
+    return false;
+}
 
 // True when `url` is canonical and simple; `out` then holds its parts. False sends the URL to
 // the general code (whatever it is: canonical but unusual, rewritable or invalid).
@@ -430,45 +479,55 @@ bool canonical_fast(std::string_view url,
                     std::size_t max_bytes,
                     scheme_mask declared) {
     const std::size_t n = url.size();
-    if (n > max_bytes) return false;
-    std::size_t colon = 0;
-    while (colon < n && colon < 13 && (cls(url[colon]) & scheme_lower)) ++colon;
-    if (colon + 3 > n || url[colon] != ':' || url[colon + 1] != '/' || url[colon + 2] != '/') {
+    if (n > max_bytes || n > fast_limit || n < 16) return false;
+    const url_masks m = scan_masks(url);
+
+    // The scheme: lower case, digits and at most one '+' (s3+https) before "://".
+    if (m.odd == 0) return false;
+    std::size_t colon = lowest_bit(m.odd);
+    if (url[colon] == '+') {
+        const mask128 rest = m.odd & (m.odd - 1);
+        if (rest == 0) return false;
+        colon = lowest_bit(rest);
+    }
+    if (colon > 12 || url[colon] != ':' || url[colon + 1] != '/' || url[colon + 2] != '/') {
         return false;
     }
     known_scheme scheme;
-    if (!lookup_scheme(url.substr(0, colon), scheme) || !(declared & bit(scheme))) return false;
+    if (!lookup_scheme({url.data(), colon}, scheme) || !(declared & bit(scheme))) return false;
     const scheme_family_id family = families[static_cast<std::size_t>(scheme)];
-    const bool opaque = opaque_authority(family);
     const std::size_t start = colon + 3;
 
-    special_scanner sc(url, start);
-    std::size_t i = sc.next();
-    // Authority: plain bytes; an opaque one may also hold ':' and upper case (kept as written),
-    // a host one ':' before its port.
+    // Authority: lower case, digits, '-' and '.'; an opaque one may also hold ':' and upper
+    // case (kept as written), a host one a ':' before its port.
+    const mask128 after_start = ~below(start);
+    const mask128 slashes = m.slash & after_start;
+    const std::size_t auth_end = slashes != 0 ? lowest_bit(slashes) : n;
+    mask128 auth_odd = m.odd & after_start & below(auth_end);
     std::size_t port = 0;  // offset of the port's ':', 0 when none
-    while (i < n && url[i] != '/') {
-        if (opaque ? !(url[i] == ':' || is_upper(url[i])) : (url[i] != ':' || port != 0)) {
-            return false;
+    if (opaque_authority(family)) {
+        for (; auth_odd != 0; auth_odd &= auth_odd - 1) {
+            const char c = url[lowest_bit(auth_odd)];
+            if (c != ':' && !is_upper(c)) return false;
         }
-        if (!opaque) port = i;
-        i = sc.next();
+    } else if (auth_odd != 0) {
+        port = lowest_bit(auth_odd);
+        if ((auth_odd & (auth_odd - 1)) != 0 || url[port] != ':') return false;
     }
-    const std::size_t auth_end = i;
     if (family == scheme_family_id::file) {
         if (auth_end != start) return false;
     } else if (auth_end == start) {
         return false;
-    } else if (!opaque) {
+    } else if (!opaque_authority(family)) {
         const std::size_t host_end = port != 0 ? port : auth_end;
-        const std::string_view host = url.substr(start, host_end - start);
+        const std::string_view host(url.data() + start, host_end - start);
         if (host.empty() || host.back() == '.') return false;
         if ((host[0] == '.' || (host[0] >= '0' && host[0] <= '9')) && !numeric_host_ok(host)) {
             return false;  // (a host starting with another byte is a name)
         }
         if (port != 0) {
             // Kept as written: 1-65535 without leading zero, not the scheme's default.
-            const std::string_view digits = url.substr(port + 1, auth_end - port - 1);
+            const std::string_view digits(url.data() + port + 1, auth_end - port - 1);
             if (digits.empty() || digits.size() > 5 || digits[0] == '0') return false;
             std::uint32_t value = 0;
             for (char c : digits) {
@@ -479,36 +538,27 @@ bool canonical_fast(std::string_view url,
         }
     }
 
-    // Path: segments of plain bytes, upper case, ':' and '@' (not in s3, where an '@' would
-    // end a userinfo), none empty, none "." or "..".
+    // Path: its odd bytes are kept as written (pchar; no '@' in s3, where it would end a
+    // userinfo) up to the first '?'; then the query: http(s) and vsphere only, non-empty,
+    // printable, no '#', every '%' with two hex digits.
     std::size_t q = n;
-    while (i < n) {  // url[i] == '/'
-        const std::size_t seg = i + 1;
-        std::size_t j = sc.next();
-        while (j < n && url[j] != '/' && url[j] != '?') {
-            const char c = url[j];
-            if (!(is_upper(c) || c == ':' || (c == '@' && family != scheme_family_id::s3))) {
-                return false;
-            }
-            j = sc.next();
-        }
-        const std::size_t len = j - seg;
-        if (len == 0) return false;
-        if (url[seg] == '.' && (len == 1 || (len == 2 && url[seg + 1] == '.'))) return false;
-        if (j < n && url[j] == '?') {
-            q = j;
+    mask128 odd = auth_end < n ? m.odd & ~below(auth_end) : 0;
+    for (; odd != 0; odd &= odd - 1) {
+        const std::size_t i = lowest_bit(odd);
+        const char c = url[i];
+        if (c == '?') {
+            q = i;
             break;
         }
-        i = j;
+        if (!(cls(c) & pchar) || (c == '@' && family == scheme_family_id::s3)) return false;
     }
-
-    // Query: http(s) and vsphere only, non-empty, printable, every '%' with two hex digits.
     if (q < n) {
         if ((family != scheme_family_id::http && family != scheme_family_id::vsphere) ||
             q + 1 == n) {
             return false;
         }
-        for (std::size_t j = sc.next(); j < n; j = sc.next()) {
+        for (odd &= odd - 1; odd != 0; odd &= odd - 1) {
+            const std::size_t j = lowest_bit(odd);
             const char c = url[j];
             if (c < 0x21 || c > 0x7E || c == '#') return false;
             if (c == '%' && (j + 2 >= n || !(cls(url[j + 1]) & hex) || !(cls(url[j + 2]) & hex))) {
@@ -517,19 +567,43 @@ bool canonical_fast(std::string_view url,
         }
     }
 
+    // Segments: none empty (a '/' followed by '/' or by the end of the path), none "." or "..".
+    // Their '/'s are recorded for the index (a URL of fast_limit bytes has fewer than
+    // max_slashes); a segment starting with '.' is looked at once all are known.
+    const mask128 path = slashes & below(q);
+    if ((path & ((path | mask128{1} << q) >> 1)) != 0) return false;
+    std::uint32_t count = 0;
+    bool dot = false;
+    const auto base = static_cast<std::uint32_t>(start);
+    const auto record = [&](std::uint64_t bits, std::uint32_t offset) {
+        for (; bits != 0; bits &= bits - 1) {
+            const std::uint32_t at = offset + static_cast<std::uint32_t>(std::countr_zero(bits));
+            out.slashes[count++] = at - base;
+            dot |= url[at + 1] == '.';  // (at + 1 < n: no trailing '/')
+        }
+    };
+    record(static_cast<std::uint64_t>(path), 0);
+    record(static_cast<std::uint64_t>(path >> 64), 64);
+    if (dot && has_dot_segment(url, out.slashes.data(), count, base, q)) return false;
+
     out.canonical = url;
     out.scheme = scheme;
     out.family = family;
     out.tail = start;
     out.path = auth_end;
     out.path_end = q;
-    out.query = q + 1 < n ? url.substr(q + 1) : std::string_view();
+    out.query = q + 1 < n ? std::string_view(url.data() + q + 1, n - q - 1) : std::string_view();
     out.userinfo = {};
     out.has_credentials = false;
     out.trailing_slash = false;
     out.rewritten = false;
+    out.slash_count = count;
     return true;
 }
+#else
+// Without 128-bit integers every URL takes the general code (same answers, slower).
+bool canonical_fast(std::string_view, canonical_url&, std::size_t, scheme_mask) { return false; }
+#endif
 }  // namespace
 
 std::string_view scheme_name(known_scheme s) noexcept { return names[static_cast<std::size_t>(s)]; }
@@ -648,7 +722,7 @@ reason_code canonicalize(std::string_view url,
     // Path up to '?' or '#'.
     std::size_t q = url.size();
     out.path = w.size();
-    reason_code r = path_segments(url, auth_end, q, out.family, w, out.trailing_slash);
+    reason_code r = path_segments(url, auth_end, q, out, w);
     if (r != reason_code::none) return r;
     w.keep_to(q);
     out.path_end = w.size();

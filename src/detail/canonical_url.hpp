@@ -79,6 +79,13 @@ struct canonical_url {
     bool trailing_slash = false;  ///< the path ended with '/' (an empty last segment)
     bool rewritten = false;       ///< canonical differs from the input (it lives in scratch)
 
+    /// The offsets of the path's first '/'s in the match key (key_tail()), in order, and how
+    /// many the path has in all (slash_count may exceed max_slashes; only the first are kept).
+    /// The index hashes its candidate prefixes from these without looking for them again.
+    static constexpr std::size_t max_slashes = 64;
+    std::array<std::uint32_t, max_slashes> slashes;  // uninitialised: only [0, count) is read
+    std::uint32_t slash_count = 0;
+
     /// The match key tail: authority and path, without scheme and query.
     std::string_view key_tail() const noexcept { return canonical.substr(tail, path_end - tail); }
 };

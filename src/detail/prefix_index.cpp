@@ -10,8 +10,14 @@
 namespace imgstore::detail {
 namespace {
 
-constexpr std::size_t ring = 64;  // boundary hashes kept per pass (on the stack)
 constexpr std::size_t families = 8;
+// Boundaries the fast form of longest() handles on the stack: keys with more '/' than the
+// canonicaliser records (canonical_url::max_slashes) take the walk instead.
+constexpr std::size_t max_candidates = canonical_url::max_slashes + 1;
+
+constexpr std::uint64_t seed = 0x9E3779B97F4A7C15ull;
+constexpr std::uint64_t family_mul = 0x94D049BB133111EBull;
+constexpr std::uint64_t round_mul = 0xBF58476D1CE4E5B9ull;
 
 inline std::size_t family_index(scheme_family_id f) noexcept { return static_cast<std::size_t>(f); }
 
@@ -19,8 +25,62 @@ inline std::size_t depth_bit(std::size_t depth) noexcept {
     return std::min<std::size_t>(depth, 63);
 }
 
-// The offset of the first '/' in key[from, end), or key.size(): eight bytes at a time (no
-// memchr call for segments of a few bytes).
+inline std::uint64_t initial(scheme_family_id f) noexcept {
+    return seed ^ ((static_cast<std::uint64_t>(f) + 1) * family_mul);
+}
+
+inline std::uint64_t mix(std::uint64_t h, std::uint64_t v) noexcept {
+    h = (h ^ v) * round_mul;
+    return h ^ (h >> 32);
+}
+
+// MurmurHash3's finaliser: spreads a state into the low bits the table index uses.
+inline std::uint64_t finish(std::uint64_t h) noexcept {
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    return h ^ (h >> 33);
+}
+
+inline std::uint64_t load_word(const char* p) noexcept {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+}
+
+// The last m % 8 bytes of key[0, m) as a little-endian number, 0 when m % 8 == 0. One load
+// inside the key where the byte order allows it; the byte loop gives the same value.
+inline std::uint64_t tail_word(const char* key, std::size_t size, std::size_t m) noexcept {
+    const std::size_t r = m % 8;
+    if (r == 0) return 0;
+    if constexpr (std::endian::native == std::endian::little) {
+        if (m >= 8) return load_word(key + m - 8) >> (8 * (8 - r));
+        if (size >= 8) return load_word(key) & ((std::uint64_t{1} << (8 * r)) - 1);
+    }
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < r; ++i) {
+        v |= static_cast<std::uint64_t>(static_cast<unsigned char>(key[m - r + i])) << (8 * i);
+    }
+    return v;
+}
+
+// The last round of prefix_hash(): the tail bytes and the length.
+inline std::uint64_t close(std::uint64_t h, const char* key, std::size_t size, std::size_t m) {
+    return finish(mix(h, tail_word(key, size, m) ^ (static_cast<std::uint64_t>(m) << 56)));
+}
+
+// a[0, n) == b[0, n), a word at a time (keys are a few dozen bytes: no memcmp call).
+inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+    if (n < 8) return std::memcmp(a, b, n) == 0;
+    std::size_t i = 0;
+    for (; i + 8 < n; i += 8) {
+        if (load_word(a + i) != load_word(b + i)) return false;
+    }
+    return load_word(a + n - 8) == load_word(b + n - 8);  // the last word, overlapping
+}
+
+// The offset of the first '/' in key[from, end), or key.size(): eight bytes at a time.
 inline std::size_t find_slash(std::string_view key, std::size_t from) noexcept {
     constexpr std::uint64_t ones = 0x0101010101010101ull;
     const char* p = key.data();
@@ -28,10 +88,8 @@ inline std::size_t find_slash(std::string_view key, std::size_t from) noexcept {
     std::size_t i = from;
     if constexpr (std::endian::native == std::endian::little) {
         for (; i + 8 <= n; i += 8) {
-            std::uint64_t v;
-            std::memcpy(&v, p + i, 8);
-            const std::uint64_t x = v ^ (ones * '/');
-            // The lowest set bit marks the first zero byte of x, the first '/' of v.
+            const std::uint64_t x = load_word(p + i) ^ (ones * '/');
+            // The lowest set bit marks the first zero byte of x, the first '/' of the word.
             const std::uint64_t z = (x - ones) & ~x & (ones << 7);
             if (z != 0) return i + static_cast<std::size_t>(std::countr_zero(z)) / 8;
         }
@@ -42,7 +100,21 @@ inline std::size_t find_slash(std::string_view key, std::size_t from) noexcept {
     return n;
 }
 
+// The key has an implicit end boundary: asked for, and its last segment is not empty.
+inline bool has_implicit_end(std::string_view key, bool implicit_end) noexcept {
+    return implicit_end && !key.empty() && key.back() != '/';
+}
+
 }  // namespace
+
+std::uint64_t prefix_hash(scheme_family_id family,
+                          const char* key,
+                          std::size_t size,
+                          std::size_t m) noexcept {
+    std::uint64_t h = initial(family);
+    for (std::size_t i = 0; i + 8 <= m; i += 8) h = mix(h, load_word(key + i));
+    return close(h, key, size, m);
+}
 
 prefix_index::prefix_index(std::span<const prefix_entry> entries) {
     std::size_t total = 0;
@@ -59,15 +131,8 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
     std::vector<std::pair<std::size_t, std::uint32_t>> extra;  // (slot, owner) of repeats
     for (const prefix_entry& e : entries) {
         if (e.key.empty() || e.key.back() != '/') continue;  // not a prefix: never matches
-        key_hash h(e.family);
-        std::size_t depth = 0;
-        for (std::size_t pos = 0; pos < e.key.size();) {
-            std::size_t slash = e.key.find('/', pos);
-            h.add_segment(e.key.substr(pos, slash - pos));
-            pos = slash + 1;
-            ++depth;
-        }
-        const std::uint64_t hash = h.value();
+        const std::size_t depth = static_cast<std::size_t>(std::count(e.key.begin(), e.key.end(), '/'));
+        const std::uint64_t hash = prefix_hash(e.family, e.key.data(), e.key.size(), e.key.size() - 1);
         const auto fam = static_cast<std::uint8_t>(e.family);
         std::size_t i = hash & mask_;
         bool repeat = false;
@@ -122,95 +187,114 @@ inline bool prefix_index::may_have(scheme_family_id family, std::size_t depth) c
     return depth <= max_depth_[f] && ((depth_bits_[f] >> depth_bit(depth)) & 1) != 0;
 }
 
+// The slot holding key[0, m) + '/' for the family, or null.
 inline const prefix_index::slot* prefix_index::find(std::uint64_t hash,
                                                     scheme_family_id family,
                                                     std::string_view key,
-                                                    std::size_t length) const noexcept {
-    if (slots_.empty()) return nullptr;
+                                                    std::size_t m) const noexcept {
     const auto fam = static_cast<std::uint8_t>(family);
-    // `length` may be key.size() + 1: the key with an implied trailing '/'.
-    const std::size_t compare = std::min(length, key.size());
     for (std::size_t i = hash & mask_; slots_[i].key_length != 0; i = (i + 1) & mask_) {
         const slot& s = slots_[i];
-        if (s.hash != hash || s.family != fam || s.key_length != length) continue;
-        const char* stored = arena_.data() + s.key_offset;
-        if (std::memcmp(stored, key.data(), compare) != 0) continue;
-        if (length > key.size() && stored[key.size()] != '/') continue;
-        return &s;
+        if (s.hash == hash && s.family == fam && s.key_length == m + 1 &&
+            same_bytes(arena_.data() + s.key_offset, key.data(), m)) {
+            return &s;  // (every stored key ends with '/')
+        }
     }
     return nullptr;
 }
 
 prefix_match prefix_index::longest(scheme_family_id family,
                                    std::string_view key,
-                                   bool implicit_end) const noexcept {
+                                   bool implicit_end,
+                                   std::span<const std::uint32_t> slashes,
+                                   std::size_t total) const noexcept {
     const std::size_t f = family_index(family);
     if (f >= families || depth_bits_[f] == 0) return {};
-    // Each pass hashes boundaries 1..limit and keeps the deepest `ring` of them; a key deeper
-    // than that (rare) takes further passes for the shallower boundaries.
-    std::size_t limit = max_depth_[f];
-    for (;;) {
-        std::uint64_t states[ring];  // hash states; finished only at the depths probed
-        std::size_t lengths[ring];
-        key_hash h(family);
-        std::size_t depth = 0;
-        std::size_t pos = 0;
-        while (depth < limit) {
-            const std::size_t slash = find_slash(key, pos);
-            std::size_t length;
-            if (slash == key.size()) {
-                if (!implicit_end || pos == key.size()) break;
-                length = key.size() + 1;
-            } else {
-                length = slash + 1;
-            }
-            h.add_segment_of(key, pos, slash);
-            ++depth;
-            states[depth % ring] = h.state();
-            lengths[depth % ring] = length;
-            if (length > key.size()) break;
-            pos = length;
-        }
-        const std::size_t lowest = depth > ring ? depth - ring + 1 : 1;
-        for (std::size_t d = depth; d >= lowest && d > 0; --d) {
-            if (!may_have(family, d)) continue;
-            const std::size_t length = lengths[d % ring];
-            if (const slot* s = find(key_hash::finish(states[d % ring]), family, key, length)) {
-                return {length, owners_of(*s)};
-            }
-        }
-        if (lowest <= 1) return {};
-        limit = lowest - 1;
+    if (total > slashes.size() || total > canonical_url::max_slashes) {
+        return longest_by_walk(family, key, implicit_end);
     }
+    // Boundary d (1-based) is the d-th '/', or the implicit end after the last one. Hash the
+    // candidate depths in one left-to-right pass, then probe them deepest first.
+    const std::size_t depths = total + (has_implicit_end(key, implicit_end) ? 1 : 0);
+    const std::size_t deepest = std::min<std::size_t>(depths, max_depth_[f]);
+    std::uint64_t hashes[max_candidates];
+    std::uint32_t offsets[max_candidates];
+    std::size_t candidates = 0;
+    std::uint64_t h = initial(family);
+    std::size_t folded = 0;
+    for (std::size_t d = 1; d <= deepest; ++d) {
+        if (!may_have(family, d)) continue;
+        const std::size_t m = d <= total ? slashes[d - 1] : key.size();
+        for (; folded + 8 <= m; folded += 8) h = mix(h, load_word(key.data() + folded));
+        hashes[candidates] = close(h, key.data(), key.size(), m);
+        offsets[candidates] = static_cast<std::uint32_t>(m);
+        // The probes below miss the cache in large tables: start every load now, together.
+        __builtin_prefetch(&slots_[hashes[candidates] & mask_]);
+        ++candidates;
+    }
+    while (candidates > 0) {
+        --candidates;
+        const std::size_t m = offsets[candidates];
+        if (const slot* s = find(hashes[candidates], family, key, m)) {
+            return {m + 1, owners_of(*s)};
+        }
+    }
+    return {};
+}
+
+prefix_match prefix_index::longest(scheme_family_id family,
+                                   std::string_view key,
+                                   bool implicit_end) const noexcept {
+    std::uint32_t slashes[canonical_url::max_slashes];
+    std::size_t total = 0;
+    for (std::size_t i = find_slash(key, 0); i < key.size(); i = find_slash(key, i + 1)) {
+        if (total < canonical_url::max_slashes) slashes[total] = static_cast<std::uint32_t>(i);
+        ++total;
+    }
+    return longest(family, key, implicit_end,
+                   std::span<const std::uint32_t>(
+                       slashes, std::min<std::size_t>(total, canonical_url::max_slashes)),
+                   total);
+}
+
+// Keys with more '/' than fit on the stack: from the deepest boundary to the shallowest,
+// hashing each probed prefix from scratch (O(key) per probe; such keys are rare).
+prefix_match prefix_index::longest_by_walk(scheme_family_id family,
+                                           std::string_view key,
+                                           bool implicit_end) const noexcept {
+    std::size_t depth = static_cast<std::size_t>(std::count(key.begin(), key.end(), '/'));
+    if (has_implicit_end(key, implicit_end) && may_have(family, depth + 1)) {
+        const std::uint64_t hash = prefix_hash(family, key.data(), key.size(), key.size());
+        if (const slot* s = find(hash, family, key, key.size())) {
+            return {key.size() + 1, owners_of(*s)};
+        }
+    }
+    for (std::size_t m = key.size(); depth > 0; --depth) {
+        m = key.rfind('/', m - 1);  // the depth-th '/'
+        if (!may_have(family, depth)) continue;
+        if (const slot* s = find(prefix_hash(family, key.data(), key.size(), m), family, key, m)) {
+            return {m + 1, owners_of(*s)};
+        }
+    }
+    return {};
 }
 
 std::vector<prefix_probe> prefix_index::probe_all(scheme_family_id family,
                                                   std::string_view key,
                                                   bool implicit_end) const {
     std::vector<prefix_probe> out;
-    std::vector<std::uint64_t> hashes;
-    key_hash h(family);
-    for (std::size_t pos = 0;;) {
-        std::size_t slash = key.find('/', pos);
-        if (slash == std::string_view::npos) {
-            if (implicit_end && pos < key.size()) {
-                h.add_segment(key.substr(pos));
-                hashes.push_back(h.value());
-                out.push_back({key.size() + 1, false, {}});
-            }
-            break;
+    const bool known = family_index(family) < families;
+    std::size_t depth = 0;
+    auto probe = [&](std::size_t m) {
+        prefix_probe p{m + 1, known && may_have(family, ++depth), {}};
+        if (p.probed) {
+            const std::uint64_t hash = prefix_hash(family, key.data(), key.size(), m);
+            if (const slot* s = find(hash, family, key, m)) p.owners = owners_of(*s);
         }
-        h.add_segment(key.substr(pos, slash - pos));
-        hashes.push_back(h.value());
-        out.push_back({slash + 1, false, {}});
-        pos = slash + 1;
-    }
-    for (std::size_t d = 1; d <= out.size(); ++d) {
-        prefix_probe& p = out[d - 1];
-        p.probed = family_index(family) < families && may_have(family, d);
-        if (!p.probed) continue;
-        if (const slot* s = find(hashes[d - 1], family, key, p.length)) p.owners = owners_of(*s);
-    }
+        out.push_back(p);
+    };
+    for (std::size_t i = find_slash(key, 0); i < key.size(); i = find_slash(key, i + 1)) probe(i);
+    if (has_implicit_end(key, implicit_end)) probe(key.size());
     std::reverse(out.begin(), out.end());
     return out;
 }
