@@ -65,7 +65,8 @@ std::string_view ds_name(std::string_view query) {
 
 // upstream is_uuid_like: the canonical lower-case 8-4-4-4-12 form only.
 bool lower_uuid(std::string_view s) {
-    return detail::is_uuid(s) && s.find_first_of("ABCDEF") == std::string_view::npos;
+    return detail::is_uuid(s) &&
+           std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'F'; });
 }
 
 struct verdict {
@@ -181,10 +182,10 @@ struct location_resolver::impl {
         }
         const std::string_view key = c.key_tail();
         const detail::prefix_match m = index.longest(
-            c.family, key, !c.trailing_slash,
-            std::span<const std::uint32_t>(c.slashes.data(),
-                                           std::min<std::size_t>(c.slash_count, c.max_slashes)),
-            c.slash_count);
+            c.family, key,
+            std::span<const std::uint32_t>(
+                c.boundaries.data(), std::min<std::size_t>(c.boundary_count, c.max_boundaries)),
+            c.boundary_count);
         if (c.trailing_slash) {
             // A trailing '/' is an empty last segment; the one useful thing to say about it is
             // that the URL names a store's root.

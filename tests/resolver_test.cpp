@@ -538,6 +538,20 @@ TEST(LocationResolver, HonoursTheConfiguredSizeLimit) {
     EXPECT_EQ(resolver.resolve("file:///srv/a/x`").reason, reason_code::too_long);
 }
 
+// A store directory deeper than the boundaries a canonical URL keeps (64): the index walks
+// the key instead of hashing from the recorded boundaries, with the same answers.
+TEST(LocationResolver, MatchesUnderDirectoriesDeeperThanTheKeptBoundaries) {
+    std::string deep = "/srv";
+    for (int i = 0; i < 70; ++i) deep += "/d" + std::to_string(i);
+    location_resolver resolver(build_registry(
+        small_config("fast:file, deep:file", "[deep]\nfilesystem_store_datadir = " + deep + "\n")));
+    EXPECT_EQ(what(resolver.resolve("file://" + deep + "/img")), "deep");
+    EXPECT_EQ(what(resolver.resolve("file://" + deep + "/x/y/img")), "deep");
+    EXPECT_EQ(what(resolver.resolve("file://" + deep + "0/img")), "no_prefix");
+    EXPECT_EQ(resolver.resolve("file://" + deep).reason, reason_code::store_root);
+    EXPECT_EQ(what(resolver.resolve("file:///srv/a/d1/img")), "fast");
+}
+
 TEST(LocationResolver, KeepsTheRegistryAlive) {
     std::optional<location_resolver> resolver;
     {

@@ -244,20 +244,21 @@ reason_code host_and_port(
 
 // The path from `begin` (a '/', or the end of the path) up to '?', '#' or the end of `url`,
 // where `end` is left.
-// Records each '/' written in out.slashes and sets out.trailing_slash.
-reason_code path_segments(std::string_view url,
-                          std::size_t begin,
-                          std::size_t& end,
-                          canonical_url& out,
-                          lazy_writer& w) {
+inline void add_boundary(canonical_url& out, std::size_t offset) {
+    if (out.boundary_count < canonical_url::max_boundaries) {
+        out.boundaries[out.boundary_count] = static_cast<std::uint32_t>(offset);
+    }
+    ++out.boundary_count;
+}
+
+// Records each '/' written in out.boundaries and sets out.trailing_slash.
+reason_code path_segments(
+    std::string_view url, std::size_t begin, std::size_t& end, canonical_url& out, lazy_writer& w) {
     const bool sensitive = separator_sensitive(out.family);
     const std::size_t n = url.size();
     std::size_t i = begin;
     while (i < n && url[i] == '/') {
-        if (out.slash_count < canonical_url::max_slashes) {
-            out.slashes[out.slash_count] = static_cast<std::uint32_t>(w.size() - out.tail);
-        }
-        ++out.slash_count;
+        add_boundary(out, w.size() - out.tail);
         w.keep_to(i + 1);
         std::size_t seg = i + 1;
         std::size_t out_seg = w.size();
@@ -308,88 +309,108 @@ reason_code path_segments(std::string_view url,
     return reason_code::none;
 }
 
-// `s` (at least as long) starts with the literal: fixed-size loads the compiler inlines (a
-// memcmp of 8 or more bytes would be a call).
-template <std::size_t N>
-inline bool same(std::string_view s, const char (&literal)[N]) {
-    constexpr std::size_t n = N - 1;
-    constexpr std::size_t head = n < 8 ? n : 8;
-    std::uint64_t a = 0, b = 0;
-    std::memcpy(&a, s.data(), head);
-    std::memcpy(&b, literal, head);
-    if constexpr (n > 8) {
-        std::uint64_t c = 0, d = 0;
-        std::memcpy(&c, s.data() + 8, n - 8);
-        std::memcpy(&d, literal + 8, n - 8);
-        return ((a ^ b) | (c ^ d)) == 0;
-    } else {
-        return a == b;
+// Scheme lookup without comparing names one by one: the scheme's first 16 bytes as two
+// little-endian words (zero past its end) pick one of 32 slots by a multiplicative hash with
+// a multiplier found at compile time to give the 14 names distinct slots; one comparison
+// confirms. Names are at most 12 bytes.
+constexpr std::size_t max_scheme = 12;
+
+struct scheme_words {
+    std::uint64_t w0 = 0, w1 = 0;
+};
+
+constexpr scheme_words words_of(std::string_view s) {
+    scheme_words w;
+    for (std::size_t i = 0; i < s.size() && i < 16; ++i) {
+        const auto b = static_cast<std::uint64_t>(static_cast<unsigned char>(s[i]));
+        (i < 8 ? w.w0 : w.w1) |= b << (8 * (i % 8));
     }
+    return w;
+}
+
+constexpr std::size_t scheme_slot_of(scheme_words w, std::uint64_t multiplier) {
+    return static_cast<std::size_t>(((w.w0 ^ (w.w1 * 0x9E3779B97F4A7C15ull)) * multiplier) >> 59);
+}
+
+constexpr std::uint64_t find_scheme_multiplier() {
+    for (std::uint64_t k = 1;; ++k) {
+        const std::uint64_t multiplier = (k * 0xBF58476D1CE4E5B9ull) | 1;
+        std::uint32_t taken = 0;
+        bool distinct = true;
+        for (std::string_view name : names) {
+            const std::uint32_t bit = 1u << scheme_slot_of(words_of(name), multiplier);
+            distinct = distinct && !(taken & bit);
+            taken |= bit;
+        }
+        if (distinct) return multiplier;
+    }
+}
+constexpr std::uint64_t scheme_multiplier = find_scheme_multiplier();
+
+struct scheme_entry {
+    scheme_words words;
+    std::uint8_t length = 0;  // 0: no scheme in this slot
+    known_scheme scheme = known_scheme::file;
+};
+
+constexpr std::array<scheme_entry, 32> make_scheme_table() {
+    std::array<scheme_entry, 32> t{};
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const scheme_words w = words_of(names[i]);
+        t[scheme_slot_of(w, scheme_multiplier)] = {w, static_cast<std::uint8_t>(names[i].size()),
+                                                   static_cast<known_scheme>(i)};
+    }
+    return t;
+}
+constexpr auto scheme_table = make_scheme_table();
+
+// `p[0, length)` (length <= max_scheme; p readable for 16 bytes) is a known lower-case scheme.
+inline bool lookup_scheme_at(const char* p, std::size_t length, known_scheme& out) noexcept {
+    if (length == 0 || length > max_scheme) return false;
+    scheme_words w;
+    if constexpr (std::endian::native == std::endian::little) {
+        std::memcpy(&w.w0, p, 8);
+        std::memcpy(&w.w1, p + 8, 8);
+        // Keep the first `length` bytes.
+        w.w0 &= length >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * length)) - 1;
+        w.w1 &= length > 8 ? (std::uint64_t{1} << (8 * (length - 8))) - 1 : 0;
+    } else {
+        w = words_of({p, length});
+    }
+    const scheme_entry& e = scheme_table[scheme_slot_of(w, scheme_multiplier)];
+    if (e.length != length || e.words.w0 != w.w0 || e.words.w1 != w.w1) return false;
+    out = e.scheme;
+    return true;
 }
 
 inline bool lookup_scheme(std::string_view lower_scheme, known_scheme& out) noexcept {
-    // By length and first byte, then one fixed-size comparison: no loop over the 14 names.
-    const auto pick = [&](bool equal, known_scheme k) {
-        if (equal) out = k;
-        return equal;
-    };
-    const std::string_view s = lower_scheme;
-    switch (s.size()) {
-        case 2:
-            return pick(same(s, "s3"), known_scheme::s3);
-        case 3:
-            return pick(same(s, "rbd"), known_scheme::rbd);
-        case 4:
-            return s[0] == 'f' ? pick(same(s, "file"), known_scheme::file)
-                               : pick(same(s, "http"), known_scheme::http);
-        case 5:
-            return s[0] == 'h' ? pick(same(s, "https"), known_scheme::https)
-                               : pick(same(s, "swift"), known_scheme::swift);
-        case 6:
-            return pick(same(s, "cinder"), known_scheme::cinder);
-        case 7:
-            return s[0] == 's' ? pick(same(s, "s3+http"), known_scheme::s3_http)
-                               : pick(same(s, "vsphere"), known_scheme::vsphere);
-        case 8:
-            return pick(same(s, "s3+https"), known_scheme::s3_https);
-        case 10:
-            return s[0] == 'f' ? pick(same(s, "filesystem"), known_scheme::filesystem)
-                               : pick(same(s, "swift+http"), known_scheme::swift_http);
-        case 11:
-            return pick(same(s, "swift+https"), known_scheme::swift_https);
-        case 12:
-            return pick(same(s, "swift+config"), known_scheme::swift_config);
-        default:
-            return false;
-    }
-}
-
-// The fast path: the URL's '/', '.' and "odd" bytes (anything but lower case, digits, '-', '.'
-// and '/': the bytes of nearly every host, id and path) as bit masks, 16 bytes at a time; then
-// the URL is proven canonical and simple (no '%', no upper-case host, no default or
-// zero-padded port, no userinfo, no dot or empty segment, no byte to encode, an allowed query)
-// with a few mask operations and a visit to each of its few odd bytes. Anything else, valid or
-// not, goes to the general code below, which gives the answer for it.
-#if defined(__SIZEOF_INT128__)
-__extension__ using mask128 = unsigned __int128;
-constexpr std::size_t fast_limit = 127;  // longer URLs (rare) take the general code
-
-// Bits [0, k) (k < 128).
-inline mask128 below(std::size_t k) { return (mask128{1} << k) - 1; }
-
-inline std::size_t lowest_bit(mask128 m) {  // m != 0
-    const auto lo = static_cast<std::uint64_t>(m);
-    return lo != 0 ? static_cast<std::size_t>(std::countr_zero(lo))
-                   : 64 + static_cast<std::size_t>(std::countr_zero(static_cast<std::uint64_t>(m >> 64)));
+    if (lower_scheme.empty() || lower_scheme.size() > max_scheme) return false;
+    char padded[16] = {};
+    std::memcpy(padded, lower_scheme.data(), lower_scheme.size());
+    return lookup_scheme_at(padded, lower_scheme.size(), out);
 }
 
 #if defined(__SSE2__)
+// Bytes of v in [lo, hi]: 0xFF each.
 inline __m128i in_range(__m128i v, unsigned char lo, unsigned char hi) {
     // Shifts [lo, hi] to [-128, -128 + hi - lo]: one signed compare tests the range.
     const __m128i t = _mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(0x80 - lo)));
     return _mm_cmplt_epi8(t, _mm_set1_epi8(static_cast<char>(-128 + (hi - lo + 1))));
 }
+#endif
 
+#if defined(__SIZEOF_INT128__)
+__extension__ using mask128 = unsigned __int128;
+constexpr std::size_t fast_limit = 127;  // longer URLs (rare) take the general code
+
+inline std::size_t lowest_bit(mask128 m) {  // m != 0
+    const auto lo = static_cast<std::uint64_t>(m);
+    return lo != 0 ? static_cast<std::size_t>(std::countr_zero(lo))
+                   : 64 + static_cast<std::size_t>(
+                              std::countr_zero(static_cast<std::uint64_t>(m >> 64)));
+}
+
+#if defined(__SSE2__)
 // The '/' and odd bits of p[0, 16). ['-', '9'] is "-./0123456789".
 inline void block_bits(const char* p, std::uint64_t& slash, std::uint64_t& odd) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -456,17 +477,14 @@ inline url_masks scan_masks(std::string_view url) {
 
 inline bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 
-// A "." or ".." segment among those starting after the recorded '/'s (base + slashes[k]);
-// the path ends at q.
+// A "." or ".." segment between two boundaries (offsets from `start`, the first ones '/'s).
 bool has_dot_segment(std::string_view url,
-                     const std::uint32_t* slashes,
+                     const std::uint32_t* boundaries,
                      std::size_t count,
-                     std::size_t base,
-                     std::size_t q) {
-    for (std::size_t k = 0; k < count; ++k) {
-        const std::size_t seg = base + slashes[k] + 1;
-        const std::size_t end = k + 1 < count ? base + slashes[k + 1] : q;
-        const std::string_view segment(url.data() + seg, end - seg);
+                     std::size_t start) {
+    for (std::size_t k = 0; k + 1 < count; ++k) {
+        const std::size_t seg = start + boundaries[k] + 1;
+        const std::string_view segment(url.data() + seg, start + boundaries[k + 1] - seg);
         if (segment == "." || segment == "..") return true;
     }
     return false;
@@ -494,16 +512,19 @@ bool canonical_fast(std::string_view url,
         return false;
     }
     known_scheme scheme;
-    if (!lookup_scheme({url.data(), colon}, scheme) || !(declared & bit(scheme))) return false;
+    if (!lookup_scheme_at(url.data(), colon, scheme) || !(declared & bit(scheme))) return false;
     const scheme_family_id family = families[static_cast<std::size_t>(scheme)];
     const std::size_t start = colon + 3;
 
     // Authority: lower case, digits, '-' and '.'; an opaque one may also hold ':' and upper
     // case (kept as written), a host one a ':' before its port.
-    const mask128 after_start = ~below(start);
+    // (Masks by subtraction, not by variable 128-bit shifts, which cost several instructions.)
+    const mask128 after_start = ~mask128{(std::uint64_t{1} << start) - 1};  // start < 16
     const mask128 slashes = m.slash & after_start;
     const std::size_t auth_end = slashes != 0 ? lowest_bit(slashes) : n;
-    mask128 auth_odd = m.odd & after_start & below(auth_end);
+    // Bits below the authority's end: those below the first '/' (all when there is none).
+    const mask128 before_path = slashes != 0 ? (slashes - 1) & ~slashes : ~mask128{0};
+    mask128 auth_odd = m.odd & after_start & before_path;
     std::size_t port = 0;  // offset of the port's ':', 0 when none
     if (opaque_authority(family)) {
         for (; auth_odd != 0; auth_odd &= auth_odd - 1) {
@@ -542,12 +563,14 @@ bool canonical_fast(std::string_view url,
     // userinfo) up to the first '?'; then the query: http(s) and vsphere only, non-empty,
     // printable, no '#', every '%' with two hex digits.
     std::size_t q = n;
-    mask128 odd = auth_end < n ? m.odd & ~below(auth_end) : 0;
+    mask128 before_query = ~mask128{0};
+    mask128 odd = m.odd & ~before_path;
     for (; odd != 0; odd &= odd - 1) {
         const std::size_t i = lowest_bit(odd);
         const char c = url[i];
         if (c == '?') {
             q = i;
+            before_query = (odd & (~odd + 1)) - 1;  // odd's lowest bit is the '?'
             break;
         }
         if (!(cls(c) & pchar) || (c == '@' && family == scheme_family_id::s3)) return false;
@@ -568,23 +591,22 @@ bool canonical_fast(std::string_view url,
     }
 
     // Segments: none empty (a '/' followed by '/' or by the end of the path), none "." or "..".
-    // Their '/'s are recorded for the index (a URL of fast_limit bytes has fewer than
-    // max_slashes); a segment starting with '.' is looked at once all are known.
-    const mask128 path = slashes & below(q);
-    if ((path & ((path | mask128{1} << q) >> 1)) != 0) return false;
+    // Their '/'s and the end are the key's boundaries (a URL of fast_limit bytes has fewer than
+    // max_boundaries); a segment starting with '.' is looked at once all are known.
+    const mask128 path = slashes & before_query;
+    if ((path & (path >> 1)) != 0 || url[q - 1] == '/') return false;
     std::uint32_t count = 0;
     bool dot = false;
-    const auto base = static_cast<std::uint32_t>(start);
-    const auto record = [&](std::uint64_t bits, std::uint32_t offset) {
-        for (; bits != 0; bits &= bits - 1) {
-            const std::uint32_t at = offset + static_cast<std::uint32_t>(std::countr_zero(bits));
-            out.slashes[count++] = at - base;
-            dot |= url[at + 1] == '.';  // (at + 1 < n: no trailing '/')
+    for (std::size_t half = 0; half < 2; ++half) {
+        for (auto bits = static_cast<std::uint64_t>(path >> (64 * half)); bits != 0;
+             bits &= bits - 1) {
+            const std::size_t at = 64 * half + static_cast<std::size_t>(std::countr_zero(bits));
+            out.boundaries[count++] = static_cast<std::uint32_t>(at - start);
+            dot |= url[at + 1] == '.';  // (at + 1 < q: no empty segment)
         }
-    };
-    record(static_cast<std::uint64_t>(path), 0);
-    record(static_cast<std::uint64_t>(path >> 64), 64);
-    if (dot && has_dot_segment(url, out.slashes.data(), count, base, q)) return false;
+    }
+    out.boundaries[count++] = static_cast<std::uint32_t>(q - start);
+    if (dot && has_dot_segment(url, out.boundaries.data(), count, start)) return false;
 
     out.canonical = url;
     out.scheme = scheme;
@@ -597,13 +619,47 @@ bool canonical_fast(std::string_view url,
     out.has_credentials = false;
     out.trailing_slash = false;
     out.rewritten = false;
-    out.slash_count = count;
+    out.boundary_count = count;
     return true;
 }
 #else
 // Without 128-bit integers every URL takes the general code (same answers, slower).
 bool canonical_fast(std::string_view, canonical_url&, std::size_t, scheme_mask) { return false; }
 #endif
+// The byte rules, in URL order: the first byte outside 0x21-0x7E is bad_byte, the first '%'
+// without two hex digits bad_percent, whichever comes first.
+inline reason_code check_byte(std::string_view url, std::size_t i) {
+    const char c = url[i];
+    if (c < 0x21 || c > 0x7E) return reason_code::bad_byte;
+    if (c == '%' && (i + 2 >= url.size() || !(cls(url[i + 1]) & hex) || !(cls(url[i + 2]) & hex))) {
+        return reason_code::bad_percent;
+    }
+    return reason_code::none;
+}
+
+reason_code check_bytes(std::string_view url) {
+    const std::size_t n = url.size();
+    std::size_t at = 0;
+#if defined(__SSE2__)
+    // 16 bytes at a time: only the bytes outside 0x21-0x7E and the '%'s are looked at.
+    for (; at + 16 <= n; at += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(url.data() + at));
+        const auto printable = static_cast<unsigned>(_mm_movemask_epi8(in_range(v, 0x21, 0x7E)));
+        const auto percent =
+            static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('%'))));
+        for (unsigned bits = (~printable | percent) & 0xFFFFu; bits != 0; bits &= bits - 1) {
+            const reason_code r =
+                check_byte(url, at + static_cast<std::size_t>(std::countr_zero(bits)));
+            if (r != reason_code::none) return r;
+        }
+    }
+#endif
+    for (; at < n; ++at) {
+        if (const reason_code r = check_byte(url, at); r != reason_code::none) return r;
+    }
+    return reason_code::none;
+}
+
 }  // namespace
 
 std::string_view scheme_name(known_scheme s) noexcept { return names[static_cast<std::size_t>(s)]; }
@@ -631,17 +687,17 @@ reason_code canonicalize(std::string_view url,
                          std::size_t max_bytes,
                          scheme_mask declared) {
     if (canonical_fast(url, out, max_bytes, declared)) return reason_code::none;
+    return canonicalize_general(url, scratch, out, max_bytes, declared);
+}
+
+reason_code canonicalize_general(std::string_view url,
+                                 std::string& scratch,
+                                 canonical_url& out,
+                                 std::size_t max_bytes,
+                                 scheme_mask declared) {
     out = canonical_url{};
     if (url.size() > max_bytes) return reason_code::too_long;
-    for (std::size_t i = 0; i < url.size(); ++i) {
-        char c = url[i];
-        if (c < 0x21 || c > 0x7E) return reason_code::bad_byte;
-        if (c == '%') {
-            if (i + 2 >= url.size() || !(cls(url[i + 1]) & hex) || !(cls(url[i + 2]) & hex)) {
-                return reason_code::bad_percent;
-            }
-        }
-    }
+    if (const reason_code r = check_bytes(url); r != reason_code::none) return r;
     // scheme "://"
     std::size_t colon = url.find(':');
     if (colon == std::string_view::npos || colon == 0 ||
@@ -726,6 +782,7 @@ reason_code canonicalize(std::string_view url,
     if (r != reason_code::none) return r;
     w.keep_to(q);
     out.path_end = w.size();
+    if (!out.trailing_slash) add_boundary(out, out.path_end - out.tail);  // the implicit end
 
     if (q < url.size()) {
         if (url[q] == '#' || url.find('#', q) != std::string_view::npos) {

@@ -79,12 +79,13 @@ struct canonical_url {
     bool trailing_slash = false;  ///< the path ended with '/' (an empty last segment)
     bool rewritten = false;       ///< canonical differs from the input (it lives in scratch)
 
-    /// The offsets of the path's first '/'s in the match key (key_tail()), in order, and how
-    /// many the path has in all (slash_count may exceed max_slashes; only the first are kept).
-    /// The index hashes its candidate prefixes from these without looking for them again.
-    static constexpr std::size_t max_slashes = 64;
-    std::array<std::uint32_t, max_slashes> slashes;  // uninitialised: only [0, count) is read
-    std::uint32_t slash_count = 0;
+    /// The match key's boundaries, in order: the offset in key_tail() of each '/' of the path,
+    /// then key_tail().size() (the implicit end) unless the path ends with '/'.
+    /// boundary_count may exceed max_boundaries; only the first ones are kept. The index
+    /// hashes its candidate prefixes from these without looking for the '/'s again.
+    static constexpr std::size_t max_boundaries = 64;
+    std::array<std::uint32_t, max_boundaries> boundaries;  // uninitialised: [0, count) is set
+    std::uint32_t boundary_count = 0;
 
     /// The match key tail: authority and path, without scheme and query.
     std::string_view key_tail() const noexcept { return canonical.substr(tail, path_end - tail); }
@@ -99,6 +100,14 @@ reason_code canonicalize(std::string_view url,
                          canonical_url& out,
                          std::size_t max_bytes = 8u << 10,
                          scheme_mask declared = all_schemes);
+
+/// canonicalize() without its fast path: every URL through the general code. The two must
+/// agree on every input (tests/canonical_test.cpp checks it); only tests call this.
+reason_code canonicalize_general(std::string_view url,
+                                 std::string& scratch,
+                                 canonical_url& out,
+                                 std::size_t max_bytes = 8u << 10,
+                                 scheme_mask declared = all_schemes);
 
 /// Canonicalises a driver-built prefix (`scheme://authority/path/`, ending with '/').
 /// Errors: errc::bad_uri when the prefix is not a valid canonical-able URL prefix.

@@ -11,9 +11,9 @@ namespace imgstore::detail {
 namespace {
 
 constexpr std::size_t families = 8;
-// Boundaries the fast form of longest() handles on the stack: keys with more '/' than the
-// canonicaliser records (canonical_url::max_slashes) take the walk instead.
-constexpr std::size_t max_candidates = canonical_url::max_slashes + 1;
+// Boundaries the fast form of longest() hashes on the stack (at most one per depth bit).
+constexpr std::size_t max_candidates = canonical_url::max_boundaries;
+static_assert(max_candidates <= 64);
 
 constexpr std::uint64_t seed = 0x9E3779B97F4A7C15ull;
 constexpr std::uint64_t family_mul = 0x94D049BB133111EBull;
@@ -53,9 +53,9 @@ inline std::uint64_t load_word(const char* p) noexcept {
 // inside the key where the byte order allows it; the byte loop gives the same value.
 inline std::uint64_t tail_word(const char* key, std::size_t size, std::size_t m) noexcept {
     const std::size_t r = m % 8;
-    if (r == 0) return 0;
     if constexpr (std::endian::native == std::endian::little) {
-        if (m >= 8) return load_word(key + m - 8) >> (8 * (8 - r));
+        // The word ending at m, shifted down to its last r bytes (two shifts: r may be 0).
+        if (m >= 8) return (load_word(key + m - 8) >> 8) >> (56 - 8 * r);
         if (size >= 8) return load_word(key) & ((std::uint64_t{1} << (8 * r)) - 1);
     }
     std::uint64_t v = 0;
@@ -72,7 +72,12 @@ inline std::uint64_t close(std::uint64_t h, const char* key, std::size_t size, s
 
 // a[0, n) == b[0, n), a word at a time (keys are a few dozen bytes: no memcmp call).
 inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
-    if (n < 8) return std::memcmp(a, b, n) == 0;
+    if (n < 8) {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (a[i] != b[i]) return false;
+        }
+        return true;
+    }
     std::size_t i = 0;
     for (; i + 8 < n; i += 8) {
         if (load_word(a + i) != load_word(b + i)) return false;
@@ -118,7 +123,7 @@ std::uint64_t prefix_hash(scheme_family_id family,
 
 prefix_index::prefix_index(std::span<const prefix_entry> entries) {
     std::size_t total = 0;
-    for (const prefix_entry& e : entries) total += e.key.size();
+    for (const prefix_entry& e : entries) total += sizeof(std::uint32_t) + e.key.size();
     if (total > std::numeric_limits<std::uint32_t>::max()) {
         throw std::length_error("prefix_index: prefixes exceed 4 GiB");
     }
@@ -131,28 +136,31 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
     std::vector<std::pair<std::size_t, std::uint32_t>> extra;  // (slot, owner) of repeats
     for (const prefix_entry& e : entries) {
         if (e.key.empty() || e.key.back() != '/') continue;  // not a prefix: never matches
-        const std::size_t depth = static_cast<std::size_t>(std::count(e.key.begin(), e.key.end(), '/'));
-        const std::uint64_t hash = prefix_hash(e.family, e.key.data(), e.key.size(), e.key.size() - 1);
+        const std::size_t depth =
+            static_cast<std::size_t>(std::count(e.key.begin(), e.key.end(), '/'));
+        const std::uint64_t hash =
+            prefix_hash(e.family, e.key.data(), e.key.size(), e.key.size() - 1);
+        const auto check = static_cast<std::uint32_t>(hash >> 32);
         const auto fam = static_cast<std::uint8_t>(e.family);
         std::size_t i = hash & mask_;
         bool repeat = false;
-        while (slots_[i].key_length != 0) {
+        for (; slots_[i].used; i = (i + 1) & mask_) {
             const slot& s = slots_[i];
-            if (s.hash == hash && s.family == fam && s.key_length == e.key.size() &&
-                std::memcmp(arena_.data() + s.key_offset, e.key.data(), e.key.size()) == 0) {
+            if (s.check == check && s.family == fam && key_of(s) == e.key) {
                 extra.emplace_back(i, e.owner);
                 repeat = true;
                 break;
             }
-            i = (i + 1) & mask_;
         }
         if (repeat) continue;
         slot& s = slots_[i];
-        s.hash = hash;
+        s.check = check;
         s.key_offset = static_cast<std::uint32_t>(arena_.size());
-        s.key_length = static_cast<std::uint32_t>(e.key.size());
         s.owner = e.owner;
         s.family = fam;
+        s.used = true;
+        const auto length = static_cast<std::uint32_t>(e.key.size());
+        arena_.append(reinterpret_cast<const char*>(&length), sizeof length);
         arena_.append(e.key);
         ++count_;
         const std::size_t f = family_index(e.family);
@@ -182,6 +190,12 @@ inline std::span<const std::uint32_t> prefix_index::owners_of(const slot& s) con
     return {groups_.data() + s.owner + 1, groups_[s.owner]};
 }
 
+inline std::string_view prefix_index::key_of(const slot& s) const noexcept {
+    std::uint32_t length;
+    std::memcpy(&length, arena_.data() + s.key_offset, sizeof length);
+    return {arena_.data() + s.key_offset + sizeof length, length};
+}
+
 inline bool prefix_index::may_have(scheme_family_id family, std::size_t depth) const noexcept {
     const std::size_t f = family_index(family);
     return depth <= max_depth_[f] && ((depth_bits_[f] >> depth_bit(depth)) & 1) != 0;
@@ -193,10 +207,12 @@ inline const prefix_index::slot* prefix_index::find(std::uint64_t hash,
                                                     std::string_view key,
                                                     std::size_t m) const noexcept {
     const auto fam = static_cast<std::uint8_t>(family);
-    for (std::size_t i = hash & mask_; slots_[i].key_length != 0; i = (i + 1) & mask_) {
+    const auto check = static_cast<std::uint32_t>(hash >> 32);
+    for (std::size_t i = hash & mask_; slots_[i].used; i = (i + 1) & mask_) {
         const slot& s = slots_[i];
-        if (s.hash == hash && s.family == fam && s.key_length == m + 1 &&
-            same_bytes(arena_.data() + s.key_offset, key.data(), m)) {
+        if (s.check != check || s.family != fam) continue;
+        const std::string_view stored = key_of(s);
+        if (stored.size() == m + 1 && same_bytes(stored.data(), key.data(), m)) {
             return &s;  // (every stored key ends with '/')
         }
     }
@@ -205,31 +221,30 @@ inline const prefix_index::slot* prefix_index::find(std::uint64_t hash,
 
 prefix_match prefix_index::longest(scheme_family_id family,
                                    std::string_view key,
-                                   bool implicit_end,
-                                   std::span<const std::uint32_t> slashes,
+                                   std::span<const std::uint32_t> boundaries,
                                    std::size_t total) const noexcept {
     const std::size_t f = family_index(family);
     if (f >= families || depth_bits_[f] == 0) return {};
-    if (total > slashes.size() || total > canonical_url::max_slashes) {
-        return longest_by_walk(family, key, implicit_end);
+    if (total == 0) return {};
+    if (total > boundaries.size() || total > 63) {  // depth bit 63 stands for 63 and more
+        return longest_by_walk(family, key, has_implicit_end(key, true));
     }
-    // Boundary d (1-based) is the d-th '/', or the implicit end after the last one. Hash the
-    // candidate depths in one left-to-right pass, then probe them deepest first.
-    const std::size_t depths = total + (has_implicit_end(key, implicit_end) ? 1 : 0);
-    const std::size_t deepest = std::min<std::size_t>(depths, max_depth_[f]);
+    // Boundary d (1-based) is at boundaries[d - 1]. The candidate depths are those some prefix
+    // of the family has: hash them in one left-to-right pass, then probe deepest first.
+    std::uint64_t depths = depth_bits_[f] & ((std::uint64_t{2} << total) - 2);  // 1..total
     std::uint64_t hashes[max_candidates];
     std::uint32_t offsets[max_candidates];
     std::size_t candidates = 0;
     std::uint64_t h = initial(family);
     std::size_t folded = 0;
-    for (std::size_t d = 1; d <= deepest; ++d) {
-        if (!may_have(family, d)) continue;
-        const std::size_t m = d <= total ? slashes[d - 1] : key.size();
+    for (; depths != 0; depths &= depths - 1) {
+        const std::size_t m = boundaries[static_cast<std::size_t>(std::countr_zero(depths)) - 1];
         for (; folded + 8 <= m; folded += 8) h = mix(h, load_word(key.data() + folded));
-        hashes[candidates] = close(h, key.data(), key.size(), m);
-        offsets[candidates] = static_cast<std::uint32_t>(m);
+        const std::uint64_t hash = close(h, key.data(), key.size(), m);
         // The probes below miss the cache in large tables: start every load now, together.
-        __builtin_prefetch(&slots_[hashes[candidates] & mask_]);
+        __builtin_prefetch(&slots_[hash & mask_]);
+        hashes[candidates] = hash;
+        offsets[candidates] = static_cast<std::uint32_t>(m);
         ++candidates;
     }
     while (candidates > 0) {
@@ -245,16 +260,17 @@ prefix_match prefix_index::longest(scheme_family_id family,
 prefix_match prefix_index::longest(scheme_family_id family,
                                    std::string_view key,
                                    bool implicit_end) const noexcept {
-    std::uint32_t slashes[canonical_url::max_slashes];
+    std::uint32_t boundaries[max_candidates];
     std::size_t total = 0;
-    for (std::size_t i = find_slash(key, 0); i < key.size(); i = find_slash(key, i + 1)) {
-        if (total < canonical_url::max_slashes) slashes[total] = static_cast<std::uint32_t>(i);
+    const auto add = [&](std::size_t at) {
+        if (total < max_candidates) boundaries[total] = static_cast<std::uint32_t>(at);
         ++total;
-    }
-    return longest(family, key, implicit_end,
-                   std::span<const std::uint32_t>(
-                       slashes, std::min<std::size_t>(total, canonical_url::max_slashes)),
-                   total);
+    };
+    for (std::size_t i = find_slash(key, 0); i < key.size(); i = find_slash(key, i + 1)) add(i);
+    const bool end = has_implicit_end(key, implicit_end);
+    if (end) add(key.size());
+    if (total > 63) return longest_by_walk(family, key, end);
+    return longest(family, key, std::span<const std::uint32_t>(boundaries, total), total);
 }
 
 // Keys with more '/' than fit on the stack: from the deepest boundary to the shallowest,

@@ -58,19 +58,20 @@ class prefix_index {
     /// end with '/', and be at most 4 GiB in total.
     explicit prefix_index(std::span<const prefix_entry> entries);
 
-    /// The longest indexed prefix of `key` for `family` that ends at a '/' of `key`; with
-    /// `implicit_end`, `key + "/"` is a candidate too (the deepest one). Never allocates.
-    /// `slashes` are the offsets of the first '/'s of `key` in order and `total` how many the
-    /// key has (>= slashes.size()), as the canonicaliser records them; when they are all there
-    /// the cost is one pass over the key up to its deepest candidate boundary plus one probe
-    /// per boundary depth some prefix of the family has.
+    /// The longest indexed prefix of `key` for `family` that ends at one of the key's
+    /// boundaries, as the canonicaliser records them (canonical_url::boundaries): the first
+    /// `boundaries.size()` of the key's `total` boundaries, each the offset of a '/' of `key`
+    /// or key.size() for the implicit end (the candidate `key + "/"`, the deepest one). Never
+    /// allocates. When all boundaries are given, the cost is one pass over the key up to its
+    /// deepest candidate plus one table probe per boundary depth some prefix of the family
+    /// has; otherwise (keys with more than canonical_url::max_boundaries) a slower walk.
     prefix_match longest(scheme_family_id family,
                          std::string_view key,
-                         bool implicit_end,
-                         std::span<const std::uint32_t> slashes,
+                         std::span<const std::uint32_t> boundaries,
                          std::size_t total) const noexcept;
 
-    /// The same, finding the '/'s itself.
+    /// The same, finding the boundaries itself; `implicit_end` adds key + "/" when the key
+    /// does not end with '/'.
     prefix_match longest(scheme_family_id family,
                          std::string_view key,
                          bool implicit_end) const noexcept;
@@ -88,14 +89,16 @@ class prefix_index {
     std::size_t bytes() const noexcept;
 
   private:
+    // 16 bytes: a table of 10,000 prefixes (16,384 slots) stays within 256 KiB, in L2.
     struct slot {
-        std::uint64_t hash = 0;
-        std::uint32_t key_offset = 0;
-        std::uint32_t key_length = 0;  // 0: empty slot
+        std::uint32_t check = 0;       // the hash's high half (the low bits chose the slot)
+        std::uint32_t key_offset = 0;  // in arena_: the key's length (4 bytes), then the key
         std::uint32_t owner = 0;       // the owner; for a group, where it starts in groups_
         std::uint8_t family = 0;
+        bool used = false;
         bool grouped = false;  // groups_[owner] is the count, the owners follow
     };
+    static_assert(sizeof(slot) == 16);
 
     // Inline (defined in prefix_index.cpp, the only user): probed once or more per URL.
     inline const slot* find(std::uint64_t hash,
@@ -103,6 +106,7 @@ class prefix_index {
                             std::string_view key,
                             std::size_t m) const noexcept;
     inline std::span<const std::uint32_t> owners_of(const slot& s) const noexcept;
+    inline std::string_view key_of(const slot& s) const noexcept;
     inline bool may_have(scheme_family_id family, std::size_t depth) const noexcept;
     prefix_match longest_by_walk(scheme_family_id family,
                                  std::string_view key,

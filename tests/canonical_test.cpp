@@ -1,0 +1,152 @@
+// The canonicaliser's fast path (SSE2 bit masks over URLs of 16-127 bytes) against its general
+// code: both must give the same answer, field by field, on every input.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "detail/canonical_url.hpp"
+#include "tsv_table.hpp"
+
+namespace imgstore {
+namespace {
+
+using detail::canonical_url;
+
+// Every field a caller can read, as one comparable string.
+std::string describe(reason_code r, const canonical_url& c) {
+    std::string out = std::string(to_string(r));
+    if (r != reason_code::none) return out;
+    out += " canonical=" + std::string(c.canonical);
+    out += " scheme=" + std::string(detail::scheme_name(c.scheme));
+    out += " family=" + std::string(detail::family_name(c.family));
+    out += " tail=" + std::to_string(c.tail) + " path=" + std::to_string(c.path) +
+           " path_end=" + std::to_string(c.path_end);
+    out +=
+        " query=" + std::string(c.query) + " userinfo_bytes=" + std::to_string(c.userinfo.size());
+    out += c.has_credentials ? " credentials" : "";
+    out += c.trailing_slash ? " trailing" : "";
+    out += " boundaries=" + std::to_string(c.boundary_count) + ":";
+    for (std::size_t i = 0; i < std::min<std::size_t>(c.boundary_count, c.max_boundaries); ++i) {
+        out += " " + std::to_string(c.boundaries[i]);
+    }
+    return out;
+}
+
+std::string both_ways(std::string_view url, std::string* general_answer = nullptr) {
+    std::string scratch_fast, scratch_general;
+    canonical_url fast, general;
+    const reason_code rf = detail::canonicalize(url, scratch_fast, fast);
+    const reason_code rg = detail::canonicalize_general(url, scratch_general, general);
+    const std::string a = describe(rf, fast), b = describe(rg, general);
+    if (general_answer != nullptr) *general_answer = b;
+    return a == b ? std::string() : "fast: " + a + "\ngeneral: " + b;
+}
+
+// URLs in the forms the drivers write, one or more per family, 16 to 127 bytes.
+const std::vector<std::string> bases = {
+    "file:///var/lib/glance/images/6bbe7cc2-eae7-4c0f-b50d-a7160b0c6a86",
+    "filesystem:///srv/glance/g1/images2/6bbe7cc2-eae7-4c0f-b50d-a7160b0c6a86",
+    "rbd://0123abcd-0000-1111-2222-333344445555/images/6bbe7cc2-eae7-4c0f-b50d-a7160b0c6a86/snap",
+    "s3+https://s3.example.com/glance/6bbe7cc2-eae7-4c0f-b50d-a7160b0c6a86",
+    "s3://s3-29.example.com:8080/glance/a/b/6bbe7cc2",
+    "swift+https://keystone.example.com:5000/v3/glance/6bbe7cc2-eae7-4c0f-b50d-a7160b0c6a86",
+    "swift+config://ref1/glance/6bbe7cc2-eae7-4c0f-b50d-a7160b0c6a86",
+    "cinder://cinder28/9572004d-9d0d-1d26-cde7-70408d560705",
+    "cinder://9572004d-9d0d-1d26-cde7-70408d560705",
+    "vsphere://vc1.example.com/folder/openstack_glance/532001ac?dsName=ds1&dcPath=dc1",
+    "https://www.example.com:8443/images/6bbe7cc2.qcow2?x=1%2F2",
+    "http://10.0.0.1/images/6bbe7cc2.qcow2",
+    "http://[2001:db8::1]:8080/a/b",
+    "file:///a/b/c",
+};
+
+TEST(CanonicalFastPath, AgreesWithTheGeneralCodeOnDriverUrls) {
+    for (const std::string& url : bases) EXPECT_EQ(both_ways(url), "") << url;
+}
+
+TEST(CanonicalFastPath, AgreesWithTheGeneralCodeOnTheResolveTable) {
+    std::size_t rows = 0;
+    for (const test::tsv_row& row :
+         test::read_tsv(std::string(IMGSTORE_TEST_DATA_DIR) + "/resolve_cases.tsv", 4)) {
+        EXPECT_EQ(both_ways(row.fields[0]), "") << "resolve_cases.tsv:" << row.line;
+        ++rows;
+    }
+    EXPECT_GE(rows, 150u);
+}
+
+// Mutations of the driver URLs: bytes replaced or inserted from those that change the answer
+// ('%', upper case, '.', '/', ':', '@', '?', '#', '+', controls, high bytes), cuts, case flips,
+// doubled slashes. Deterministic.
+TEST(CanonicalFastPath, AgreesWithTheGeneralCodeOnMutatedUrls) {
+    std::mt19937 rng(20261125);
+    const std::string interesting = "%Aa9.-/:@?#+=&_~!$'()*,;[]\\ \x01\x7f\xc3\x80";
+    const auto below = [&](std::size_t n) {
+        return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+    };
+    std::size_t differ = 0, accepted = 0;
+    for (int i = 0; i < 40000; ++i) {
+        std::string url = bases[below(bases.size())];
+        for (std::size_t k = 0, edits = 1 + below(3); k < edits; ++k) {
+            const std::size_t at = below(url.size());
+            const char c = interesting[below(interesting.size())];
+            switch (below(6)) {
+                case 0:
+                    url[at] = c;
+                    break;
+                case 1:
+                    url.insert(url.begin() + static_cast<std::ptrdiff_t>(at), c);
+                    break;
+                case 2:
+                    url.resize(std::max<std::size_t>(at, 1));
+                    break;
+                case 3:
+                    if (url[at] >= 'a' && url[at] <= 'z') url[at] = static_cast<char>(url[at] - 32);
+                    break;
+                case 4:
+                    url.insert(at, "%2e");
+                    break;
+                default:
+                    url.insert(at, "/");
+                    break;
+            }
+        }
+        std::string general;
+        const std::string problem = both_ways(url, &general);
+        if (!problem.empty() && ++differ <= 10) ADD_FAILURE() << url << "\n" << problem;
+        if (general.starts_with("matched ")) ++accepted;
+    }
+    EXPECT_EQ(differ, 0u);
+    EXPECT_GT(accepted, 4000u);  // the mutations keep many URLs valid: both paths are exercised
+}
+
+TEST(CanonicalFastPath, RecordsTheSlashesAndTheImplicitEndAsBoundaries) {
+    std::string scratch;
+    canonical_url c;
+    ASSERT_EQ(detail::canonicalize("file:///abc/de/fghijklmnop", scratch, c), reason_code::none);
+    EXPECT_EQ(c.key_tail(), "/abc/de/fghijklmnop");
+    ASSERT_EQ(c.boundary_count, 4u);
+    EXPECT_EQ((std::vector<std::uint32_t>(c.boundaries.begin(), c.boundaries.begin() + 4)),
+              (std::vector<std::uint32_t>{0, 4, 7, 19}));
+    // A trailing '/' (allowed in http) is the last boundary: there is no implicit end.
+    ASSERT_EQ(detail::canonicalize("http://host.example.com/a/", scratch, c), reason_code::none);
+    EXPECT_TRUE(c.trailing_slash);
+    ASSERT_EQ(c.boundary_count, 2u);
+    EXPECT_EQ(c.boundaries[0], 16u);
+    EXPECT_EQ(c.boundaries[1], 18u);
+}
+
+TEST(CanonicalFastPath, CountsBoundariesBeyondThoseItKeeps) {
+    std::string url = "file://";
+    for (int i = 0; i < 100; ++i) url += "/s" + std::to_string(i);
+    std::string scratch;
+    canonical_url c;
+    ASSERT_EQ(detail::canonicalize(url, scratch, c), reason_code::none);
+    EXPECT_EQ(c.boundary_count, 101u);  // 100 '/'s and the end
+    EXPECT_EQ(c.boundaries[63], url.find("/s63") - 7);
+}
+
+}  // namespace
+}  // namespace imgstore
