@@ -65,16 +65,60 @@ inline std::uint8_t cls(char c) { return classes[static_cast<unsigned char>(c)];
 inline char to_lower(char c) { return (cls(c) & upper) ? static_cast<char>(c - 'A' + 'a') : c; }
 constexpr char hex_upper[] = "0123456789ABCDEF";
 
-// std::string_view::find_first_of calls memchr on the set once per byte; these scan once.
-inline std::size_t find_query_or_fragment(std::string_view s, std::size_t from) {
-    for (std::size_t i = from; i < s.size(); ++i) {
-        if (s[i] == '?' || s[i] == '#') return i;
+#if defined(__SSE2__)
+// Bytes of v in [lo, hi]: 0xFF each.
+inline __m128i in_range(__m128i v, unsigned char lo, unsigned char hi) {
+    // Shifts [lo, hi] to [-128, -128 + hi - lo]: one signed compare tests the range.
+    const __m128i t = _mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(0x80 - lo)));
+    return _mm_cmplt_epi8(t, _mm_set1_epi8(static_cast<char>(-128 + (hi - lo + 1))));
+}
+#endif
+
+// The first of s[from, end) that is a, b or c, or s.size(): 16 bytes at a time
+// (std::string_view::find_first_of calls memchr on the set once per byte).
+inline std::size_t find_any(std::string_view s, std::size_t from, char a, char b, char c) {
+    std::size_t i = from;
+#if defined(__SSE2__)
+    for (; i + 16 <= s.size(); i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+        const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(a)),
+                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8(b))),
+                                         _mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+        if (const auto bits = static_cast<unsigned>(_mm_movemask_epi8(hit)); bits != 0) {
+            return i + static_cast<std::size_t>(std::countr_zero(bits));
+        }
+    }
+#endif
+    for (; i < s.size(); ++i) {
+        if (s[i] == a || s[i] == b || s[i] == c) return i;
     }
     return s.size();
 }
+inline std::size_t find_query_or_fragment(std::string_view s, std::size_t from) {
+    return find_any(s, from, '?', '#', '#');
+}
 inline std::size_t find_authority_end(std::string_view s, std::size_t from) {
-    for (std::size_t i = from; i < s.size(); ++i) {
-        if (s[i] == '/' || s[i] == '?' || s[i] == '#') return i;
+    return find_any(s, from, '/', '?', '#');
+}
+
+// The first of s[from, end) that is not a pchar (kept as written in a path), or s.size():
+// only the bytes outside lower case, digits, '-' and '.' are looked up, 16 bytes at a time.
+inline std::size_t skip_pchar(std::string_view s, std::size_t from) {
+    std::size_t i = from;
+#if defined(__SSE2__)
+    for (; i + 16 <= s.size(); i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+        const __m128i common = _mm_or_si128(_mm_or_si128(in_range(v, 'a', 'z'), in_range(v, '0', '9')),
+                                            in_range(v, '-', '.'));
+        for (auto bits = ~static_cast<unsigned>(_mm_movemask_epi8(common)) & 0xFFFFu; bits != 0;
+             bits &= bits - 1) {
+            const std::size_t at = i + static_cast<std::size_t>(std::countr_zero(bits));
+            if (!(cls(s[at]) & pchar)) return at;
+        }
+    }
+#endif
+    for (; i < s.size(); ++i) {
+        if (!(cls(s[i]) & pchar)) return i;
     }
     return s.size();
 }
@@ -263,9 +307,8 @@ reason_code path_segments(
         std::size_t seg = i + 1;
         std::size_t out_seg = w.size();
         std::size_t j = seg;
-        for (; j < n; ++j) {
+        for (; (j = skip_pchar(url, j)) < n; ++j) {  // pchars are kept as written
             char c = url[j];
-            if (cls(c) & pchar) continue;  // the common case: kept as written
             if (c == '/' || c == '?' || c == '#') break;
             if (c == '%') {
                 int v = hex_value(url[j + 1]) * 16 + hex_value(url[j + 2]);
@@ -389,15 +432,6 @@ inline bool lookup_scheme(std::string_view lower_scheme, known_scheme& out) noex
     std::memcpy(padded, lower_scheme.data(), lower_scheme.size());
     return lookup_scheme_at(padded, lower_scheme.size(), out);
 }
-
-#if defined(__SSE2__)
-// Bytes of v in [lo, hi]: 0xFF each.
-inline __m128i in_range(__m128i v, unsigned char lo, unsigned char hi) {
-    // Shifts [lo, hi] to [-128, -128 + hi - lo]: one signed compare tests the range.
-    const __m128i t = _mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(0x80 - lo)));
-    return _mm_cmplt_epi8(t, _mm_set1_epi8(static_cast<char>(-128 + (hi - lo + 1))));
-}
-#endif
 
 #if defined(__SIZEOF_INT128__)
 __extension__ using mask128 = unsigned __int128;
@@ -654,7 +688,7 @@ reason_code check_bytes(std::string_view url) {
         }
     }
 #endif
-    for (; at < n; ++at) {
+    for (; at < n; ++at) {  // (the last 0-15 bytes)
         if (const reason_code r = check_byte(url, at); r != reason_code::none) return r;
     }
     return reason_code::none;
@@ -695,7 +729,7 @@ reason_code canonicalize_general(std::string_view url,
                                  canonical_url& out,
                                  std::size_t max_bytes,
                                  scheme_mask declared) {
-    out = canonical_url{};
+    out.clear();
     if (url.size() > max_bytes) return reason_code::too_long;
     if (const reason_code r = check_bytes(url); r != reason_code::none) return r;
     // scheme "://"

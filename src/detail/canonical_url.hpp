@@ -87,6 +87,17 @@ struct canonical_url {
     std::array<std::uint32_t, max_boundaries> boundaries;  // uninitialised: [0, count) is set
     std::uint32_t boundary_count = 0;
 
+    /// Back to the default state (the boundaries are only marked empty: clearing their array
+    /// would cost more than the rest of the call for most URLs).
+    void clear() noexcept {
+        canonical = query = userinfo = {};
+        scheme = known_scheme::file;
+        family = scheme_family_id::file;
+        tail = path = path_end = 0;
+        has_credentials = trailing_slash = rewritten = false;
+        boundary_count = 0;
+    }
+
     /// The match key tail: authority and path, without scheme and query.
     std::string_view key_tail() const noexcept { return canonical.substr(tail, path_end - tail); }
 };

@@ -121,47 +121,53 @@ std::uint64_t prefix_hash(scheme_family_id family,
     return close(h, key, size, m);
 }
 
+namespace {
+
+// The key bytes of a record (see prefix_index::record_header).
+inline std::string_view record_key(const std::uint32_t* record) noexcept {
+    return {reinterpret_cast<const char*>(record + 3), record[0]};
+}
+
+}  // namespace
+
 prefix_index::prefix_index(std::span<const prefix_entry> entries) {
-    std::size_t total = 0;
-    for (const prefix_entry& e : entries) total += sizeof(std::uint32_t) + e.key.size();
-    if (total > std::numeric_limits<std::uint32_t>::max()) {
-        throw std::length_error("prefix_index: prefixes exceed 4 GiB");
+    std::size_t total = 0;  // in 4-byte words
+    for (const prefix_entry& e : entries) total += record_header + (e.key.size() + 3) / 4;
+    if (total >= std::numeric_limits<std::uint32_t>::max()) {
+        throw std::length_error("prefix_index: prefixes exceed 16 GiB");
     }
     // Load factor at most 2/3 keeps linear probing short.
     const std::size_t want = std::max<std::size_t>(16, entries.size() + entries.size() / 2 + 1);
     slots_.resize(std::bit_ceil(want));
     mask_ = slots_.size() - 1;
-    arena_.reserve(total);
+    records_.reserve(total);
 
-    std::vector<std::pair<std::size_t, std::uint32_t>> extra;  // (slot, owner) of repeats
+    std::vector<std::pair<std::size_t, std::uint32_t>> extra;  // (record, owner) of repeats
     for (const prefix_entry& e : entries) {
         if (e.key.empty() || e.key.back() != '/') continue;  // not a prefix: never matches
-        const std::size_t depth =
-            static_cast<std::size_t>(std::count(e.key.begin(), e.key.end(), '/'));
+        const auto depth = static_cast<std::size_t>(std::count(e.key.begin(), e.key.end(), '/'));
         const std::uint64_t hash =
             prefix_hash(e.family, e.key.data(), e.key.size(), e.key.size() - 1);
         const auto check = static_cast<std::uint32_t>(hash >> 32);
-        const auto fam = static_cast<std::uint8_t>(e.family);
+        const auto fam = static_cast<std::uint32_t>(e.family);
         std::size_t i = hash & mask_;
         bool repeat = false;
-        for (; slots_[i].used; i = (i + 1) & mask_) {
-            const slot& s = slots_[i];
-            if (s.check == check && s.family == fam && key_of(s) == e.key) {
-                extra.emplace_back(i, e.owner);
+        for (; slots_[i].record != 0; i = (i + 1) & mask_) {
+            const std::uint32_t* r = records_.data() + slots_[i].record - 1;
+            if (slots_[i].check == check && (r[2] & 0xFF) == fam && record_key(r) == e.key) {
+                extra.emplace_back(slots_[i].record - 1, e.owner);
                 repeat = true;
                 break;
             }
         }
         if (repeat) continue;
-        slot& s = slots_[i];
-        s.check = check;
-        s.key_offset = static_cast<std::uint32_t>(arena_.size());
-        s.owner = e.owner;
-        s.family = fam;
-        s.used = true;
-        const auto length = static_cast<std::uint32_t>(e.key.size());
-        arena_.append(reinterpret_cast<const char*>(&length), sizeof length);
-        arena_.append(e.key);
+        const std::size_t at = records_.size();
+        slots_[i] = {check, static_cast<std::uint32_t>(at + 1)};
+        records_.push_back(static_cast<std::uint32_t>(e.key.size()));
+        records_.push_back(e.owner);
+        records_.push_back(fam);
+        records_.resize(records_.size() + (e.key.size() + 3) / 4, 0);
+        std::memcpy(records_.data() + at + record_header, e.key.data(), e.key.size());
         ++count_;
         const std::size_t f = family_index(e.family);
         depth_bits_[f] |= std::uint64_t{1} << depth_bit(depth);
@@ -171,29 +177,24 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
     std::stable_sort(extra.begin(), extra.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     for (std::size_t k = 0; k < extra.size();) {
-        slot& s = slots_[extra[k].first];
+        std::uint32_t* r = records_.data() + extra[k].first;
         const auto start = static_cast<std::uint32_t>(groups_.size());
         groups_.push_back(0);
-        groups_.push_back(s.owner);
-        for (; k < extra.size() && &slots_[extra[k].first] == &s; ++k) {
+        groups_.push_back(r[1]);
+        for (const std::size_t at = extra[k].first; k < extra.size() && extra[k].first == at; ++k) {
             groups_.push_back(extra[k].second);
         }
         groups_[start] = static_cast<std::uint32_t>(groups_.size() - start - 1);
-        s.owner = start;
-        s.grouped = true;
+        r[1] = start;
+        r[2] |= 1u << 8;
     }
     groups_.shrink_to_fit();
 }
 
-inline std::span<const std::uint32_t> prefix_index::owners_of(const slot& s) const noexcept {
-    if (!s.grouped) return {&s.owner, 1};
-    return {groups_.data() + s.owner + 1, groups_[s.owner]};
-}
-
-inline std::string_view prefix_index::key_of(const slot& s) const noexcept {
-    std::uint32_t length;
-    std::memcpy(&length, arena_.data() + s.key_offset, sizeof length);
-    return {arena_.data() + s.key_offset + sizeof length, length};
+inline std::span<const std::uint32_t> prefix_index::owners_of(
+    const std::uint32_t* record) const noexcept {
+    if ((record[2] >> 8) == 0) return {record + 1, 1};
+    return {groups_.data() + record[1] + 1, groups_[record[1]]};
 }
 
 inline bool prefix_index::may_have(scheme_family_id family, std::size_t depth) const noexcept {
@@ -201,19 +202,20 @@ inline bool prefix_index::may_have(scheme_family_id family, std::size_t depth) c
     return depth <= max_depth_[f] && ((depth_bits_[f] >> depth_bit(depth)) & 1) != 0;
 }
 
-// The slot holding key[0, m) + '/' for the family, or null.
-inline const prefix_index::slot* prefix_index::find(std::uint64_t hash,
-                                                    scheme_family_id family,
-                                                    std::string_view key,
-                                                    std::size_t m) const noexcept {
-    const auto fam = static_cast<std::uint8_t>(family);
+// The record of key[0, m) + '/' for the family, or null.
+inline const std::uint32_t* prefix_index::find(std::uint64_t hash,
+                                               scheme_family_id family,
+                                               std::string_view key,
+                                               std::size_t m) const noexcept {
+    const auto fam = static_cast<std::uint32_t>(family);
     const auto check = static_cast<std::uint32_t>(hash >> 32);
-    for (std::size_t i = hash & mask_; slots_[i].used; i = (i + 1) & mask_) {
-        const slot& s = slots_[i];
-        if (s.check != check || s.family != fam) continue;
-        const std::string_view stored = key_of(s);
-        if (stored.size() == m + 1 && same_bytes(stored.data(), key.data(), m)) {
-            return &s;  // (every stored key ends with '/')
+    for (std::size_t i = hash & mask_; slots_[i].record != 0; i = (i + 1) & mask_) {
+        if (slots_[i].check != check) continue;
+        const std::uint32_t* r = records_.data() + slots_[i].record - 1;
+        // (every stored key ends with '/': comparing the first m bytes is enough)
+        if (r[0] == m + 1 && (r[2] & 0xFF) == fam &&
+            same_bytes(reinterpret_cast<const char*>(r + record_header), key.data(), m)) {
+            return r;
         }
     }
     return nullptr;
@@ -250,8 +252,8 @@ prefix_match prefix_index::longest(scheme_family_id family,
     while (candidates > 0) {
         --candidates;
         const std::size_t m = offsets[candidates];
-        if (const slot* s = find(hashes[candidates], family, key, m)) {
-            return {m + 1, owners_of(*s)};
+        if (const std::uint32_t* s = find(hashes[candidates], family, key, m)) {
+            return {m + 1, owners_of(s)};
         }
     }
     return {};
@@ -281,15 +283,15 @@ prefix_match prefix_index::longest_by_walk(scheme_family_id family,
     std::size_t depth = static_cast<std::size_t>(std::count(key.begin(), key.end(), '/'));
     if (has_implicit_end(key, implicit_end) && may_have(family, depth + 1)) {
         const std::uint64_t hash = prefix_hash(family, key.data(), key.size(), key.size());
-        if (const slot* s = find(hash, family, key, key.size())) {
-            return {key.size() + 1, owners_of(*s)};
+        if (const std::uint32_t* s = find(hash, family, key, key.size())) {
+            return {key.size() + 1, owners_of(s)};
         }
     }
     for (std::size_t m = key.size(); depth > 0; --depth) {
         m = key.rfind('/', m - 1);  // the depth-th '/'
         if (!may_have(family, depth)) continue;
-        if (const slot* s = find(prefix_hash(family, key.data(), key.size(), m), family, key, m)) {
-            return {m + 1, owners_of(*s)};
+        if (const std::uint32_t* s = find(prefix_hash(family, key.data(), key.size(), m), family, key, m)) {
+            return {m + 1, owners_of(s)};
         }
     }
     return {};
@@ -305,7 +307,7 @@ std::vector<prefix_probe> prefix_index::probe_all(scheme_family_id family,
         prefix_probe p{m + 1, known && may_have(family, ++depth), {}};
         if (p.probed) {
             const std::uint64_t hash = prefix_hash(family, key.data(), key.size(), m);
-            if (const slot* s = find(hash, family, key, m)) p.owners = owners_of(*s);
+            if (const std::uint32_t* s = find(hash, family, key, m)) p.owners = owners_of(s);
         }
         out.push_back(p);
     };
@@ -316,8 +318,8 @@ std::vector<prefix_probe> prefix_index::probe_all(scheme_family_id family,
 }
 
 std::size_t prefix_index::bytes() const noexcept {
-    return sizeof(*this) + slots_.capacity() * sizeof(slot) + arena_.capacity() +
-           groups_.capacity() * sizeof(std::uint32_t);
+    return sizeof(*this) + slots_.capacity() * sizeof(slot) +
+           (records_.capacity() + groups_.capacity()) * sizeof(std::uint32_t);
 }
 
 }  // namespace imgstore::detail
