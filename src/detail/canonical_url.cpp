@@ -511,6 +511,36 @@ inline url_masks scan_masks(std::string_view url) {
 
 inline bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 
+// Copies the 16 bytes at `in` to `out`, lowering the upper-case letters whose offsets, `base`
+// being the first one's, fall in [a0, a1) or [b0, b1) (all offsets below 128).
+inline void fold_case(const char* in,
+                      char* out,
+                      std::size_t a0,
+                      std::size_t a1,
+                      std::size_t b0 = 0,
+                      std::size_t b1 = 0,
+                      std::size_t base = 0) {
+#if defined(__SSE2__)
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
+    const __m128i offsets = _mm_add_epi8(
+        _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm_set1_epi8(static_cast<char>(base)));
+    const auto within = [&](std::size_t lo, std::size_t hi) {  // lo <= offset < hi
+        if (lo >= hi) return _mm_setzero_si128();
+        return in_range(offsets, static_cast<unsigned char>(lo), static_cast<unsigned char>(hi - 1));
+    };
+    const __m128i fold = _mm_and_si128(in_range(v, 'A', 'Z'), _mm_or_si128(within(a0, a1), within(b0, b1)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
+                     _mm_add_epi8(v, _mm_and_si128(fold, _mm_set1_epi8(0x20))));
+#else
+    for (std::size_t k = 0; k < 16; ++k) {
+        const std::size_t at = base + k;
+        const bool inside = (at >= a0 && at < a1) || (at >= b0 && at < b1);
+        out[k] = inside ? to_lower(in[k]) : in[k];
+    }
+#endif
+}
+
 // A "." or ".." segment between two boundaries (offsets from `start`, the first ones '/'s).
 bool has_dot_segment(std::string_view url,
                      const std::uint32_t* boundaries,
@@ -527,6 +557,7 @@ bool has_dot_segment(std::string_view url,
 // True when `url` is canonical and simple; `out` then holds its parts. False sends the URL to
 // the general code (whatever it is: canonical but unusual, rewritable or invalid).
 bool canonical_fast(std::string_view url,
+                    std::string& scratch,
                     canonical_url& out,
                     std::size_t max_bytes,
                     scheme_mask declared) {
@@ -534,24 +565,36 @@ bool canonical_fast(std::string_view url,
     if (n > max_bytes || n > fast_limit || n < 16) return false;
     const url_masks m = scan_masks(url);
 
-    // The scheme: lower case, digits and at most one '+' (s3+https) before "://".
-    if (m.odd == 0) return false;
-    std::size_t colon = lowest_bit(m.odd);
-    if (url[colon] == '+') {
-        const mask128 rest = m.odd & (m.odd - 1);
-        if (rest == 0) return false;
-        colon = lowest_bit(rest);
+    // The scheme: letters, digits and '+' before "://"; upper case is folded at the end (the
+    // canonical form is as long as the URL, so every offset below holds for it too).
+    std::size_t colon = n;
+    bool fold_scheme = false;
+    for (mask128 odd = m.odd; odd != 0; odd &= odd - 1) {
+        colon = lowest_bit(odd);
+        if (is_upper(url[colon])) {
+            fold_scheme = true;
+        } else if (url[colon] != '+') {
+            break;
+        }
     }
-    if (colon > 12 || url[colon] != ':' || url[colon + 1] != '/' || url[colon + 2] != '/') {
+    if (colon > max_scheme || url[colon] != ':' || url[colon + 1] != '/' ||
+        url[colon + 2] != '/') {
         return false;
     }
     known_scheme scheme;
-    if (!lookup_scheme_at(url.data(), colon, scheme) || !(declared & bit(scheme))) return false;
+    if (fold_scheme) {
+        char lowered[16];
+        fold_case(url.data(), lowered, 0, colon);
+        if (!lookup_scheme_at(lowered, colon, scheme)) return false;
+    } else if (!lookup_scheme_at(url.data(), colon, scheme)) {
+        return false;
+    }
+    if (!(declared & bit(scheme))) return false;
     const scheme_family_id family = families[static_cast<std::size_t>(scheme)];
     const std::size_t start = colon + 3;
 
     // Authority: lower case, digits, '-' and '.'; an opaque one may also hold ':' and upper
-    // case (kept as written), a host one a ':' before its port.
+    // case (kept as written), a host one upper case (folded) and a ':' before its port.
     // (Masks by subtraction, not by variable 128-bit shifts, which cost several instructions.)
     const mask128 after_start = ~mask128{(std::uint64_t{1} << start) - 1};  // start < 16
     const mask128 slashes = m.slash & after_start;
@@ -560,14 +603,22 @@ bool canonical_fast(std::string_view url,
     const mask128 before_path = slashes != 0 ? (slashes - 1) & ~slashes : ~mask128{0};
     mask128 auth_odd = m.odd & after_start & before_path;
     std::size_t port = 0;  // offset of the port's ':', 0 when none
+    bool fold_host = false;
     if (opaque_authority(family)) {
         for (; auth_odd != 0; auth_odd &= auth_odd - 1) {
             const char c = url[lowest_bit(auth_odd)];
             if (c != ':' && !is_upper(c)) return false;
         }
-    } else if (auth_odd != 0) {
-        port = lowest_bit(auth_odd);
-        if ((auth_odd & (auth_odd - 1)) != 0 || url[port] != ':') return false;
+    } else {
+        for (; auth_odd != 0; auth_odd &= auth_odd - 1) {
+            const std::size_t i = lowest_bit(auth_odd);
+            if (url[i] != ':' || port != 0) {
+                if (!is_upper(url[i]) || port != 0) return false;
+                fold_host = true;
+            } else {
+                port = i;
+            }
+        }
     }
     if (family == scheme_family_id::file) {
         if (auth_end != start) return false;
@@ -643,22 +694,35 @@ bool canonical_fast(std::string_view url,
     if (dot && has_dot_segment(url, out.boundaries.data(), count, start)) return false;
 
     out.canonical = url;
+    out.rewritten = fold_scheme || fold_host;
+    if (out.rewritten) {
+        // The URL with its scheme and host in lower case: 16 bytes at a time, the last block
+        // overlapping the one before (lowering a byte twice changes nothing).
+        const std::size_t host_end = fold_host ? (port != 0 ? port : auth_end) : start;
+        scratch.resize(n);
+        for (std::size_t at = 0; at < n; at += 16) {
+            const std::size_t block = at + 16 <= n ? at : n - 16;
+            fold_case(url.data() + block, scratch.data() + block, 0, colon, start, host_end, block);
+        }
+        out.canonical = scratch;
+    }
     out.scheme = scheme;
     out.family = family;
     out.tail = start;
     out.path = auth_end;
     out.path_end = q;
-    out.query = q + 1 < n ? std::string_view(url.data() + q + 1, n - q - 1) : std::string_view();
+    out.query = q + 1 < n ? out.canonical.substr(q + 1) : std::string_view();
     out.userinfo = {};
     out.has_credentials = false;
     out.trailing_slash = false;
-    out.rewritten = false;
     out.boundary_count = count;
     return true;
 }
 #else
 // Without 128-bit integers every URL takes the general code (same answers, slower).
-bool canonical_fast(std::string_view, canonical_url&, std::size_t, scheme_mask) { return false; }
+bool canonical_fast(std::string_view, std::string&, canonical_url&, std::size_t, scheme_mask) {
+    return false;
+}
 #endif
 // The byte rules, in URL order: the first byte outside 0x21-0x7E is bad_byte, the first '%'
 // without two hex digits bad_percent, whichever comes first.
@@ -720,7 +784,7 @@ reason_code canonicalize(std::string_view url,
                          canonical_url& out,
                          std::size_t max_bytes,
                          scheme_mask declared) {
-    if (canonical_fast(url, out, max_bytes, declared)) return reason_code::none;
+    if (canonical_fast(url, scratch, out, max_bytes, declared)) return reason_code::none;
     return canonicalize_general(url, scratch, out, max_bytes, declared);
 }
 

@@ -1,6 +1,7 @@
 #include "detail/prefix_index.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <limits>
@@ -17,7 +18,7 @@ static_assert(max_candidates <= 64);
 
 constexpr std::uint64_t seed = 0x9E3779B97F4A7C15ull;
 constexpr std::uint64_t family_mul = 0x94D049BB133111EBull;
-constexpr std::uint64_t round_mul = 0xBF58476D1CE4E5B9ull;
+constexpr std::uint64_t length_mul = 0xBF58476D1CE4E5B9ull;
 
 inline std::size_t family_index(scheme_family_id f) noexcept { return static_cast<std::size_t>(f); }
 
@@ -25,13 +26,29 @@ inline std::size_t depth_bit(std::size_t depth) noexcept {
     return std::min<std::size_t>(depth, 63);
 }
 
+// The hash state is a sum of independent products, word i times its own odd multiplier: no
+// chain of dependent multiplications, so the words of a key are folded in parallel. (Linear,
+// so easy to collide on purpose; a collision only costs the byte comparison that follows.)
+constexpr std::array<std::uint64_t, 64> make_word_keys() {
+    std::array<std::uint64_t, 64> keys{};
+    std::uint64_t state = seed;
+    for (std::uint64_t& k : keys) {
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);  // splitmix64
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        k = (z ^ (z >> 31)) | 1;
+    }
+    return keys;
+}
+constexpr auto word_keys = make_word_keys();
+
 inline std::uint64_t initial(scheme_family_id f) noexcept {
-    return seed ^ ((static_cast<std::uint64_t>(f) + 1) * family_mul);
+    return (static_cast<std::uint64_t>(f) + 1) * family_mul;
 }
 
-inline std::uint64_t mix(std::uint64_t h, std::uint64_t v) noexcept {
-    h = (h ^ v) * round_mul;
-    return h ^ (h >> 32);
+// Word i of a key (reused every 64 words: past 512 bytes a swap of words 64 apart collides).
+inline std::uint64_t mix(std::uint64_t h, std::uint64_t v, std::size_t i) noexcept {
+    return h + v * word_keys[i % word_keys.size()];
 }
 
 // MurmurHash3's finaliser: spreads a state into the low bits the table index uses.
@@ -67,7 +84,7 @@ inline std::uint64_t tail_word(const char* key, std::size_t size, std::size_t m)
 
 // The last round of prefix_hash(): the tail bytes and the length.
 inline std::uint64_t close(std::uint64_t h, const char* key, std::size_t size, std::size_t m) {
-    return finish(mix(h, tail_word(key, size, m) ^ (static_cast<std::uint64_t>(m) << 56)));
+    return finish(mix(h, tail_word(key, size, m), m / 8) + (m + 1) * length_mul);
 }
 
 // a[0, n) == b[0, n), a word at a time (keys are a few dozen bytes: no memcmp call).
@@ -117,7 +134,7 @@ std::uint64_t prefix_hash(scheme_family_id family,
                           std::size_t size,
                           std::size_t m) noexcept {
     std::uint64_t h = initial(family);
-    for (std::size_t i = 0; i + 8 <= m; i += 8) h = mix(h, load_word(key + i));
+    for (std::size_t i = 0; i + 8 <= m; i += 8) h = mix(h, load_word(key + i), i / 8);
     return close(h, key, size, m);
 }
 
@@ -241,7 +258,7 @@ prefix_match prefix_index::longest(scheme_family_id family,
     std::size_t folded = 0;
     for (; depths != 0; depths &= depths - 1) {
         const std::size_t m = boundaries[static_cast<std::size_t>(std::countr_zero(depths)) - 1];
-        for (; folded + 8 <= m; folded += 8) h = mix(h, load_word(key.data() + folded));
+        for (; folded + 8 <= m; folded += 8) h = mix(h, load_word(key.data() + folded), folded / 8);
         const std::uint64_t hash = close(h, key.data(), key.size(), m);
         // The probes below miss the cache in large tables: start every load now, together.
         __builtin_prefetch(&slots_[hash & mask_]);
