@@ -3,6 +3,7 @@
 // checked on the raw input and on a URL built from it with a marker userinfo
 // (`<scheme>://<marker>@<input[1..]>`):
 //   - no crash, no sanitizer report;
+//   - the canonicaliser's fast path and its general code give the same parts;
 //   - the result is well-formed (owner iff matched; canonical URL iff not invalid);
 //   - a match means the canonical URL starts with one of the owner's prefixes (same scheme
 //     family) and the rest is non-empty; an http match is an http(s) URL;
@@ -224,6 +225,17 @@ void check_no_marker(std::string_view input, std::string_view output, std::strin
 }
 
 void check(std::string_view url, bool marked) {
+    // The canonicaliser's fast path and its general code agree.
+    {
+        std::string scratch_fast, scratch_general;
+        imgstore::detail::canonical_url fast, general;
+        const auto rf = imgstore::detail::canonicalize(url, scratch_fast, fast);
+        const auto rg = imgstore::detail::canonicalize_general(url, scratch_general, general);
+        if (rf != rg ||
+            (rf == imgstore::reason_code::none && !imgstore::detail::same_parts(fast, general))) {
+            imgstore::fuzz::fail(target, "fast path and general code disagree", url);
+        }
+    }
     const imgstore::location_resolver& res = resolver();
     std::string scratch;
     const imgstore::resolution r = res.resolve(url, scratch);

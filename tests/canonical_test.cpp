@@ -35,6 +35,7 @@ std::string describe(reason_code r, const canonical_url& c) {
     return out;
 }
 
+// Empty when canonicalize() (fast path first) and its general code agree on `url`.
 std::string both_ways(std::string_view url, std::string* general_answer = nullptr) {
     std::string scratch_fast, scratch_general;
     canonical_url fast, general;
@@ -42,7 +43,8 @@ std::string both_ways(std::string_view url, std::string* general_answer = nullpt
     const reason_code rg = detail::canonicalize_general(url, scratch_general, general);
     const std::string a = describe(rf, fast), b = describe(rg, general);
     if (general_answer != nullptr) *general_answer = b;
-    return a == b ? std::string() : "fast: " + a + "\ngeneral: " + b;
+    const bool same = rf == rg && (rf != reason_code::none || detail::same_parts(fast, general));
+    return same ? std::string() : "fast: " + a + "\ngeneral: " + b;
 }
 
 // URLs in the forms the drivers write, one or more per family, 16 to 127 bytes.

@@ -1,5 +1,6 @@
 #include "detail/canonical_url.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <boost/url/grammar/parse.hpp>
@@ -81,9 +82,9 @@ inline std::size_t find_any(std::string_view s, std::size_t from, char a, char b
 #if defined(__SSE2__)
     for (; i + 16 <= s.size(); i += 16) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-        const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(a)),
-                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8(b))),
-                                         _mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+        const __m128i hit = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(a)), _mm_cmpeq_epi8(v, _mm_set1_epi8(b))),
+            _mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
         if (const auto bits = static_cast<unsigned>(_mm_movemask_epi8(hit)); bits != 0) {
             return i + static_cast<std::size_t>(std::countr_zero(bits));
         }
@@ -108,8 +109,8 @@ inline std::size_t skip_pchar(std::string_view s, std::size_t from) {
 #if defined(__SSE2__)
     for (; i + 16 <= s.size(); i += 16) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-        const __m128i common = _mm_or_si128(_mm_or_si128(in_range(v, 'a', 'z'), in_range(v, '0', '9')),
-                                            in_range(v, '-', '.'));
+        const __m128i common = _mm_or_si128(
+            _mm_or_si128(in_range(v, 'a', 'z'), in_range(v, '0', '9')), in_range(v, '-', '.'));
         for (auto bits = ~static_cast<unsigned>(_mm_movemask_epi8(common)) & 0xFFFFu; bits != 0;
              bits &= bits - 1) {
             const std::size_t at = i + static_cast<std::size_t>(std::countr_zero(bits));
@@ -522,14 +523,16 @@ inline void fold_case(const char* in,
                       std::size_t base = 0) {
 #if defined(__SSE2__)
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
-    const __m128i offsets = _mm_add_epi8(
-        _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-        _mm_set1_epi8(static_cast<char>(base)));
+    const __m128i offsets =
+        _mm_add_epi8(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                     _mm_set1_epi8(static_cast<char>(base)));
     const auto within = [&](std::size_t lo, std::size_t hi) {  // lo <= offset < hi
         if (lo >= hi) return _mm_setzero_si128();
-        return in_range(offsets, static_cast<unsigned char>(lo), static_cast<unsigned char>(hi - 1));
+        return in_range(offsets, static_cast<unsigned char>(lo),
+                        static_cast<unsigned char>(hi - 1));
     };
-    const __m128i fold = _mm_and_si128(in_range(v, 'A', 'Z'), _mm_or_si128(within(a0, a1), within(b0, b1)));
+    const __m128i fold =
+        _mm_and_si128(in_range(v, 'A', 'Z'), _mm_or_si128(within(a0, a1), within(b0, b1)));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
                      _mm_add_epi8(v, _mm_and_si128(fold, _mm_set1_epi8(0x20))));
 #else
@@ -577,8 +580,7 @@ bool canonical_fast(std::string_view url,
             break;
         }
     }
-    if (colon > max_scheme || url[colon] != ':' || url[colon + 1] != '/' ||
-        url[colon + 2] != '/') {
+    if (colon > max_scheme || url[colon] != ':' || url[colon + 1] != '/' || url[colon + 2] != '/') {
         return false;
     }
     known_scheme scheme;
@@ -739,20 +741,23 @@ reason_code check_bytes(std::string_view url) {
     const std::size_t n = url.size();
     std::size_t at = 0;
 #if defined(__SSE2__)
-    // 16 bytes at a time: only the bytes outside 0x21-0x7E and the '%'s are looked at.
-    for (; at + 16 <= n; at += 16) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(url.data() + at));
+    // 16 bytes at a time: only the bytes outside 0x21-0x7E and the '%'s are looked at. The last
+    // block is the URL's last 16 bytes, less those already seen.
+    for (std::size_t seen = 0; at < n && n >= 16; at += 16 - seen) {
+        seen = at + 16 <= n ? 0 : at + 16 - n;
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(url.data() + at - seen));
         const auto printable = static_cast<unsigned>(_mm_movemask_epi8(in_range(v, 0x21, 0x7E)));
         const auto percent =
             static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('%'))));
-        for (unsigned bits = (~printable | percent) & 0xFFFFu; bits != 0; bits &= bits - 1) {
+        for (unsigned bits = ((~printable | percent) & 0xFFFFu) >> seen; bits != 0;
+             bits &= bits - 1) {
             const reason_code r =
                 check_byte(url, at + static_cast<std::size_t>(std::countr_zero(bits)));
             if (r != reason_code::none) return r;
         }
     }
 #endif
-    for (; at < n; ++at) {  // (the last 0-15 bytes)
+    for (; at < n; ++at) {  // (URLs shorter than 16 bytes)
         if (const reason_code r = check_byte(url, at); r != reason_code::none) return r;
     }
     return reason_code::none;
@@ -902,6 +907,18 @@ reason_code canonicalize_general(std::string_view url,
     out.rewritten = w.dirty();
     if (out.canonical.size() > out.path_end + 1) out.query = out.canonical.substr(out.path_end + 1);
     return reason_code::none;
+}
+
+bool same_parts(const canonical_url& a, const canonical_url& b) noexcept {
+    const std::size_t kept = std::min<std::size_t>(a.boundary_count, canonical_url::max_boundaries);
+    return a.canonical == b.canonical && a.scheme == b.scheme && a.family == b.family &&
+           a.tail == b.tail && a.path == b.path && a.path_end == b.path_end && a.query == b.query &&
+           a.userinfo == b.userinfo && a.has_credentials == b.has_credentials &&
+           a.trailing_slash == b.trailing_slash && a.rewritten == b.rewritten &&
+           a.boundary_count == b.boundary_count &&
+           std::equal(a.boundaries.begin(),
+                      a.boundaries.begin() + static_cast<std::ptrdiff_t>(kept),
+                      b.boundaries.begin());
 }
 
 result<std::string> canonicalize_prefix(std::string_view raw_prefix) {

@@ -120,6 +120,10 @@ reason_code canonicalize_general(std::string_view url,
                                  std::size_t max_bytes = 8u << 10,
                                  scheme_mask declared = all_schemes);
 
+/// The same parts (every field, the boundaries kept, and the userinfo's bytes): what the fast
+/// path and the general code must agree on.
+bool same_parts(const canonical_url& a, const canonical_url& b) noexcept;
+
 /// Canonicalises a driver-built prefix (`scheme://authority/path/`, ending with '/').
 /// Errors: errc::bad_uri when the prefix is not a valid canonical-able URL prefix.
 result<std::string> canonicalize_prefix(std::string_view raw_prefix);

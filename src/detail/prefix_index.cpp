@@ -307,7 +307,8 @@ prefix_match prefix_index::longest_by_walk(scheme_family_id family,
     for (std::size_t m = key.size(); depth > 0; --depth) {
         m = key.rfind('/', m - 1);  // the depth-th '/'
         if (!may_have(family, depth)) continue;
-        if (const std::uint32_t* s = find(prefix_hash(family, key.data(), key.size(), m), family, key, m)) {
+        if (const std::uint32_t* s =
+                find(prefix_hash(family, key.data(), key.size(), m), family, key, m)) {
             return {m + 1, owners_of(s)};
         }
     }
