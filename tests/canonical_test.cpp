@@ -28,6 +28,7 @@ std::string describe(reason_code r, const canonical_url& c) {
         " query=" + std::string(c.query) + " userinfo_bytes=" + std::to_string(c.userinfo.size());
     out += c.has_credentials ? " credentials" : "";
     out += c.trailing_slash ? " trailing" : "";
+    out += c.rewritten ? " rewritten" : "";
     out += " boundaries=" + std::to_string(c.boundary_count) + ":";
     for (std::size_t i = 0; i < std::min<std::size_t>(c.boundary_count, c.max_boundaries); ++i) {
         out += " " + std::to_string(c.boundaries[i]);
@@ -122,6 +123,40 @@ TEST(CanonicalFastPath, AgreesWithTheGeneralCodeOnMutatedUrls) {
     }
     EXPECT_EQ(differ, 0u);
     EXPECT_GT(accepted, 4000u);  // the mutations keep many URLs valid: both paths are exercised
+}
+
+// The rewrites the fast path makes itself, with their canonical forms (the general code must
+// give the same, checked too).
+TEST(CanonicalFastPath, RewritesCaseAndEscapesAsTheGeneralCodeDoes) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"FILE:///srv/glance/images/6bbe7cc2", "file:///srv/glance/images/6bbe7cc2"},
+        {"s3+https://S3.Example.COM/glance/6bbe7cc2", "s3+https://s3.example.com/glance/6bbe7cc2"},
+        {"cinder://Cinder1/6bbe7cc2-eae7-4c0f", "cinder://Cinder1/6bbe7cc2-eae7-4c0f"},
+        {"file:///srv/glance/%69mages/6bbe%2d7cc2", "file:///srv/glance/images/6bbe-7cc2"},
+        {"http://www.example.com/a%2fb/%7e%41x", "http://www.example.com/a%2Fb/~Ax"},
+        {"RBD://0123abcd-0000-1111-2222-333344445555/images/%36bbe/snap",
+         "rbd://0123abcd-0000-1111-2222-333344445555/images/6bbe/snap"},
+    };
+    for (const auto& [url, canonical] : cases) {
+        EXPECT_EQ(both_ways(url), "") << url;
+        std::string scratch;
+        canonical_url c;
+        ASSERT_EQ(detail::canonicalize(url, scratch, c), reason_code::none) << url;
+        EXPECT_EQ(c.canonical, canonical);
+        EXPECT_EQ(c.rewritten, canonical != url) << url;
+    }
+    // A decoded "%2e" segment is a dot segment; an encoded '/' in a file path a separator.
+    for (const auto& [url, reason] : std::vector<std::pair<std::string, reason_code>>{
+             {"file:///srv/glance/%2e/6bbe7cc2-eae7", reason_code::dot_segment},
+             {"file:///srv/glance/.%2E/6bbe7cc2-eae7", reason_code::dot_segment},
+             {"file:///srv/glance/../6bbe7cc2-eae7", reason_code::dot_segment},
+             {"file:///srv/glance/a%2Fb/6bbe7cc2-eae7", reason_code::encoded_separator},
+         }) {
+        EXPECT_EQ(both_ways(url), "") << url;
+        std::string scratch;
+        canonical_url c;
+        EXPECT_EQ(detail::canonicalize(url, scratch, c), reason) << url;
+    }
 }
 
 TEST(CanonicalFastPath, RecordsTheSlashesAndTheImplicitEndAsBoundaries) {

@@ -7,6 +7,7 @@
 #include <boost/url/ipv6_address.hpp>
 #include <boost/url/rfc/ipv6_address_rule.hpp>
 #include <cstring>
+#include <optional>
 
 #include "detail/text.hpp"
 
@@ -512,6 +513,14 @@ inline url_masks scan_masks(std::string_view url) {
 
 inline bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 
+// The byte an escape's two hex digits stand for, and a hex digit in upper case.
+inline char decoded(char h1, char h2) {
+    return static_cast<char>(hex_value(h1) * 16 + hex_value(h2));
+}
+inline char upper_hex(char h) {
+    return h >= 'a' && h <= 'f' ? static_cast<char>(h - 'a' + 'A') : h;
+}
+
 // Copies the 16 bytes at `in` to `out`, lowering the upper-case letters whose offsets, `base`
 // being the first one's, fall in [a0, a1) or [b0, b1) (all offsets below 128).
 inline void fold_case(const char* in,
@@ -557,15 +566,17 @@ bool has_dot_segment(std::string_view url,
     return false;
 }
 
-// True when `url` is canonical and simple; `out` then holds its parts. False sends the URL to
-// the general code (whatever it is: canonical but unusual, rewritable or invalid).
-bool canonical_fast(std::string_view url,
-                    std::string& scratch,
-                    canonical_url& out,
-                    std::size_t max_bytes,
-                    scheme_mask declared) {
+// The answer for a URL the fast path can decide: none when it is canonical and simple (or only
+// needs its scheme and host lower-cased; `out` then holds its parts), dot_segment when that is
+// its only flaw. nullopt sends it to the general code (whatever it is: canonical but unusual,
+// rewritable or invalid).
+std::optional<reason_code> canonical_fast(std::string_view url,
+                                          std::string& scratch,
+                                          canonical_url& out,
+                                          std::size_t max_bytes,
+                                          scheme_mask declared) {
     const std::size_t n = url.size();
-    if (n > max_bytes || n > fast_limit || n < 16) return false;
+    if (n > max_bytes || n > fast_limit || n < 16) return std::nullopt;
     const url_masks m = scan_masks(url);
 
     // The scheme: letters, digits and '+' before "://"; upper case is folded at the end (the
@@ -581,17 +592,17 @@ bool canonical_fast(std::string_view url,
         }
     }
     if (colon > max_scheme || url[colon] != ':' || url[colon + 1] != '/' || url[colon + 2] != '/') {
-        return false;
+        return std::nullopt;
     }
     known_scheme scheme;
     if (fold_scheme) {
         char lowered[16];
         fold_case(url.data(), lowered, 0, colon);
-        if (!lookup_scheme_at(lowered, colon, scheme)) return false;
+        if (!lookup_scheme_at(lowered, colon, scheme)) return std::nullopt;
     } else if (!lookup_scheme_at(url.data(), colon, scheme)) {
-        return false;
+        return std::nullopt;
     }
-    if (!(declared & bit(scheme))) return false;
+    if (!(declared & bit(scheme))) return std::nullopt;
     const scheme_family_id family = families[static_cast<std::size_t>(scheme)];
     const std::size_t start = colon + 3;
 
@@ -609,13 +620,13 @@ bool canonical_fast(std::string_view url,
     if (opaque_authority(family)) {
         for (; auth_odd != 0; auth_odd &= auth_odd - 1) {
             const char c = url[lowest_bit(auth_odd)];
-            if (c != ':' && !is_upper(c)) return false;
+            if (c != ':' && !is_upper(c)) return std::nullopt;
         }
     } else {
         for (; auth_odd != 0; auth_odd &= auth_odd - 1) {
             const std::size_t i = lowest_bit(auth_odd);
             if (url[i] != ':' || port != 0) {
-                if (!is_upper(url[i]) || port != 0) return false;
+                if (!is_upper(url[i]) || port != 0) return std::nullopt;
                 fold_host = true;
             } else {
                 port = i;
@@ -623,35 +634,37 @@ bool canonical_fast(std::string_view url,
         }
     }
     if (family == scheme_family_id::file) {
-        if (auth_end != start) return false;
+        if (auth_end != start) return std::nullopt;
     } else if (auth_end == start) {
-        return false;
+        return std::nullopt;
     } else if (!opaque_authority(family)) {
         const std::size_t host_end = port != 0 ? port : auth_end;
         const std::string_view host(url.data() + start, host_end - start);
-        if (host.empty() || host.back() == '.') return false;
+        if (host.empty() || host.back() == '.') return std::nullopt;
         if ((host[0] == '.' || (host[0] >= '0' && host[0] <= '9')) && !numeric_host_ok(host)) {
-            return false;  // (a host starting with another byte is a name)
+            return std::nullopt;  // (a host starting with another byte is a name)
         }
         if (port != 0) {
             // Kept as written: 1-65535 without leading zero, not the scheme's default.
             const std::string_view digits(url.data() + port + 1, auth_end - port - 1);
-            if (digits.empty() || digits.size() > 5 || digits[0] == '0') return false;
+            if (digits.empty() || digits.size() > 5 || digits[0] == '0') return std::nullopt;
             std::uint32_t value = 0;
             for (char c : digits) {
-                if (c < '0' || c > '9') return false;
+                if (c < '0' || c > '9') return std::nullopt;
                 value = value * 10 + static_cast<std::uint32_t>(c - '0');
             }
-            if (value > 65535 || default_port(scheme, value)) return false;
+            if (value > 65535 || default_port(scheme, value)) return std::nullopt;
         }
     }
 
     // Path: its odd bytes are kept as written (pchar; no '@' in s3, where it would end a
-    // userinfo) up to the first '?'; then the query: http(s) and vsphere only, non-empty,
+    // userinfo) up to the first '?', but for escapes, rewritten below (never an encoded
+    // separator where paths name files); then the query: http(s) and vsphere only, non-empty,
     // printable, no '#', every '%' with two hex digits.
     std::size_t q = n;
     mask128 before_query = ~mask128{0};
     mask128 odd = m.odd & ~before_path;
+    std::size_t escapes = 0, first_escape = 0;  // escapes to rewrite, the first one's offset
     for (; odd != 0; odd &= odd - 1) {
         const std::size_t i = lowest_bit(odd);
         const char c = url[i];
@@ -660,19 +673,36 @@ bool canonical_fast(std::string_view url,
             before_query = (odd & (~odd + 1)) - 1;  // odd's lowest bit is the '?'
             break;
         }
-        if (!(cls(c) & pchar) || (c == '@' && family == scheme_family_id::s3)) return false;
+        if (c == '%') {
+            if (i + 2 >= n || !(cls(url[i + 1]) & hex) || !(cls(url[i + 2]) & hex)) {
+                return std::nullopt;
+            }
+            const char d = decoded(url[i + 1], url[i + 2]);
+            if (separator_sensitive(family) && (d == '/' || d == '\\' || d == '\0')) {
+                return std::nullopt;
+            }
+            // Only escapes not in canonical form make a rewrite (an unreserved byte, or a
+            // lower-case hex digit): a canonical URL is never copied.
+            if ((cls(d) & unreserved) || upper_hex(url[i + 1]) != url[i + 1] ||
+                upper_hex(url[i + 2]) != url[i + 2]) {
+                if (escapes++ == 0) first_escape = i;
+            }
+            odd &= ~(mask128{3} << (i + 1));  // its hex digits are not path bytes to check
+            continue;
+        }
+        if (!(cls(c) & pchar) || (c == '@' && family == scheme_family_id::s3)) return std::nullopt;
     }
     if (q < n) {
         if ((family != scheme_family_id::http && family != scheme_family_id::vsphere) ||
             q + 1 == n) {
-            return false;
+            return std::nullopt;
         }
         for (odd &= odd - 1; odd != 0; odd &= odd - 1) {
             const std::size_t j = lowest_bit(odd);
             const char c = url[j];
-            if (c < 0x21 || c > 0x7E || c == '#') return false;
+            if (c < 0x21 || c > 0x7E || c == '#') return std::nullopt;
             if (c == '%' && (j + 2 >= n || !(cls(url[j + 1]) & hex) || !(cls(url[j + 2]) & hex))) {
-                return false;
+                return std::nullopt;
             }
         }
     }
@@ -681,7 +711,7 @@ bool canonical_fast(std::string_view url,
     // Their '/'s and the end are the key's boundaries (a URL of fast_limit bytes has fewer than
     // max_boundaries); a segment starting with '.' is looked at once all are known.
     const mask128 path = slashes & before_query;
-    if ((path & (path >> 1)) != 0 || url[q - 1] == '/') return false;
+    if ((path & (path >> 1)) != 0 || url[q - 1] == '/') return std::nullopt;
     std::uint32_t count = 0;
     bool dot = false;
     for (std::size_t half = 0; half < 2; ++half) {
@@ -693,10 +723,14 @@ bool canonical_fast(std::string_view url,
         }
     }
     out.boundaries[count++] = static_cast<std::uint32_t>(q - start);
-    if (dot && has_dot_segment(url, out.boundaries.data(), count, start)) return false;
+    if (dot && has_dot_segment(url, out.boundaries.data(), count, start)) {
+        // Everything before the path and every byte after it is valid and no segment is
+        // empty: the general code's first complaint would be this one.
+        return reason_code::dot_segment;
+    }
 
     out.canonical = url;
-    out.rewritten = fold_scheme || fold_host;
+    out.rewritten = fold_scheme || fold_host || escapes != 0;
     if (out.rewritten) {
         // The URL with its scheme and host in lower case: 16 bytes at a time, the last block
         // overlapping the one before (lowering a byte twice changes nothing).
@@ -706,6 +740,39 @@ bool canonical_fast(std::string_view url,
             const std::size_t block = at + 16 <= n ? at : n - 16;
             fold_case(url.data() + block, scratch.data() + block, 0, colon, start, host_end, block);
         }
+        if (escapes != 0) {
+            // Escapes of unreserved bytes decoded, the others with upper-case hex digits: the
+            // form gets shorter, so the path's '/'s after the first escape move, and a decoded
+            // "%2e" may make a dot segment.
+            count = 0;
+            while (start + out.boundaries[count] < first_escape) ++count;
+            char* o = scratch.data();
+            std::size_t w = first_escape;
+            for (std::size_t r = first_escape; r < n;) {
+                if (r < q && o[r] == '%') {
+                    const char d = decoded(o[r + 1], o[r + 2]);
+                    if (cls(d) & unreserved) {
+                        o[w++] = d;
+                    } else {
+                        const char h1 = upper_hex(o[r + 1]), h2 = upper_hex(o[r + 2]);
+                        o[w++] = '%';
+                        o[w++] = h1;
+                        o[w++] = h2;
+                    }
+                    r += 3;
+                    continue;
+                }
+                if (r < q && o[r] == '/')
+                    out.boundaries[count++] = static_cast<std::uint32_t>(w - start);
+                o[w++] = o[r++];
+            }
+            q -= n - w;
+            scratch.resize(w);
+            out.boundaries[count++] = static_cast<std::uint32_t>(q - start);
+            if (has_dot_segment(scratch, out.boundaries.data(), count, start)) {
+                return reason_code::dot_segment;
+            }
+        }
         out.canonical = scratch;
     }
     out.scheme = scheme;
@@ -713,17 +780,18 @@ bool canonical_fast(std::string_view url,
     out.tail = start;
     out.path = auth_end;
     out.path_end = q;
-    out.query = q + 1 < n ? out.canonical.substr(q + 1) : std::string_view();
+    out.query = q + 1 < out.canonical.size() ? out.canonical.substr(q + 1) : std::string_view();
     out.userinfo = {};
     out.has_credentials = false;
     out.trailing_slash = false;
     out.boundary_count = count;
-    return true;
+    return reason_code::none;
 }
 #else
 // Without 128-bit integers every URL takes the general code (same answers, slower).
-bool canonical_fast(std::string_view, std::string&, canonical_url&, std::size_t, scheme_mask) {
-    return false;
+std::optional<reason_code> canonical_fast(
+    std::string_view, std::string&, canonical_url&, std::size_t, scheme_mask) {
+    return std::nullopt;
 }
 #endif
 // The byte rules, in URL order: the first byte outside 0x21-0x7E is bad_byte, the first '%'
@@ -789,7 +857,7 @@ reason_code canonicalize(std::string_view url,
                          canonical_url& out,
                          std::size_t max_bytes,
                          scheme_mask declared) {
-    if (canonical_fast(url, scratch, out, max_bytes, declared)) return reason_code::none;
+    if (const auto answer = canonical_fast(url, scratch, out, max_bytes, declared)) return *answer;
     return canonicalize_general(url, scratch, out, max_bytes, declared);
 }
 

@@ -55,7 +55,7 @@ class prefix_index {
 
     /// Builds the table. Entries with the same family and key are kept together (their owners
     /// are returned as one group, in entry order). O(total key bytes). Keys must be non-empty,
-    /// end with '/', and be at most 4 GiB in total.
+    /// end with '/', and take at most 16 GiB in total (std::length_error otherwise).
     explicit prefix_index(std::span<const prefix_entry> entries);
 
     /// The longest indexed prefix of `key` for `family` that ends at one of the key's
