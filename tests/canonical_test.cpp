@@ -64,6 +64,12 @@ const std::vector<std::string> bases = {
     "http://10.0.0.1/images/6bbe7cc2.qcow2",
     "http://[2001:db8::1]:8080/a/b",
     "file:///a/b/c",
+    // with userinfo: an s3 secret with a raw '/', swift's quoted user, http, vsphere, file
+    "s3+https://AKIA1:SK/1+secret@s3-1.example.com/glance/6bbe7cc2-eae7-4c0f",
+    "swift+https://tenant1%3Aglance:key1@keystone-1.example.com:5000/v3/glance/6bbe7cc2",
+    "https://user:pass@www.example.com/images/6bbe7cc2.qcow2",
+    "vsphere://user@vc1.example.com/folder/openstack_glance/6bbe?dsName=ds1",
+    "file://user@/srv/glance/images/6bbe7cc2-eae7-4c0f",
 };
 
 TEST(CanonicalFastPath, AgreesWithTheGeneralCodeOnDriverUrls) {
@@ -136,6 +142,9 @@ TEST(CanonicalFastPath, RewritesCaseAndEscapesAsTheGeneralCodeDoes) {
         {"http://www.example.com/a%2fb/%7e%41x", "http://www.example.com/a%2Fb/~Ax"},
         {"RBD://0123abcd-0000-1111-2222-333344445555/images/%36bbe/snap",
          "rbd://0123abcd-0000-1111-2222-333344445555/images/6bbe/snap"},
+        {"S3+HTTPS://AK:S/K@S3.example.com/glance/%36bbe", "s3+https://s3.example.com/glance/6bbe"},
+        {"https://user:pass@www.example.com/images/x.qcow2",
+         "https://www.example.com/images/x.qcow2"},
     };
     for (const auto& [url, canonical] : cases) {
         EXPECT_EQ(both_ways(url), "") << url;
