@@ -435,6 +435,10 @@ inline bool lookup_scheme(std::string_view lower_scheme, known_scheme& out) noex
     return lookup_scheme_at(padded, lower_scheme.size(), out);
 }
 
+// The fast path: bit masks of the URL's '/' bytes and of its "odd" bytes (anything but lower
+// case, digits, '-', '.' and '/': the bytes of nearly every host, id and path), built 16 bytes
+// at a time; then the rules are checked with a few mask operations and a visit to each of the
+// few odd bytes, and the boundaries come from the '/' mask. See canonical_fast().
 #if defined(__SIZEOF_INT128__)
 __extension__ using mask128 = unsigned __int128;
 constexpr std::size_t fast_limit = 127;  // longer URLs (rare) take the general code
@@ -566,10 +570,11 @@ bool has_dot_segment(std::string_view url,
     return false;
 }
 
-// The answer for a URL the fast path can decide: none when it is canonical and simple (or only
-// needs its scheme and host lower-cased; `out` then holds its parts), dot_segment when that is
-// its only flaw. nullopt sends it to the general code (whatever it is: canonical but unusual,
-// rewritable or invalid).
+// The answer for a URL the fast path can decide: none when it is canonical, or becomes so by
+// lower-casing its scheme and host, dropping its userinfo and rewriting escapes in its path
+// (`out` then holds its parts; the form is in `scratch` when it differs); dot_segment when that
+// is its only flaw. nullopt sends it to the general code (whatever it is: rarer rewrites,
+// longer or shorter than the masks, or invalid), which gives the same answers for all URLs.
 std::optional<reason_code> canonical_fast(std::string_view url,
                                           std::string& scratch,
                                           canonical_url& out,
@@ -579,8 +584,8 @@ std::optional<reason_code> canonical_fast(std::string_view url,
     if (n > max_bytes || n > fast_limit || n < 16) return std::nullopt;
     const url_masks m = scan_masks(url);
 
-    // The scheme: letters, digits and '+' before "://"; upper case is folded at the end (the
-    // canonical form is as long as the URL, so every offset below holds for it too).
+    // The scheme: letters, digits and '+' before "://" (upper case is folded at the end). The
+    // offsets below are the URL's; the canonical form's follow from them at the end.
     std::size_t colon = n;
     bool fold_scheme = false;
     for (mask128 odd = m.odd; odd != 0; odd &= odd - 1) {
