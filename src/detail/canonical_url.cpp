@@ -473,6 +473,36 @@ struct url_masks {
     mask128 slash = 0, odd = 0;
 };
 
+// The offset of the first ':' in p[0, 16), or 16.
+inline std::size_t first_colon(const char* p) {
+#if defined(__SSE2__)
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto colons =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
+    return static_cast<std::size_t>(std::countr_zero(colons | 0x10000u));
+#else
+    const void* colon = std::memchr(p, ':', 16);
+    return colon != nullptr ? static_cast<std::size_t>(static_cast<const char*>(colon) - p) : 16;
+#endif
+}
+
+// False when the first bytes of a host prove it a name: one of its first 8 bytes is neither a
+// digit nor a '.' (most names, and nearly all rbd fsids, which are UUIDs). `p` is readable for
+// 8 bytes; `length` is the host's. Only when true need numeric_host_ok() look at it.
+inline bool may_be_numeric(const char* p, std::size_t length) {
+    if constexpr (std::endian::native != std::endian::little) return true;
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    // (Host bytes are ASCII: no carry crosses a byte below.)
+    const std::uint64_t not_digit = ((x ^ (ones * '0')) + ones * 0x76) & highs;
+    const std::uint64_t y = x ^ (ones * '.');
+    const std::uint64_t dot = ~(((y & ~highs) + ~highs) | y) & highs;
+    const std::uint64_t within =
+        length >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * length)) - 1;
+    return (not_digit & ~dot & within) == 0;
+}
+
 // The masks of 64 bytes at p: four blocks, no loop.
 inline void chunk_bits(const char* p, std::uint64_t& slash, std::uint64_t& odd) {
     std::uint64_t s[4], o[4];
@@ -585,28 +615,18 @@ std::optional<reason_code> canonical_fast(std::string_view url,
     if (n > max_bytes || n > fast_limit || n < 16) return std::nullopt;
     const url_masks m = scan_masks(url);
 
-    // The scheme: letters, digits and '+' before "://" (upper case is folded at the end). The
-    // offsets below are the URL's; the canonical form's follow from them at the end.
-    std::size_t colon = n;
-    bool fold_scheme = false;
-    for (mask128 odd = m.odd; odd != 0; odd &= odd - 1) {
-        colon = lowest_bit(odd);
-        if (is_upper(url[colon])) {
-            fold_scheme = true;
-        } else if (url[colon] != '+') {
-            break;
-        }
-    }
-    if (colon > max_scheme || url[colon] != ':' || url[colon + 1] != '/' || url[colon + 2] != '/') {
-        return std::nullopt;
-    }
+    // The scheme: a known name before "://", in lower case or, once folded, in upper case (the
+    // folding is written at the end). The offsets below are the URL's; the canonical form's
+    // follow from them at the end.
+    const std::size_t colon = first_colon(url.data());
+    if (colon > max_scheme || url[colon + 1] != '/' || url[colon + 2] != '/') return std::nullopt;
     known_scheme scheme;
-    if (fold_scheme) {
+    bool fold_scheme = false;
+    if (!lookup_scheme_at(url.data(), colon, scheme)) {
         char lowered[16];
         fold_case(url.data(), lowered, 0, colon);
         if (!lookup_scheme_at(lowered, colon, scheme)) return std::nullopt;
-    } else if (!lookup_scheme_at(url.data(), colon, scheme)) {
-        return std::nullopt;
+        fold_scheme = true;
     }
     if (!(declared & bit(scheme))) return std::nullopt;
     const scheme_family_id family = families[static_cast<std::size_t>(scheme)];
@@ -647,9 +667,9 @@ std::optional<reason_code> canonical_fast(std::string_view url,
         const std::size_t host_end = port != 0 ? port : auth_end;
         const std::string_view host(url.data() + start, host_end - start);
         if (host.empty() || host.back() == '.') return std::nullopt;
-        if ((host[0] == '.' || (host[0] >= '0' && host[0] <= '9')) && !numeric_host_ok(host)) {
-            return std::nullopt;  // (a host starting with another byte is a name)
-        }
+        const bool check = start + 8 <= n ? may_be_numeric(host.data(), host.size())
+                                          : host[0] == '.' || (host[0] >= '0' && host[0] <= '9');
+        if (check && !numeric_host_ok(host)) return std::nullopt;
         if (port != 0) {
             // Kept as written: 1-65535 without leading zero, not the scheme's default.
             const std::string_view digits(url.data() + port + 1, auth_end - port - 1);
