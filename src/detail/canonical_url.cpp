@@ -290,6 +290,14 @@ reason_code host_and_port(
 
 // The path from `begin` (a '/', or the end of the path) up to '?', '#' or the end of `url`,
 // where `end` is left.
+// The byte an escape's two hex digits stand for, and a hex digit in upper case.
+inline char decoded(char h1, char h2) {
+    return static_cast<char>(hex_value(h1) * 16 + hex_value(h2));
+}
+inline char upper_hex(char h) {
+    return h >= 'a' && h <= 'f' ? static_cast<char>(h - 'a' + 'A') : h;
+}
+
 inline void add_boundary(canonical_url& out, std::size_t offset) {
     if (out.boundary_count < canonical_url::max_boundaries) {
         out.boundaries[out.boundary_count] = static_cast<std::uint32_t>(offset);
@@ -313,8 +321,7 @@ reason_code path_segments(
             char c = url[j];
             if (c == '/' || c == '?' || c == '#') break;
             if (c == '%') {
-                int v = hex_value(url[j + 1]) * 16 + hex_value(url[j + 2]);
-                char d = static_cast<char>(v);
+                const char d = decoded(url[j + 1], url[j + 2]);
                 if (cls(d) & unreserved) {
                     w.keep_to(j);
                     w.replace_to(j + 3, std::string_view(&d, 1));
@@ -322,9 +329,8 @@ reason_code path_segments(
                     if (sensitive && (d == '/' || d == '\\' || d == '\0')) {
                         return reason_code::encoded_separator;
                     }
-                    if ((url[j + 1] >= 'a' && url[j + 1] <= 'f') ||
-                        (url[j + 2] >= 'a' && url[j + 2] <= 'f')) {
-                        char up[3] = {'%', hex_upper[v >> 4], hex_upper[v & 15]};
+                    const char up[3] = {'%', upper_hex(url[j + 1]), upper_hex(url[j + 2])};
+                    if (up[1] != url[j + 1] || up[2] != url[j + 2]) {
                         w.keep_to(j);
                         w.replace_to(j + 3, std::string_view(up, 3));
                     }
@@ -546,14 +552,6 @@ inline url_masks scan_masks(std::string_view url) {
 }
 
 inline bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-
-// The byte an escape's two hex digits stand for, and a hex digit in upper case.
-inline char decoded(char h1, char h2) {
-    return static_cast<char>(hex_value(h1) * 16 + hex_value(h2));
-}
-inline char upper_hex(char h) {
-    return h >= 'a' && h <= 'f' ? static_cast<char>(h - 'a' + 'A') : h;
-}
 
 // Copies the 16 bytes at `in` to `out`, lowering the upper-case letters whose offsets, `base`
 // being the first one's, fall in [a0, a1) or [b0, b1) (all offsets below 128).
@@ -788,8 +786,9 @@ std::optional<reason_code> canonical_fast(std::string_view url,
                     r += 3;
                     continue;
                 }
-                if (r < q && o[r] == '/')
+                if (r < q && o[r] == '/') {
                     out.boundaries[count++] = static_cast<std::uint32_t>(w - start);
+                }
                 o[w++] = o[r++];
             }
             q -= n - w;

@@ -113,7 +113,7 @@ reason_code canonicalize(std::string_view url,
                          scheme_mask declared = all_schemes);
 
 /// canonicalize() without its fast path: every URL through the general code. The two must
-/// agree on every input (tests/canonical_test.cpp checks it); only tests call this.
+/// agree on every input (tests/canonical_test.cpp and resolve_fuzz check it, calling this).
 reason_code canonicalize_general(std::string_view url,
                                  std::string& scratch,
                                  canonical_url& out,
