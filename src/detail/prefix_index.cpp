@@ -138,14 +138,10 @@ std::uint64_t prefix_hash(scheme_family_id family,
     return close(h, key, size, m);
 }
 
-namespace {
-
-// The key bytes of a record (see prefix_index::record_header).
-inline std::string_view record_key(const std::uint32_t* record) noexcept {
-    return {reinterpret_cast<const char*>(record + 3), record[0]};
+// The key bytes of a record.
+inline std::string_view prefix_index::record_key(const std::uint32_t* record) noexcept {
+    return {reinterpret_cast<const char*>(record + record_header), record[record_length]};
 }
-
-}  // namespace
 
 prefix_index::prefix_index(std::span<const prefix_entry> entries) {
     std::size_t total = 0;  // in 4-byte words
@@ -171,7 +167,8 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
         bool repeat = false;
         for (; slots_[i].record != 0; i = (i + 1) & mask_) {
             const std::uint32_t* r = records_.data() + slots_[i].record - 1;
-            if (slots_[i].check == check && (r[2] & 0xFF) == fam && record_key(r) == e.key) {
+            if (slots_[i].check == check && (r[record_flags] & family_bits) == fam &&
+                record_key(r) == e.key) {
                 extra.emplace_back(slots_[i].record - 1, e.owner);
                 repeat = true;
                 break;
@@ -180,9 +177,9 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
         if (repeat) continue;
         const std::size_t at = records_.size();
         slots_[i] = {check, static_cast<std::uint32_t>(at + 1)};
-        records_.push_back(static_cast<std::uint32_t>(e.key.size()));
-        records_.push_back(e.owner);
-        records_.push_back(fam);
+        records_.push_back(static_cast<std::uint32_t>(e.key.size()));  // record_length
+        records_.push_back(e.owner);                                   // record_owner
+        records_.push_back(fam);                                       // record_flags
         records_.resize(records_.size() + (e.key.size() + 3) / 4, 0);
         std::memcpy(records_.data() + at + record_header, e.key.data(), e.key.size());
         ++count_;
@@ -197,21 +194,22 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
         std::uint32_t* r = records_.data() + extra[k].first;
         const auto start = static_cast<std::uint32_t>(groups_.size());
         groups_.push_back(0);
-        groups_.push_back(r[1]);
+        groups_.push_back(r[record_owner]);
         for (const std::size_t at = extra[k].first; k < extra.size() && extra[k].first == at; ++k) {
             groups_.push_back(extra[k].second);
         }
         groups_[start] = static_cast<std::uint32_t>(groups_.size() - start - 1);
-        r[1] = start;
-        r[2] |= 1u << 8;
+        r[record_owner] = start;
+        r[record_flags] |= grouped_flag;
     }
     groups_.shrink_to_fit();
 }
 
 inline std::span<const std::uint32_t> prefix_index::owners_of(
     const std::uint32_t* record) const noexcept {
-    if ((record[2] >> 8) == 0) return {record + 1, 1};
-    return {groups_.data() + record[1] + 1, groups_[record[1]]};
+    const std::uint32_t owner = record[record_owner];
+    if ((record[record_flags] & grouped_flag) == 0) return {record + record_owner, 1};
+    return {groups_.data() + owner + 1, groups_[owner]};
 }
 
 inline bool prefix_index::may_have(scheme_family_id family, std::size_t depth) const noexcept {
@@ -230,8 +228,9 @@ inline const std::uint32_t* prefix_index::find(std::uint64_t hash,
         if (slots_[i].check != check) continue;
         const std::uint32_t* r = records_.data() + slots_[i].record - 1;
         // (every stored key ends with '/': comparing the first m bytes is enough)
-        if (r[0] == m + 1 && (r[2] & 0xFF) == fam &&
-            same_bytes(reinterpret_cast<const char*>(r + record_header), key.data(), m)) {
+        const std::string_view stored = record_key(r);
+        if (stored.size() == m + 1 && (r[record_flags] & family_bits) == fam &&
+            same_bytes(stored.data(), key.data(), m)) {
             return r;
         }
     }

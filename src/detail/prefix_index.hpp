@@ -96,10 +96,12 @@ class prefix_index {
         std::uint32_t check = 0;   // the hash's high half (its low bits chose the slot)
         std::uint32_t record = 0;  // 1 + the record's offset in records_; 0: empty slot
     };
-    // A record, in records_: the key's length, the owner (or, grouped, where its group starts
-    // in groups_: the count, then the owners), family | grouped << 8, then the key's bytes
-    // padded to 4.
-    static constexpr std::size_t record_header = 3;
+    // A record, in records_: its header words, then the key's bytes padded to 4. The owner
+    // word holds, for a group, where the group starts in groups_ (the count, then the owners).
+    enum : std::size_t { record_length, record_owner, record_flags, record_header };
+    static constexpr std::uint32_t family_bits = 0xFF;      // in record_flags
+    static constexpr std::uint32_t grouped_flag = 1u << 8;  // in record_flags
+    static inline std::string_view record_key(const std::uint32_t* record) noexcept;
 
     // Inline (defined in prefix_index.cpp, the only user): probed once or more per URL.
     inline const std::uint32_t* find(std::uint64_t hash,
