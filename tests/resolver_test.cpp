@@ -851,6 +851,48 @@ TEST(PrefixIndex, FindsPrefixesBeyondTheDeepest64Boundaries) {
     EXPECT_EQ(m.owners.front(), 10u);
 }
 
+TEST(PrefixIndex, FindsPrefixesOfOverflowingBuckets) {
+    // 40 prefixes make a table of 16 buckets of 8 slots (at most four prefixes per bucket on
+    // average). Twenty of them are chosen to hash to bucket 0, which overflows into the next
+    // ones: every prefix must still be found, and absent keys of bucket 0 must not be.
+    using detail::scheme_family_id;
+    constexpr std::uint64_t buckets = 16;
+    const auto bucket_of = [](const std::string& key) {
+        return detail::prefix_hash(scheme_family_id::file, key.data(), key.size(), key.size() - 1) %
+               buckets;
+    };
+    std::vector<std::string> crowded, others, absent;
+    for (int i = 0; crowded.size() < 20 || others.size() < 20 || absent.size() < 20; ++i) {
+        const std::string key = "/images-" + std::to_string(i) + "/";
+        if (bucket_of(key) != 0) {
+            if (others.size() < 20) others.push_back(key);
+        } else if (crowded.size() < 20) {
+            crowded.push_back(key);
+        } else if (absent.size() < 20) {
+            absent.push_back(key);
+        }
+    }
+    std::vector<detail::prefix_entry> entries;
+    for (const auto* keys : {&crowded, &others}) {
+        for (const std::string& key : *keys) {
+            entries.push_back(
+                {scheme_family_id::file, key, static_cast<std::uint32_t>(entries.size())});
+        }
+    }
+    const detail::prefix_index index(entries);
+    ASSERT_EQ(index.size(), 40u);
+    for (const detail::prefix_entry& e : entries) {
+        const std::string url_key = std::string(e.key) + "IMG";
+        const auto m = index.longest(scheme_family_id::file, url_key, true);
+        ASSERT_TRUE(m) << e.key;
+        EXPECT_EQ(m.length, e.key.size()) << e.key;
+        EXPECT_EQ(m.owners.front(), e.owner) << e.key;
+    }
+    for (const std::string& key : absent) {
+        EXPECT_FALSE(index.longest(scheme_family_id::file, key + "IMG", true)) << key;
+    }
+}
+
 TEST(PrefixIndex, StaysWithin160BytesPerPrefixAtTenThousand) {
     std::vector<std::string> keys;
     for (int i = 0; i < 10000; ++i) {

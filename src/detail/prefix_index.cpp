@@ -8,6 +8,10 @@
 #include <stdexcept>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace imgstore::detail {
 namespace {
 
@@ -149,10 +153,9 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
     if (total >= std::numeric_limits<std::uint32_t>::max()) {
         throw std::length_error("prefix_index: prefixes exceed 16 GiB");
     }
-    // Load factor at most 2/3 keeps linear probing short.
-    const std::size_t want = std::max<std::size_t>(16, entries.size() + entries.size() / 2 + 1);
-    slots_.resize(std::bit_ceil(want));
-    mask_ = slots_.size() - 1;
+    // At most four prefixes per bucket on average (and at least two buckets).
+    buckets_.resize(std::bit_ceil(std::max<std::size_t>(2, (entries.size() + 3) / 4)));
+    mask_ = buckets_.size() - 1;
     records_.reserve(total);
 
     std::vector<std::pair<std::size_t, std::uint32_t>> extra;  // (record, owner) of repeats
@@ -161,22 +164,19 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
         const auto depth = static_cast<std::size_t>(std::count(e.key.begin(), e.key.end(), '/'));
         const std::uint64_t hash =
             prefix_hash(e.family, e.key.data(), e.key.size(), e.key.size() - 1);
-        const auto check = static_cast<std::uint32_t>(hash >> 32);
+        const std::uint32_t check = check_of(hash);
         const auto fam = static_cast<std::uint32_t>(e.family);
-        std::size_t i = hash & mask_;
-        bool repeat = false;
-        for (; slots_[i].record != 0; i = (i + 1) & mask_) {
-            const std::uint32_t* r = records_.data() + slots_[i].record - 1;
-            if (slots_[i].check == check && (r[record_flags] & family_bits) == fam &&
-                record_key(r) == e.key) {
-                extra.emplace_back(slots_[i].record - 1, e.owner);
-                repeat = true;
-                break;
-            }
+        if (const std::uint32_t* r = find(hash, e.family, e.key, e.key.size() - 1)) {
+            extra.emplace_back(static_cast<std::size_t>(r - records_.data()), e.owner);
+            continue;
         }
-        if (repeat) continue;
+        std::size_t b = hash & mask_;
+        while (buckets_[b].check[bucket_slots - 1] != 0) b = (b + 1) & mask_;
+        std::size_t j = 0;
+        while (buckets_[b].check[j] != 0) ++j;
         const std::size_t at = records_.size();
-        slots_[i] = {check, static_cast<std::uint32_t>(at + 1)};
+        buckets_[b].check[j] = check;
+        buckets_[b].record[j] = static_cast<std::uint32_t>(at);
         records_.push_back(static_cast<std::uint32_t>(e.key.size()));  // record_length
         records_.push_back(e.owner);                                   // record_owner
         records_.push_back(fam);                                       // record_flags
@@ -217,24 +217,45 @@ inline bool prefix_index::may_have(scheme_family_id family, std::size_t depth) c
     return depth <= max_depth_[f] && ((depth_bits_[f] >> depth_bit(depth)) & 1) != 0;
 }
 
+inline std::uint32_t prefix_index::check_of(std::uint64_t hash) noexcept {
+    return static_cast<std::uint32_t>(hash >> 32) | 1u;
+}
+
+inline unsigned prefix_index::matches(const bucket& b, std::uint32_t check) noexcept {
+#if defined(__SSE2__)
+    const __m128i c = _mm_set1_epi32(static_cast<int>(check));
+    const auto lo = _mm_cmpeq_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b.check)), c);
+    const auto hi =
+        _mm_cmpeq_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b.check + 4)), c);
+    return static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(lo))) |
+           static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(hi))) << 4;
+#else
+    unsigned bits = 0;
+    for (std::size_t j = 0; j < bucket_slots; ++j) bits |= unsigned{b.check[j] == check} << j;
+    return bits;
+#endif
+}
+
 // The record of key[0, m) + '/' for the family, or null.
 inline const std::uint32_t* prefix_index::find(std::uint64_t hash,
                                                scheme_family_id family,
                                                std::string_view key,
                                                std::size_t m) const noexcept {
     const auto fam = static_cast<std::uint32_t>(family);
-    const auto check = static_cast<std::uint32_t>(hash >> 32);
-    for (std::size_t i = hash & mask_; slots_[i].record != 0; i = (i + 1) & mask_) {
-        if (slots_[i].check != check) continue;
-        const std::uint32_t* r = records_.data() + slots_[i].record - 1;
-        // (every stored key ends with '/': comparing the first m bytes is enough)
-        const std::string_view stored = record_key(r);
-        if (stored.size() == m + 1 && (r[record_flags] & family_bits) == fam &&
-            same_bytes(stored.data(), key.data(), m)) {
-            return r;
+    const std::uint32_t check = check_of(hash);
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+        const bucket& b = buckets_[i];
+        for (unsigned bits = matches(b, check); bits != 0; bits &= bits - 1) {
+            const std::uint32_t* r = records_.data() + b.record[std::countr_zero(bits)];
+            // (every stored key ends with '/': comparing the first m bytes is enough)
+            const std::string_view stored = record_key(r);
+            if (stored.size() == m + 1 && (r[record_flags] & family_bits) == fam &&
+                same_bytes(stored.data(), key.data(), m)) {
+                return r;
+            }
         }
+        if (b.check[bucket_slots - 1] == 0) return nullptr;  // not full: nothing further
     }
-    return nullptr;
 }
 
 prefix_match prefix_index::longest(scheme_family_id family,
@@ -260,7 +281,7 @@ prefix_match prefix_index::longest(scheme_family_id family,
         for (; folded + 8 <= m; folded += 8) h = mix(h, load_word(key.data() + folded), folded / 8);
         const std::uint64_t hash = close(h, key.data(), key.size(), m);
         // The probes below miss the cache in large tables: start every load now, together.
-        __builtin_prefetch(&slots_[hash & mask_]);
+        __builtin_prefetch(&buckets_[hash & mask_]);
         hashes[candidates] = hash;
         offsets[candidates] = static_cast<std::uint32_t>(m);
         ++candidates;
@@ -335,7 +356,7 @@ std::vector<prefix_probe> prefix_index::probe_all(scheme_family_id family,
 }
 
 std::size_t prefix_index::bytes() const noexcept {
-    return sizeof(*this) + slots_.capacity() * sizeof(slot) +
+    return sizeof(*this) + buckets_.capacity() * sizeof(bucket) +
            (records_.capacity() + groups_.capacity()) * sizeof(std::uint32_t);
 }
 
