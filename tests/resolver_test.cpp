@@ -893,6 +893,28 @@ TEST(PrefixIndex, FindsPrefixesOfOverflowingBuckets) {
     }
 }
 
+TEST(PrefixIndex, FindsPrefixesOfEveryLengthAroundTheLengthFilter) {
+    // Candidates of a length no prefix has are not probed; lengths from 127 on share one
+    // filter bit. Prefixes of 120-135 bytes, each with a sibling one byte longer absent.
+    using detail::scheme_family_id;
+    std::vector<std::string> keys;
+    for (std::size_t length = 120; length <= 135; length += 3) {
+        keys.push_back("/" + std::string(length - 2, 'a' + static_cast<char>(length % 26)) + "/");
+    }
+    std::vector<detail::prefix_entry> entries;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        entries.push_back({scheme_family_id::file, keys[i], static_cast<std::uint32_t>(i)});
+    }
+    const detail::prefix_index index(entries);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const auto m = index.longest(scheme_family_id::file, keys[i] + "IMG", true);
+        ASSERT_TRUE(m) << keys[i].size();
+        EXPECT_EQ(m.owners.front(), i);
+        const std::string longer = keys[i].substr(0, keys[i].size() - 1) + "b/IMG";
+        EXPECT_FALSE(index.longest(scheme_family_id::file, longer, true)) << keys[i].size();
+    }
+}
+
 TEST(PrefixIndex, StaysWithin160BytesPerPrefixAtTenThousand) {
     std::vector<std::string> keys;
     for (int i = 0; i < 10000; ++i) {

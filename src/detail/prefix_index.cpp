@@ -186,6 +186,8 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
         const std::size_t f = family_index(e.family);
         depth_bits_[f] |= std::uint64_t{1} << depth_bit(depth);
         max_depth_[f] = std::max(max_depth_[f], static_cast<std::uint32_t>(depth));
+        const std::size_t length = std::min<std::size_t>(e.key.size(), 127);
+        length_bits_[f][length / 64] |= std::uint64_t{1} << (length % 64);
     }
     // Several owners of one key (vmware stores told apart by datastore): one group each.
     std::stable_sort(extra.begin(), extra.end(),
@@ -236,6 +238,11 @@ inline unsigned prefix_index::matches(const bucket& b, std::uint32_t check) noex
 #endif
 }
 
+inline bool prefix_index::may_have_length(std::size_t f, std::size_t length) const noexcept {
+    length = std::min<std::size_t>(length, 127);
+    return ((length_bits_[f][length / 64] >> (length % 64)) & 1) != 0;
+}
+
 // The record of key[0, m) + '/' for the family, or null.
 inline const std::uint32_t* prefix_index::find(std::uint64_t hash,
                                                scheme_family_id family,
@@ -278,6 +285,7 @@ prefix_match prefix_index::longest(scheme_family_id family,
     std::size_t folded = 0;
     for (; depths != 0; depths &= depths - 1) {
         const std::size_t m = boundaries[static_cast<std::size_t>(std::countr_zero(depths)) - 1];
+        if (!may_have_length(f, m + 1)) continue;
         for (; folded + 8 <= m; folded += 8) h = mix(h, load_word(key.data() + folded), folded / 8);
         const std::uint64_t hash = close(h, key.data(), key.size(), m);
         // The probes below miss the cache in large tables: start every load now, together.
@@ -318,7 +326,8 @@ prefix_match prefix_index::longest_by_walk(scheme_family_id family,
                                            std::string_view key,
                                            bool implicit_end) const noexcept {
     std::size_t depth = static_cast<std::size_t>(std::count(key.begin(), key.end(), '/'));
-    if (has_implicit_end(key, implicit_end) && may_have(family, depth + 1)) {
+    if (has_implicit_end(key, implicit_end) && may_have(family, depth + 1) &&
+        may_have_length(family_index(family), key.size() + 1)) {
         const std::uint64_t hash = prefix_hash(family, key.data(), key.size(), key.size());
         if (const std::uint32_t* s = find(hash, family, key, key.size())) {
             return {key.size() + 1, owners_of(s)};
@@ -326,7 +335,7 @@ prefix_match prefix_index::longest_by_walk(scheme_family_id family,
     }
     for (std::size_t m = key.size(); depth > 0; --depth) {
         m = key.rfind('/', m - 1);  // the depth-th '/'
-        if (!may_have(family, depth)) continue;
+        if (!may_have(family, depth) || !may_have_length(family_index(family), m + 1)) continue;
         if (const std::uint32_t* s =
                 find(prefix_hash(family, key.data(), key.size(), m), family, key, m)) {
             return {m + 1, owners_of(s)};

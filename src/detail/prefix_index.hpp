@@ -63,8 +63,9 @@ class prefix_index {
     /// `boundaries.size()` of the key's `total` boundaries, each the offset of a '/' of `key`
     /// or key.size() for the implicit end (the candidate `key + "/"`, the deepest one). Never
     /// allocates. When all boundaries are given, the cost is one pass over the key up to its
-    /// deepest candidate plus one table probe per boundary depth some prefix of the family
-    /// has; otherwise (keys with more than canonical_url::max_boundaries) a slower walk.
+    /// deepest candidate plus one table probe per candidate whose depth and length some
+    /// prefix of the family has; otherwise (keys with more than canonical_url::max_boundaries) a
+    /// slower walk.
     prefix_match longest(scheme_family_id family,
                          std::string_view key,
                          std::span<const std::uint32_t> boundaries,
@@ -77,7 +78,8 @@ class prefix_index {
                          bool implicit_end) const noexcept;
 
     /// Every boundary of `key` (and the implicit end), longest first, with what the table
-    /// holds there; slow and allocating, for explanations and tests.
+    /// holds there; slow and allocating, for explanations and tests. (It probes every depth
+    /// some prefix of the family has; longest() also skips lengths no prefix has.)
     std::vector<prefix_probe> probe_all(scheme_family_id family,
                                         std::string_view key,
                                         bool implicit_end) const;
@@ -117,6 +119,7 @@ class prefix_index {
                                      std::string_view key,
                                      std::size_t m) const noexcept;
     inline std::span<const std::uint32_t> owners_of(const std::uint32_t* record) const noexcept;
+    // Some prefix of the family has `depth` '/'s.
     inline bool may_have(scheme_family_id family, std::size_t depth) const noexcept;
     prefix_match longest_by_walk(scheme_family_id family,
                                  std::string_view key,
@@ -130,6 +133,10 @@ class prefix_index {
     // Per family: bit d set when some prefix has d '/' (bit 63: 63 or more); the deepest depth.
     std::uint64_t depth_bits_[8] = {};
     std::uint32_t max_depth_[8] = {};
+    // Per family: bit L set when some prefix is L bytes long (bit 127: 127 or more). A candidate
+    // of another length needs no probe: most URLs then probe only the prefix that owns them.
+    std::uint64_t length_bits_[8][2] = {};
+    inline bool may_have_length(std::size_t f, std::size_t length) const noexcept;
 };
 
 }  // namespace imgstore::detail
