@@ -55,13 +55,12 @@ inline std::uint64_t mix(std::uint64_t h, std::uint64_t v, std::size_t i) noexce
     return h + v * word_keys[i % word_keys.size()];
 }
 
-// MurmurHash3's finaliser: spreads a state into the low bits the table index uses.
+// The state's high half, where every byte of the key has reached through the products, is
+// folded onto its low half and multiplied once: the high bits of the result choose the
+// bucket, the low half is the check. One multiplication, not a full finaliser's two: it is on
+// every probe's critical path, and a collision costs only a comparison.
 inline std::uint64_t finish(std::uint64_t h) noexcept {
-    h ^= h >> 33;
-    h *= 0xFF51AFD7ED558CCDull;
-    h ^= h >> 33;
-    h *= 0xC4CEB9FE1A85EC53ull;
-    return h ^ (h >> 33);
+    return (h ^ (h >> 32)) * 0xFF51AFD7ED558CCDull;
 }
 
 inline std::uint64_t load_word(const char* p) noexcept {
@@ -156,6 +155,7 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
     // At most four prefixes per bucket on average (and at least two buckets).
     buckets_.resize(std::bit_ceil(std::max<std::size_t>(2, (entries.size() + 3) / 4)));
     mask_ = buckets_.size() - 1;
+    shift_ = 64 - static_cast<unsigned>(std::countr_zero(buckets_.size()));
     records_.reserve(total);
 
     std::vector<std::pair<std::size_t, std::uint32_t>> extra;  // (record, owner) of repeats
@@ -170,7 +170,7 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
             extra.emplace_back(static_cast<std::size_t>(r - records_.data()), e.owner);
             continue;
         }
-        std::size_t b = hash & mask_;
+        std::size_t b = bucket_of(hash);
         while (buckets_[b].check[bucket_slots - 1] != 0) b = (b + 1) & mask_;
         std::size_t j = 0;
         while (buckets_[b].check[j] != 0) ++j;
@@ -219,8 +219,12 @@ inline bool prefix_index::may_have(scheme_family_id family, std::size_t depth) c
     return depth <= max_depth_[f] && ((depth_bits_[f] >> depth_bit(depth)) & 1) != 0;
 }
 
+inline std::size_t prefix_index::bucket_of(std::uint64_t hash) const noexcept {
+    return static_cast<std::size_t>(hash >> shift_);
+}
+
 inline std::uint32_t prefix_index::check_of(std::uint64_t hash) noexcept {
-    return static_cast<std::uint32_t>(hash >> 32) | 1u;
+    return static_cast<std::uint32_t>(hash) | 1u;
 }
 
 inline unsigned prefix_index::matches(const bucket& b, std::uint32_t check) noexcept {
@@ -250,7 +254,7 @@ inline const std::uint32_t* prefix_index::find(std::uint64_t hash,
                                                std::size_t m) const noexcept {
     const auto fam = static_cast<std::uint32_t>(family);
     const std::uint32_t check = check_of(hash);
-    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+    for (std::size_t i = bucket_of(hash);; i = (i + 1) & mask_) {
         const bucket& b = buckets_[i];
         for (unsigned bits = matches(b, check); bits != 0; bits &= bits - 1) {
             const std::uint32_t* r = records_.data() + b.record[std::countr_zero(bits)];
@@ -289,7 +293,7 @@ prefix_match prefix_index::longest(scheme_family_id family,
         for (; folded + 8 <= m; folded += 8) h = mix(h, load_word(key.data() + folded), folded / 8);
         const std::uint64_t hash = close(h, key.data(), key.size(), m);
         // The probes below miss the cache in large tables: start every load now, together.
-        __builtin_prefetch(&buckets_[hash & mask_]);
+        __builtin_prefetch(&buckets_[bucket_of(hash)]);
         hashes[candidates] = hash;
         offsets[candidates] = static_cast<std::uint32_t>(m);
         ++candidates;

@@ -98,7 +98,7 @@ class prefix_index {
     // last slot is taken. 10,000 prefixes take 4,096 buckets, 256 KiB: L2-resident.
     static constexpr std::size_t bucket_slots = 8;
     struct alignas(64) bucket {
-        // The hash's high half with its low bit set (0 marks an empty slot); the low bits of
+        // The hash's low half with its low bit set (0 marks an empty slot); the high bits of
         // the hash chose the bucket.
         std::uint32_t check[bucket_slots] = {};
         std::uint32_t record[bucket_slots] = {};  // the record's offset in records_
@@ -111,6 +111,7 @@ class prefix_index {
     static inline std::string_view record_key(const std::uint32_t* record) noexcept;
 
     // Inline (defined in prefix_index.cpp, the only user): probed once or more per URL.
+    inline std::size_t bucket_of(std::uint64_t hash) const noexcept;
     static inline std::uint32_t check_of(std::uint64_t hash) noexcept;
     // The slots of a bucket holding `check`, a bit each.
     static inline unsigned matches(const bucket& b, std::uint32_t check) noexcept;
@@ -127,6 +128,7 @@ class prefix_index {
 
     std::vector<bucket> buckets_;
     std::uint64_t mask_ = 0;  // buckets_.size() - 1
+    unsigned shift_ = 63;     // 64 - log2(buckets_.size()): a hash's top bits pick its bucket
     std::vector<std::uint32_t> records_;
     std::vector<std::uint32_t> groups_;
     std::size_t count_ = 0;
