@@ -852,15 +852,15 @@ TEST(PrefixIndex, FindsPrefixesBeyondTheDeepest64Boundaries) {
 }
 
 TEST(PrefixIndex, FindsPrefixesOfOverflowingBuckets) {
-    // 40 prefixes make a table of 16 buckets of 8 slots (at most four prefixes per bucket on
-    // average), chosen by the hash's top four bits. Twenty of them are chosen to hash to
+    // 40 prefixes make a table of 8 buckets of 8 slots (at most six prefixes per bucket on
+    // average), chosen by the hash's top three bits. Twenty of them are chosen to hash to
     // bucket 0, which overflows into the next ones: every prefix must still be found, and
     // absent keys of bucket 0 must not be.
     using detail::scheme_family_id;
     const auto bucket_of = [](const std::string& key) {
         return detail::prefix_hash(scheme_family_id::file, key.data(), key.size(),
                                    key.size() - 1) >>
-               60;
+               61;
     };
     std::vector<std::string> crowded, others, absent;
     for (int i = 0; crowded.size() < 20 || others.size() < 20 || absent.size() < 20; ++i) {

@@ -152,8 +152,9 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
     if (total >= std::numeric_limits<std::uint32_t>::max()) {
         throw std::length_error("prefix_index: prefixes exceed 16 GiB");
     }
-    // At most four prefixes per bucket on average (and at least two buckets).
-    buckets_.resize(std::bit_ceil(std::max<std::size_t>(2, (entries.size() + 3) / 4)));
+    // At most six prefixes per bucket on average (and at least two buckets): few buckets
+    // overflow, and the table stays small enough to stay in the cache while URLs stream by.
+    buckets_.resize(std::bit_ceil(std::max<std::size_t>(2, (entries.size() + 5) / 6)));
     mask_ = buckets_.size() - 1;
     shift_ = 64 - static_cast<unsigned>(std::countr_zero(buckets_.size()));
     records_.reserve(total);

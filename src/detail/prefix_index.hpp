@@ -93,9 +93,9 @@ class prefix_index {
   private:
     // The table is made of buckets of one cache line each: eight checks, then their records.
     // A probe compares the eight checks at once, so its cost does not grow with the number of
-    // colliding prefixes, and a bucket overflows into the next only when full (rare: at most
-    // four prefixes per bucket on average). Slots fill in order, so a bucket is full when its
-    // last slot is taken. 10,000 prefixes take 4,096 buckets, 256 KiB: L2-resident.
+    // colliding prefixes, and a bucket overflows into the next only when full (a few percent
+    // of them: at most six prefixes per bucket on average). Slots fill in order, so a bucket is
+    // full when its last slot is taken. 10,000 prefixes take 2,048 buckets, 128 KiB.
     static constexpr std::size_t bucket_slots = 8;
     struct alignas(64) bucket {
         // The hash's low half with its low bit set (0 marks an empty slot); the high bits of
