@@ -143,12 +143,18 @@ std::uint64_t prefix_hash(scheme_family_id family,
 
 // The key bytes of a record.
 inline std::string_view prefix_index::record_key(const std::uint32_t* record) noexcept {
-    return {reinterpret_cast<const char*>(record + record_header), record[record_length]};
+    return {reinterpret_cast<const char*>(record + record_header),
+            record[record_shape] & ((1u << family_shift) - 1)};
 }
 
 prefix_index::prefix_index(std::span<const prefix_entry> entries) {
     std::size_t total = 0;  // in 4-byte words
-    for (const prefix_entry& e : entries) total += record_header + (e.key.size() + 3) / 4;
+    for (const prefix_entry& e : entries) {
+        if (e.key.size() >= (std::size_t{1} << family_shift) || (e.owner & grouped_bit) != 0) {
+            throw std::length_error("prefix_index: a prefix of 16 MiB or more, or owner >= 2^31");
+        }
+        total += record_header + (e.key.size() + 3) / 4;
+    }
     if (total >= std::numeric_limits<std::uint32_t>::max()) {
         throw std::length_error("prefix_index: prefixes exceed 16 GiB");
     }
@@ -166,7 +172,6 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
         const std::uint64_t hash =
             prefix_hash(e.family, e.key.data(), e.key.size(), e.key.size() - 1);
         const std::uint32_t check = check_of(hash);
-        const auto fam = static_cast<std::uint32_t>(e.family);
         if (const std::uint32_t* r = find(hash, e.family, e.key, e.key.size() - 1)) {
             extra.emplace_back(static_cast<std::size_t>(r - records_.data()), e.owner);
             continue;
@@ -178,9 +183,8 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
         const std::size_t at = records_.size();
         buckets_[b].check[j] = check;
         buckets_[b].record[j] = static_cast<std::uint32_t>(at);
-        records_.push_back(static_cast<std::uint32_t>(e.key.size()));  // record_length
-        records_.push_back(e.owner);                                   // record_owner
-        records_.push_back(fam);                                       // record_flags
+        records_.push_back(shape(e.family, e.key.size()));  // record_shape
+        records_.push_back(e.owner);                        // record_owner
         records_.resize(records_.size() + (e.key.size() + 3) / 4, 0);
         std::memcpy(records_.data() + at + record_header, e.key.data(), e.key.size());
         ++count_;
@@ -202,8 +206,7 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
             groups_.push_back(extra[k].second);
         }
         groups_[start] = static_cast<std::uint32_t>(groups_.size() - start - 1);
-        r[record_owner] = start;
-        r[record_flags] |= grouped_flag;
+        r[record_owner] = start | grouped_bit;
     }
     groups_.shrink_to_fit();
 }
@@ -211,8 +214,9 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
 inline std::span<const std::uint32_t> prefix_index::owners_of(
     const std::uint32_t* record) const noexcept {
     const std::uint32_t owner = record[record_owner];
-    if ((record[record_flags] & grouped_flag) == 0) return {record + record_owner, 1};
-    return {groups_.data() + owner + 1, groups_[owner]};
+    if ((owner & grouped_bit) == 0) return {record + record_owner, 1};
+    const std::uint32_t group = owner & ~grouped_bit;
+    return {groups_.data() + group + 1, groups_[group]};
 }
 
 inline bool prefix_index::may_have(scheme_family_id family, std::size_t depth) const noexcept {
@@ -253,16 +257,15 @@ inline const std::uint32_t* prefix_index::find(std::uint64_t hash,
                                                scheme_family_id family,
                                                std::string_view key,
                                                std::size_t m) const noexcept {
-    const auto fam = static_cast<std::uint32_t>(family);
+    const std::uint32_t want = shape(family, m + 1);
     const std::uint32_t check = check_of(hash);
     for (std::size_t i = bucket_of(hash);; i = (i + 1) & mask_) {
         const bucket& b = buckets_[i];
         for (unsigned bits = matches(b, check); bits != 0; bits &= bits - 1) {
             const std::uint32_t* r = records_.data() + b.record[std::countr_zero(bits)];
             // (every stored key ends with '/': comparing the first m bytes is enough)
-            const std::string_view stored = record_key(r);
-            if (stored.size() == m + 1 && (r[record_flags] & family_bits) == fam &&
-                same_bytes(stored.data(), key.data(), m)) {
+            if (r[record_shape] == want &&
+                same_bytes(reinterpret_cast<const char*>(r + record_header), key.data(), m)) {
                 return r;
             }
         }

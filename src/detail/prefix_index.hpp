@@ -20,7 +20,7 @@ namespace imgstore::detail {
 struct prefix_entry {
     scheme_family_id family = scheme_family_id::file;
     std::string_view key;
-    std::uint32_t owner = 0;
+    std::uint32_t owner = 0;  ///< below 2^31
 };
 
 /// The hash of a boundary prefix: `key[0, m)` for the family, where key[m] is the boundary's
@@ -55,7 +55,8 @@ class prefix_index {
 
     /// Builds the table. Entries with the same family and key are kept together (their owners
     /// are returned as one group, in entry order). O(total key bytes). Keys must be non-empty,
-    /// end with '/', and take at most 16 GiB in total (std::length_error otherwise).
+    /// end with '/', be shorter than 16 MiB and take at most 16 GiB in total, and owners be
+    /// below 2^31 (std::length_error otherwise).
     explicit prefix_index(std::span<const prefix_entry> entries);
 
     /// The longest indexed prefix of `key` for `family` that ends at one of the key's
@@ -103,11 +104,17 @@ class prefix_index {
         std::uint32_t check[bucket_slots] = {};
         std::uint32_t record[bucket_slots] = {};  // the record's offset in records_
     };
-    // A record, in records_: its header words, then the key's bytes padded to 4. The owner
-    // word holds, for a group, where the group starts in groups_ (the count, then the owners).
-    enum : std::size_t { record_length, record_owner, record_flags, record_header };
-    static constexpr std::uint32_t family_bits = 0xFF;      // in record_flags
-    static constexpr std::uint32_t grouped_flag = 1u << 8;  // in record_flags
+    // A record, in records_: two header words, then the key's bytes padded to 4. The shape
+    // word is the key's length and its family (one comparison tells both); the owner word is
+    // the owner, or for a group (grouped_bit set) where it starts in groups_ (the count, then
+    // the owners).
+    enum : std::size_t { record_shape, record_owner, record_header };
+    static constexpr unsigned family_shift = 24;  // keys are shorter than 16 MiB
+    static constexpr std::uint32_t grouped_bit = 1u << 31;
+    static constexpr std::uint32_t shape(scheme_family_id family, std::size_t length) noexcept {
+        return static_cast<std::uint32_t>(length) | static_cast<std::uint32_t>(family)
+                                                        << family_shift;
+    }
     static inline std::string_view record_key(const std::uint32_t* record) noexcept;
 
     // Inline (defined in prefix_index.cpp, the only user): probed once or more per URL.
