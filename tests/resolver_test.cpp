@@ -855,42 +855,46 @@ TEST(PrefixIndex, FindsPrefixesOfOverflowingBuckets) {
     // 40 prefixes make a table of 8 buckets of 8 slots (at most six prefixes per bucket on
     // average), chosen by the hash's top three bits. Twenty of them are chosen to hash to
     // bucket 0, which overflows into the next ones: every prefix must still be found, and
-    // absent keys of bucket 0 must not be.
+    // absent keys of bucket 0 must not be. With 100-byte keys, the records of a bucket also
+    // overflow its block (256 bytes of records) into the area after the blocks.
     using detail::scheme_family_id;
     const auto bucket_of = [](const std::string& key) {
         return detail::prefix_hash(scheme_family_id::file, key.data(), key.size(),
                                    key.size() - 1) >>
                61;
     };
-    std::vector<std::string> crowded, others, absent;
-    for (int i = 0; crowded.size() < 20 || others.size() < 20 || absent.size() < 20; ++i) {
-        const std::string key = "/images-" + std::to_string(i) + "/";
-        if (bucket_of(key) != 0) {
-            if (others.size() < 20) others.push_back(key);
-        } else if (crowded.size() < 20) {
-            crowded.push_back(key);
-        } else if (absent.size() < 20) {
-            absent.push_back(key);
+    for (const std::size_t padding : {0u, 90u}) {
+        std::vector<std::string> crowded, others, absent;
+        for (int i = 0; crowded.size() < 20 || others.size() < 20 || absent.size() < 20; ++i) {
+            const std::string key =
+                "/images-" + std::string(padding, 'x') + std::to_string(i) + "/";
+            if (bucket_of(key) != 0) {
+                if (others.size() < 20) others.push_back(key);
+            } else if (crowded.size() < 20) {
+                crowded.push_back(key);
+            } else if (absent.size() < 20) {
+                absent.push_back(key);
+            }
         }
-    }
-    std::vector<detail::prefix_entry> entries;
-    for (const auto* keys : {&crowded, &others}) {
-        for (const std::string& key : *keys) {
-            entries.push_back(
-                {scheme_family_id::file, key, static_cast<std::uint32_t>(entries.size())});
+        std::vector<detail::prefix_entry> entries;
+        for (const auto* keys : {&crowded, &others}) {
+            for (const std::string& key : *keys) {
+                entries.push_back(
+                    {scheme_family_id::file, key, static_cast<std::uint32_t>(entries.size())});
+            }
         }
-    }
-    const detail::prefix_index index(entries);
-    ASSERT_EQ(index.size(), 40u);
-    for (const detail::prefix_entry& e : entries) {
-        const std::string url_key = std::string(e.key) + "IMG";
-        const auto m = index.longest(scheme_family_id::file, url_key, true);
-        ASSERT_TRUE(m) << e.key;
-        EXPECT_EQ(m.length, e.key.size()) << e.key;
-        EXPECT_EQ(m.owners.front(), e.owner) << e.key;
-    }
-    for (const std::string& key : absent) {
-        EXPECT_FALSE(index.longest(scheme_family_id::file, key + "IMG", true)) << key;
+        const detail::prefix_index index(entries);
+        ASSERT_EQ(index.size(), 40u);
+        for (const detail::prefix_entry& e : entries) {
+            const std::string url_key = std::string(e.key) + "IMG";
+            const auto m = index.longest(scheme_family_id::file, url_key, true);
+            ASSERT_TRUE(m) << e.key;
+            EXPECT_EQ(m.length, e.key.size()) << e.key;
+            EXPECT_EQ(m.owners.front(), e.owner) << e.key;
+        }
+        for (const std::string& key : absent) {
+            EXPECT_FALSE(index.longest(scheme_family_id::file, key + "IMG", true)) << key;
+        }
     }
 }
 

@@ -133,7 +133,7 @@ class location_resolver {
     const std::shared_ptr<const store_registry>& registry_ptr() const noexcept;
 
     /// Bytes held by the index (hash table, prefix bytes, owner groups), not the registry.
-    /// About 60-110 bytes per prefix.
+    /// About 70-125 bytes per prefix.
     std::size_t index_bytes() const noexcept;
 
   private:

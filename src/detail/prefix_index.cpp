@@ -148,65 +148,112 @@ inline std::string_view prefix_index::record_key(const std::uint32_t* record) no
 }
 
 prefix_index::prefix_index(std::span<const prefix_entry> entries) {
-    std::size_t total = 0;  // in 4-byte words
+    std::size_t total = 0;  // record words
     for (const prefix_entry& e : entries) {
         if (e.key.size() >= (std::size_t{1} << family_shift) || (e.owner & grouped_bit) != 0) {
             throw std::length_error("prefix_index: a prefix of 16 MiB or more, or owner >= 2^31");
         }
         total += record_header + (e.key.size() + 3) / 4;
     }
-    if (total >= std::numeric_limits<std::uint32_t>::max()) {
-        throw std::length_error("prefix_index: prefixes exceed 16 GiB");
-    }
     // At most six prefixes per bucket on average (and at least two buckets): few buckets
     // overflow, and the table stays small enough to stay in the cache while URLs stream by.
-    buckets_.resize(std::bit_ceil(std::max<std::size_t>(2, (entries.size() + 5) / 6)));
-    mask_ = buckets_.size() - 1;
-    shift_ = 64 - static_cast<unsigned>(std::countr_zero(buckets_.size()));
-    records_.reserve(total);
+    const std::size_t buckets = std::bit_ceil(std::max<std::size_t>(2, (entries.size() + 5) / 6));
+    if (total + buckets * block_words >= std::numeric_limits<std::uint32_t>::max()) {
+        throw std::length_error("prefix_index: prefixes exceed 16 GiB");
+    }
+    mask_ = buckets - 1;
+    shift_ = 64 - static_cast<unsigned>(std::countr_zero(buckets));
 
-    std::vector<std::pair<std::size_t, std::uint32_t>> extra;  // (record, owner) of repeats
+    // Slots first: each distinct (family, key) takes a slot of its bucket (or of the next
+    // bucket that is not full); a repeat adds its owner to the first one's.
+    struct distinct {
+        const prefix_entry* entry;
+        std::vector<std::uint32_t> more_owners;
+    };
+    std::vector<distinct> keys;
+    std::vector<std::uint32_t> checks(buckets * bucket_slots, 0), slot_key(checks.size(), 0);
     for (const prefix_entry& e : entries) {
         if (e.key.empty() || e.key.back() != '/') continue;  // not a prefix: never matches
-        const auto depth = static_cast<std::size_t>(std::count(e.key.begin(), e.key.end(), '/'));
         const std::uint64_t hash =
             prefix_hash(e.family, e.key.data(), e.key.size(), e.key.size() - 1);
         const std::uint32_t check = check_of(hash);
-        if (const std::uint32_t* r = find(hash, e.family, e.key, e.key.size() - 1)) {
-            extra.emplace_back(static_cast<std::size_t>(r - records_.data()), e.owner);
-            continue;
+        std::size_t at = bucket_of(hash) * bucket_slots;
+        bool repeat = false;
+        for (;; at = (at + bucket_slots) & (checks.size() - 1)) {
+            std::size_t j = 0;
+            for (; j < bucket_slots && checks[at + j] != 0; ++j) {
+                const prefix_entry& other = *keys[slot_key[at + j]].entry;
+                if (checks[at + j] == check && other.family == e.family && other.key == e.key) {
+                    keys[slot_key[at + j]].more_owners.push_back(e.owner);
+                    repeat = true;
+                    break;
+                }
+            }
+            if (repeat || j < bucket_slots) {
+                at += j;
+                break;
+            }
         }
-        std::size_t b = bucket_of(hash);
-        while (buckets_[b].check[bucket_slots - 1] != 0) b = (b + 1) & mask_;
-        std::size_t j = 0;
-        while (buckets_[b].check[j] != 0) ++j;
-        const std::size_t at = records_.size();
-        buckets_[b].check[j] = check;
-        buckets_[b].record[j] = static_cast<std::uint32_t>(at);
-        records_.push_back(shape(e.family, e.key.size()));  // record_shape
-        records_.push_back(e.owner);                        // record_owner
-        records_.resize(records_.size() + (e.key.size() + 3) / 4, 0);
-        std::memcpy(records_.data() + at + record_header, e.key.data(), e.key.size());
-        ++count_;
+        if (repeat) continue;
+        checks[at] = check;
+        slot_key[at] = static_cast<std::uint32_t>(keys.size());
+        keys.push_back({&e, {}});
         const std::size_t f = family_index(e.family);
+        const auto depth = static_cast<std::size_t>(std::count(e.key.begin(), e.key.end(), '/'));
         depth_bits_[f] |= std::uint64_t{1} << depth_bit(depth);
         max_depth_[f] = std::max(max_depth_[f], static_cast<std::uint32_t>(depth));
         const std::size_t length = std::min<std::size_t>(e.key.size(), 127);
         length_bits_[f][length / 64] |= std::uint64_t{1} << (length % 64);
     }
-    // Several owners of one key (vmware stores told apart by datastore): one group each.
-    std::stable_sort(extra.begin(), extra.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (std::size_t k = 0; k < extra.size();) {
-        std::uint32_t* r = records_.data() + extra[k].first;
-        const auto start = static_cast<std::uint32_t>(groups_.size());
-        groups_.push_back(0);
-        groups_.push_back(r[record_owner]);
-        for (const std::size_t at = extra[k].first; k < extra.size() && extra[k].first == at; ++k) {
-            groups_.push_back(extra[k].second);
+    count_ = keys.size();
+
+    // Then the records: in their bucket's block while there is room, else after the blocks.
+    std::size_t overflow = buckets * block_words;
+    for (std::size_t b = 0; b < buckets; ++b) {
+        std::size_t room = line_words;  // the block's next free word
+        for (std::size_t j = 0; j < bucket_slots && checks[b * bucket_slots + j] != 0; ++j) {
+            const std::size_t size =
+                record_header + (keys[slot_key[b * bucket_slots + j]].entry->key.size() + 3) / 4;
+            if (room + size <= block_words) {
+                room += size;
+            } else {
+                overflow += size;
+            }
         }
-        groups_[start] = static_cast<std::uint32_t>(groups_.size() - start - 1);
-        r[record_owner] = start | grouped_bit;
+    }
+    table_.resize((overflow + line_words - 1) / line_words);
+    auto* w = reinterpret_cast<std::uint32_t*>(table_.data());
+    overflow = buckets * block_words;
+    for (std::size_t b = 0; b < buckets; ++b) {
+        std::uint32_t* header = w + b * block_words;
+        std::size_t room = line_words;
+        for (std::size_t j = 0; j < bucket_slots && checks[b * bucket_slots + j] != 0; ++j) {
+            const distinct& k = keys[slot_key[b * bucket_slots + j]];
+            const std::string_view key = k.entry->key;
+            const std::size_t size = record_header + (key.size() + 3) / 4;
+            std::size_t offset;
+            if (room + size <= block_words) {
+                offset = b * block_words + room;
+                room += size;
+            } else {
+                offset = overflow;
+                overflow += size;
+            }
+            std::uint32_t* r = w + offset;
+            header[j] = checks[b * bucket_slots + j];
+            header[bucket_slots + j] = static_cast<std::uint32_t>(r - w);
+            r[record_shape] = shape(k.entry->family, key.size());
+            r[record_owner] = k.entry->owner;
+            std::memcpy(r + record_header, key.data(), key.size());
+            if (!k.more_owners.empty()) {
+                // Several owners of one key (vmware stores told apart by datastore).
+                const auto start = static_cast<std::uint32_t>(groups_.size());
+                groups_.push_back(static_cast<std::uint32_t>(1 + k.more_owners.size()));
+                groups_.push_back(k.entry->owner);
+                groups_.insert(groups_.end(), k.more_owners.begin(), k.more_owners.end());
+                r[record_owner] = start | grouped_bit;
+            }
+        }
     }
     groups_.shrink_to_fit();
 }
@@ -232,17 +279,17 @@ inline std::uint32_t prefix_index::check_of(std::uint64_t hash) noexcept {
     return static_cast<std::uint32_t>(hash) | 1u;
 }
 
-inline unsigned prefix_index::matches(const bucket& b, std::uint32_t check) noexcept {
+inline unsigned prefix_index::matches(const std::uint32_t* header, std::uint32_t check) noexcept {
 #if defined(__SSE2__)
     const __m128i c = _mm_set1_epi32(static_cast<int>(check));
-    const auto lo = _mm_cmpeq_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b.check)), c);
+    const auto lo = _mm_cmpeq_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(header)), c);
     const auto hi =
-        _mm_cmpeq_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b.check + 4)), c);
+        _mm_cmpeq_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(header + 4)), c);
     return static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(lo))) |
            static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(hi))) << 4;
 #else
     unsigned bits = 0;
-    for (std::size_t j = 0; j < bucket_slots; ++j) bits |= unsigned{b.check[j] == check} << j;
+    for (std::size_t j = 0; j < bucket_slots; ++j) bits |= unsigned{header[j] == check} << j;
     return bits;
 #endif
 }
@@ -259,17 +306,19 @@ inline const std::uint32_t* prefix_index::find(std::uint64_t hash,
                                                std::size_t m) const noexcept {
     const std::uint32_t want = shape(family, m + 1);
     const std::uint32_t check = check_of(hash);
+    const std::uint32_t* w = words();
     for (std::size_t i = bucket_of(hash);; i = (i + 1) & mask_) {
-        const bucket& b = buckets_[i];
-        for (unsigned bits = matches(b, check); bits != 0; bits &= bits - 1) {
-            const std::uint32_t* r = records_.data() + b.record[std::countr_zero(bits)];
+        const std::uint32_t* header = w + i * block_words;
+        for (unsigned bits = matches(header, check); bits != 0; bits &= bits - 1) {
+            const std::uint32_t* r =
+                w + header[bucket_slots + static_cast<std::size_t>(std::countr_zero(bits))];
             // (every stored key ends with '/': comparing the first m bytes is enough)
             if (r[record_shape] == want &&
                 same_bytes(reinterpret_cast<const char*>(r + record_header), key.data(), m)) {
                 return r;
             }
         }
-        if (b.check[bucket_slots - 1] == 0) return nullptr;  // not full: nothing further
+        if (header[bucket_slots - 1] == 0) return nullptr;  // not full: nothing further
     }
 }
 
@@ -297,7 +346,10 @@ prefix_match prefix_index::longest(scheme_family_id family,
         for (; folded + 8 <= m; folded += 8) h = mix(h, load_word(key.data() + folded), folded / 8);
         const std::uint64_t hash = close(h, key.data(), key.size(), m);
         // The probes below miss the cache in large tables: start every load now, together.
-        __builtin_prefetch(&buckets_[bucket_of(hash)]);
+        // (the header, and the lines after it where the record nearly always is)
+        const std::uint32_t* block = words() + bucket_of(hash) * block_words;
+        __builtin_prefetch(block);
+        __builtin_prefetch(block + line_words);
         hashes[candidates] = hash;
         offsets[candidates] = static_cast<std::uint32_t>(m);
         ++candidates;
@@ -373,8 +425,8 @@ std::vector<prefix_probe> prefix_index::probe_all(scheme_family_id family,
 }
 
 std::size_t prefix_index::bytes() const noexcept {
-    return sizeof(*this) + buckets_.capacity() * sizeof(bucket) +
-           (records_.capacity() + groups_.capacity()) * sizeof(std::uint32_t);
+    return sizeof(*this) + table_.capacity() * sizeof(line) +
+           groups_.capacity() * sizeof(std::uint32_t);
 }
 
 }  // namespace imgstore::detail

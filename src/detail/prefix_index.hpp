@@ -88,23 +88,29 @@ class prefix_index {
     /// Number of distinct (family, key) prefixes indexed.
     std::size_t size() const noexcept { return count_; }
 
-    /// Bytes held by the table, the key arena and the owner groups.
+    /// Bytes held by the table (blocks and overflow area) and the owner groups.
     std::size_t bytes() const noexcept;
 
   private:
-    // The table is made of buckets of one cache line each: eight checks, then their records.
-    // A probe compares the eight checks at once, so its cost does not grow with the number of
-    // colliding prefixes, and a bucket overflows into the next only when full (a few percent
-    // of them: at most six prefixes per bucket on average). Slots fill in order, so a bucket is
-    // full when its last slot is taken. 10,000 prefixes take 2,048 buckets, 128 KiB.
+    // The table is made of blocks of five cache lines, one per bucket: a header line of eight
+    // checks and their records' offsets, then room for the records of the bucket's keys
+    // (256 bytes; a record that does not fit goes to the overflow area after the blocks). A
+    // probe compares the eight checks at once, so its cost does not grow with the number of
+    // colliding prefixes; and the record it then reads is nearly always in the same block,
+    // most often in the line after the header, which is fetched with it. A bucket overflows into
+    // the next only when its eight slots are taken (a few percent of them: at most six prefixes per
+    // bucket on average); slots fill in order, so a bucket is full when its last slot is taken.
     static constexpr std::size_t bucket_slots = 8;
-    struct alignas(64) bucket {
-        // The hash's low half with its low bit set (0 marks an empty slot); the high bits of
-        // the hash chose the bucket.
-        std::uint32_t check[bucket_slots] = {};
-        std::uint32_t record[bucket_slots] = {};  // the record's offset in records_
+    static constexpr std::size_t line_words = 16;
+    static constexpr std::size_t block_lines = 5;
+    static constexpr std::size_t block_words = block_lines * line_words;
+    struct alignas(64) line {
+        std::uint32_t word[line_words] = {};
     };
-    // A record, in records_: two header words, then the key's bytes padded to 4. The shape
+    // In a header line: word j < 8 is slot j's check, the hash's low half with its low bit set
+    // (0 marks an empty slot; the high bits of the hash chose the bucket); word 8 + j is the
+    // offset of slot j's record in the table's words.
+    // A record: two header words, then the key's bytes padded to 4. The shape
     // word is the key's length and its family (one comparison tells both); the owner word is
     // the owner, or for a group (grouped_bit set) where it starts in groups_ (the count, then
     // the owners).
@@ -121,7 +127,10 @@ class prefix_index {
     inline std::size_t bucket_of(std::uint64_t hash) const noexcept;
     static inline std::uint32_t check_of(std::uint64_t hash) noexcept;
     // The slots of a bucket holding `check`, a bit each.
-    static inline unsigned matches(const bucket& b, std::uint32_t check) noexcept;
+    static inline unsigned matches(const std::uint32_t* header, std::uint32_t check) noexcept;
+    const std::uint32_t* words() const noexcept {
+        return reinterpret_cast<const std::uint32_t*>(table_.data());
+    }
     inline const std::uint32_t* find(std::uint64_t hash,
                                      scheme_family_id family,
                                      std::string_view key,
@@ -133,10 +142,9 @@ class prefix_index {
                                  std::string_view key,
                                  bool implicit_end) const noexcept;
 
-    std::vector<bucket> buckets_;
-    std::uint64_t mask_ = 0;  // buckets_.size() - 1
-    unsigned shift_ = 63;     // 64 - log2(buckets_.size()): a hash's top bits pick its bucket
-    std::vector<std::uint32_t> records_;
+    std::vector<line> table_;  // the blocks, then the overflow area
+    std::uint64_t mask_ = 0;   // buckets - 1
+    unsigned shift_ = 63;      // 64 - log2(buckets): a hash's top bits pick its bucket
     std::vector<std::uint32_t> groups_;
     std::size_t count_ = 0;
     // Per family: bit d set when some prefix has d '/' (bit 63: 63 or more); the deepest depth.
