@@ -102,7 +102,7 @@ struct resolver_options {
 /// Keeps the registry alive (shared ownership). Reason codes: doc/reason-codes.md.
 class location_resolver {
   public:
-    /// Builds the index: an open-addressing hash table of every resolvable store's prefixes.
+    /// Builds the index: a bucketed hash table of every resolvable store's prefixes.
     /// O(total prefix bytes); never fails for a registry that loaded (std::bad_alloc aside).
     explicit location_resolver(std::shared_ptr<const store_registry> registry,
                                const resolver_options& options = {});
