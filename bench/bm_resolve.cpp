@@ -8,6 +8,8 @@
 // Options (before Google Benchmark's own --benchmark_* flags):
 //   --corpus-size=N  (or IMGSTORE_BENCH_CORPUS_SIZE)  URLs per corpus, default 1,000,000
 //   --stores=a,b,..  (or IMGSTORE_BENCH_STORES)       store counts, default 10,100,1000,10000
+// Each benchmark runs three times (--benchmark_repetitions=3, unless given) and the summary
+// uses the medians.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -362,8 +364,11 @@ class summary_reporter : public benchmark::ConsoleReporter {
 
     void ReportRuns(const std::vector<Run>& runs) override {
         for (const Run& run : runs) {
-            if (run.error_occurred || run.run_type != Run::RT_Iteration) continue;
-            const std::string name = run.benchmark_name();
+            // With repetitions (the default, below) the medians; else the one run.
+            const bool wanted = run.run_type == Run::RT_Iteration ? run.repetitions <= 1
+                                                                  : run.aggregate_name == "median";
+            if (run.error_occurred || !wanted) continue;
+            const std::string& name = run.run_name.function_name;
             const std::size_t slash = name.find('/');
             if (slash == std::string::npos) continue;
             const std::string method = name.substr(0, slash);
@@ -401,8 +406,10 @@ const char* verdict(bool known, bool met) {
 }
 
 void print_summary() {
-    std::printf("\n== bm_resolve summary (ns per URL; corpus %zu URLs per store count) ==\n",
-                g_settings.corpus_size);
+    std::printf(
+        "\n== bm_resolve summary (ns per URL, median of the repetitions; corpus %zu URLs per "
+        "store count) ==\n",
+        g_settings.corpus_size);
     std::printf("%7s %8s %8s %8s %9s %9s %9s %9s %9s | %8s %8s %9s %9s | %8s %8s %8s\n", "N",
                 "prefixes", "floor", "upstream", "naive", "resolver", "floor_c", "resolv_c",
                 "allocs_c", "res/fl", "resc/flc", "naive/res", "upstr/res", "build_ns", "idx_B/p",
@@ -516,6 +523,21 @@ int main(int argc, char** argv) {
         }
     }
     argc = kept;
+    // Three repetitions of each benchmark unless told otherwise, reported as their mean,
+    // median and spread; the summary takes the medians, so that one slow phase of the machine
+    // does not make a ratio.
+    std::vector<char*> args(argv, argv + argc);
+    std::string repetitions = "--benchmark_repetitions=3";
+    std::string aggregates = "--benchmark_report_aggregates_only=true";
+    if (std::none_of(args.begin(), args.end(), [](const char* a) {
+            return std::string_view(a).starts_with("--benchmark_repetitions");
+        })) {
+        args.push_back(repetitions.data());
+        args.push_back(aggregates.data());
+    }
+    argc = static_cast<int>(args.size());
+    args.push_back(nullptr);
+    argv = args.data();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
 
