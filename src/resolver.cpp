@@ -141,11 +141,15 @@ struct location_resolver::impl {
     detail::prefix_index index;
     detail::scheme_mask declared = 0;
     std::vector<std::uint32_t> http_stores;  // resolvable http stores, registration order
+    // Per store: 1 when the swift user rule applies (a swift store with a required user). A
+    // byte array, so that a URL with credentials need not read its owner's store object.
+    std::vector<std::uint8_t> user_rule;
 
     impl(std::shared_ptr<const store_registry> r, const resolver_options& o)
         : registry(std::move(r)), options(o) {
         const auto stores = registry->stores();
         std::vector<detail::prefix_entry> entries;
+        user_rule.assign(stores.size(), 0);
         for (std::size_t i = 0; i < stores.size(); ++i) {
             const store& s = stores[i];
             for (const std::string& scheme : s.schemes()) {
@@ -154,6 +158,7 @@ struct location_resolver::impl {
             }
             if (s.status() != store_status::ok) continue;  // never matched
             if (s.type() == store_type::http) http_stores.push_back(static_cast<std::uint32_t>(i));
+            user_rule[i] = s.type() == store_type::swift && !s.required_user().empty() ? 1 : 0;
             for (const std::string& prefix : s.url_prefixes()) {
                 const std::size_t sep = prefix.find("://");
                 detail::known_scheme k;
@@ -221,9 +226,8 @@ struct location_resolver::impl {
             }
             if (owner == no_owner) return {resolve_status::no_store, reason_code::ambiguous};
         }
-        const store& s = at(owner);
-        if (c.has_credentials && s.type() == store_type::swift && !s.required_user().empty() &&
-            !swift_user_is(c.userinfo, s.required_user())) {
+        if (c.has_credentials && user_rule[owner] != 0 &&
+            !swift_user_is(c.userinfo, at(owner).required_user())) {
             return {resolve_status::no_store, reason_code::user_mismatch};
         }
         return {resolve_status::matched, reason_code::none, owner};
@@ -311,7 +315,7 @@ const std::shared_ptr<const store_registry>& location_resolver::registry_ptr() c
 
 std::size_t location_resolver::index_bytes() const noexcept {
     return sizeof(impl) + impl_->index.bytes() +
-           impl_->http_stores.capacity() * sizeof(std::uint32_t);
+           impl_->http_stores.capacity() * sizeof(std::uint32_t) + impl_->user_rule.capacity();
 }
 
 }  // namespace imgstore
