@@ -141,12 +141,6 @@ std::uint64_t prefix_hash(scheme_family_id family,
     return close(h, key, size, m);
 }
 
-// The key bytes of a record.
-inline std::string_view prefix_index::record_key(const std::uint32_t* record) noexcept {
-    return {reinterpret_cast<const char*>(record + record_header),
-            record[record_shape] & ((1u << family_shift) - 1)};
-}
-
 prefix_index::prefix_index(std::span<const prefix_entry> entries) {
     std::size_t total = 0;  // record words
     for (const prefix_entry& e : entries) {
@@ -208,51 +202,43 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
     count_ = keys.size();
 
     // Then the records: in their bucket's block while there is room, else after the blocks.
-    std::size_t overflow = buckets * block_words;
+    std::vector<std::size_t> offsets(checks.size(), 0);  // of each slot's record, in words
+    std::size_t end = buckets * block_words;
     for (std::size_t b = 0; b < buckets; ++b) {
         std::size_t room = line_words;  // the block's next free word
         for (std::size_t j = 0; j < bucket_slots && checks[b * bucket_slots + j] != 0; ++j) {
+            const std::size_t slot = b * bucket_slots + j;
             const std::size_t size =
-                record_header + (keys[slot_key[b * bucket_slots + j]].entry->key.size() + 3) / 4;
+                record_header + (keys[slot_key[slot]].entry->key.size() + 3) / 4;
             if (room + size <= block_words) {
+                offsets[slot] = b * block_words + room;
                 room += size;
             } else {
-                overflow += size;
+                offsets[slot] = end;
+                end += size;
             }
         }
     }
-    table_.resize((overflow + line_words - 1) / line_words);
+    table_.resize((end + line_words - 1) / line_words);
     auto* w = reinterpret_cast<std::uint32_t*>(table_.data());
-    overflow = buckets * block_words;
-    for (std::size_t b = 0; b < buckets; ++b) {
-        std::uint32_t* header = w + b * block_words;
-        std::size_t room = line_words;
-        for (std::size_t j = 0; j < bucket_slots && checks[b * bucket_slots + j] != 0; ++j) {
-            const distinct& k = keys[slot_key[b * bucket_slots + j]];
-            const std::string_view key = k.entry->key;
-            const std::size_t size = record_header + (key.size() + 3) / 4;
-            std::size_t offset;
-            if (room + size <= block_words) {
-                offset = b * block_words + room;
-                room += size;
-            } else {
-                offset = overflow;
-                overflow += size;
-            }
-            std::uint32_t* r = w + offset;
-            header[j] = checks[b * bucket_slots + j];
-            header[bucket_slots + j] = static_cast<std::uint32_t>(r - w);
-            r[record_shape] = shape(k.entry->family, key.size());
-            r[record_owner] = k.entry->owner;
-            std::memcpy(r + record_header, key.data(), key.size());
-            if (!k.more_owners.empty()) {
-                // Several owners of one key (vmware stores told apart by datastore).
-                const auto start = static_cast<std::uint32_t>(groups_.size());
-                groups_.push_back(static_cast<std::uint32_t>(1 + k.more_owners.size()));
-                groups_.push_back(k.entry->owner);
-                groups_.insert(groups_.end(), k.more_owners.begin(), k.more_owners.end());
-                r[record_owner] = start | grouped_bit;
-            }
+    for (std::size_t slot = 0; slot < checks.size(); ++slot) {
+        if (checks[slot] == 0) continue;
+        const distinct& k = keys[slot_key[slot]];
+        const std::string_view key = k.entry->key;
+        std::uint32_t* header = w + slot / bucket_slots * block_words;
+        std::uint32_t* r = w + offsets[slot];
+        header[slot % bucket_slots] = checks[slot];
+        header[bucket_slots + slot % bucket_slots] = static_cast<std::uint32_t>(offsets[slot]);
+        r[record_shape] = shape(k.entry->family, key.size());
+        r[record_owner] = k.entry->owner;
+        std::memcpy(r + record_header, key.data(), key.size());
+        if (!k.more_owners.empty()) {
+            // Several owners of one key (vmware stores told apart by datastore).
+            const auto start = static_cast<std::uint32_t>(groups_.size());
+            groups_.push_back(static_cast<std::uint32_t>(1 + k.more_owners.size()));
+            groups_.push_back(k.entry->owner);
+            groups_.insert(groups_.end(), k.more_owners.begin(), k.more_owners.end());
+            r[record_owner] = start | grouped_bit;
         }
     }
     groups_.shrink_to_fit();

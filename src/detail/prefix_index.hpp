@@ -121,7 +121,6 @@ class prefix_index {
         return static_cast<std::uint32_t>(length) | static_cast<std::uint32_t>(family)
                                                         << family_shift;
     }
-    static inline std::string_view record_key(const std::uint32_t* record) noexcept;
 
     // Inline (defined in prefix_index.cpp, the only user): probed once or more per URL.
     inline std::size_t bucket_of(std::uint64_t hash) const noexcept;
