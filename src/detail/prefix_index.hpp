@@ -110,10 +110,10 @@ class prefix_index {
     // In a header line: word j < 8 is slot j's check, the hash's low half with its low bit set
     // (0 marks an empty slot; the high bits of the hash chose the bucket); word 8 + j is the
     // offset of slot j's record in the table's words.
-    // A record: two header words, then the key's bytes padded to 4. The shape
-    // word is the key's length and its family (one comparison tells both); the owner word is
-    // the owner, or for a group (grouped_bit set) where it starts in groups_ (the count, then
-    // the owners).
+    //
+    // A record: two header words, then the key's bytes padded to 4. The shape word is the
+    // key's length and its family (one comparison tells both); the owner word is the owner, or
+    // for a group (grouped_bit set) where it starts in groups_ (the count, then the owners).
     enum : std::size_t { record_shape, record_owner, record_header };
     static constexpr unsigned family_shift = 24;  // keys are shorter than 16 MiB
     static constexpr std::uint32_t grouped_bit = 1u << 31;
