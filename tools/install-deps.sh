@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian bookworm packages imgstore needs to build, test, benchmark and fuzz.
+# Installs the Debian bookworm packages imgstore needs to build, test and benchmark; with
+# --fuzz also clang 14 and its sanitizer runtimes for the libFuzzer targets (doc/fuzzing.md),
+# which are large and which neither the quick start nor CI needs.
 # Skips apt entirely when everything is already installed. Needs root (or sudo) otherwise.
 set -euo pipefail
 
@@ -8,9 +10,13 @@ packages=(
     libboost-url1.81-dev libboost-json1.81-dev
     libfmt-dev libspdlog-dev libcli11-dev
     libgtest-dev libgmock-dev libbenchmark-dev
-    clang libclang-rt-14-dev
     time
 )
+case "${1:-}" in
+    "") ;;
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    *) echo "usage: $0 [--fuzz]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
