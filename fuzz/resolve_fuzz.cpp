@@ -228,7 +228,7 @@ void check(std::string_view url, bool marked) {
     // The canonicaliser's fast path and its general code agree.
     {
         std::string scratch_fast, scratch_general;
-        imgstore::detail::canonical_url fast, general;
+        imgstore::detail::canonical_url fast{}, general{};
         const auto rf = imgstore::detail::canonicalize(url, scratch_fast, fast);
         const auto rg = imgstore::detail::canonicalize_general(url, scratch_general, general);
         if (rf != rg ||

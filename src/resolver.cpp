@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <limits>
-#include <span>
 #include <utility>
 
 #include "detail/canonical_url.hpp"
@@ -186,11 +185,9 @@ struct location_resolver::impl {
                     http_stores.empty() ? reason_code::no_prefix : reason_code::ambiguous};
         }
         const std::string_view key = c.key_tail();
-        const detail::prefix_match m = index.longest(
-            c.family, key,
-            std::span<const std::uint32_t>(
-                c.boundaries.data(), std::min<std::size_t>(c.boundary_count, c.max_boundaries)),
-            c.boundary_count);
+        const detail::prefix_match m = key.size() <= detail::canonical_url::max_bits_key
+                                           ? index.longest(c.family, key, c.boundary_bits)
+                                           : index.longest(c.family, key, !c.trailing_slash);
         if (c.trailing_slash) {
             // A trailing '/' is an empty last segment; the one useful thing to say about it is
             // that the URL names a store's root.

@@ -16,6 +16,15 @@ namespace {
 using detail::canonical_url;
 
 // Every field a caller can read, as one comparable string.
+// The offsets of the boundary bits, in order.
+std::vector<std::size_t> boundaries(const canonical_url& c) {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < 128; ++i) {
+        if ((c.boundary_bits[i / 64] >> (i % 64)) & 1) out.push_back(i);
+    }
+    return out;
+}
+
 std::string describe(reason_code r, const canonical_url& c) {
     std::string out = std::string(to_string(r));
     if (r != reason_code::none) return out;
@@ -29,17 +38,15 @@ std::string describe(reason_code r, const canonical_url& c) {
     out += c.has_credentials ? " credentials" : "";
     out += c.trailing_slash ? " trailing" : "";
     out += c.rewritten ? " rewritten" : "";
-    out += " boundaries=" + std::to_string(c.boundary_count) + ":";
-    for (std::size_t i = 0; i < std::min<std::size_t>(c.boundary_count, c.max_boundaries); ++i) {
-        out += " " + std::to_string(c.boundaries[i]);
-    }
+    out += " boundaries:";
+    for (std::size_t i : boundaries(c)) out += " " + std::to_string(i);
     return out;
 }
 
 // Empty when canonicalize() (fast path first) and its general code agree on `url`.
 std::string both_ways(std::string_view url, std::string* general_answer = nullptr) {
     std::string scratch_fast, scratch_general;
-    canonical_url fast, general;
+    canonical_url fast{}, general{};
     const reason_code rf = detail::canonicalize(url, scratch_fast, fast);
     const reason_code rg = detail::canonicalize_general(url, scratch_general, general);
     const std::string a = describe(rf, fast), b = describe(rg, general);
@@ -149,7 +156,7 @@ TEST(CanonicalFastPath, RewritesCaseAndEscapesAsTheGeneralCodeDoes) {
     for (const auto& [url, canonical] : cases) {
         EXPECT_EQ(both_ways(url), "") << url;
         std::string scratch;
-        canonical_url c;
+        canonical_url c{};
         ASSERT_EQ(detail::canonicalize(url, scratch, c), reason_code::none) << url;
         EXPECT_EQ(c.canonical, canonical);
         EXPECT_EQ(c.rewritten, canonical != url) << url;
@@ -163,35 +170,43 @@ TEST(CanonicalFastPath, RewritesCaseAndEscapesAsTheGeneralCodeDoes) {
          }) {
         EXPECT_EQ(both_ways(url), "") << url;
         std::string scratch;
-        canonical_url c;
+        canonical_url c{};
         EXPECT_EQ(detail::canonicalize(url, scratch, c), reason) << url;
     }
 }
 
 TEST(CanonicalFastPath, RecordsTheSlashesAndTheImplicitEndAsBoundaries) {
     std::string scratch;
-    canonical_url c;
+    canonical_url c{};
     ASSERT_EQ(detail::canonicalize("file:///abc/de/fghijklmnop", scratch, c), reason_code::none);
     EXPECT_EQ(c.key_tail(), "/abc/de/fghijklmnop");
-    ASSERT_EQ(c.boundary_count, 4u);
-    EXPECT_EQ((std::vector<std::uint32_t>(c.boundaries.begin(), c.boundaries.begin() + 4)),
-              (std::vector<std::uint32_t>{0, 4, 7, 19}));
+    EXPECT_EQ(boundaries(c), (std::vector<std::size_t>{0, 4, 7, 19}));
     // A trailing '/' (allowed in http) is the last boundary: there is no implicit end.
     ASSERT_EQ(detail::canonicalize("http://host.example.com/a/", scratch, c), reason_code::none);
     EXPECT_TRUE(c.trailing_slash);
-    ASSERT_EQ(c.boundary_count, 2u);
-    EXPECT_EQ(c.boundaries[0], 16u);
-    EXPECT_EQ(c.boundaries[1], 18u);
+    EXPECT_EQ(boundaries(c), (std::vector<std::size_t>{16, 18}));
+    // Rewritten escapes move the '/'s after them; the query is not part of the key.
+    ASSERT_EQ(detail::canonicalize("http://h.example.com/a%61/b%2fc/d?x=/y", scratch, c),
+              reason_code::none);
+    EXPECT_EQ(c.key_tail(), "h.example.com/aa/b%2Fc/d");
+    EXPECT_EQ(boundaries(c), (std::vector<std::size_t>{13, 16, 22, 24}));
 }
 
-TEST(CanonicalFastPath, CountsBoundariesBeyondThoseItKeeps) {
+TEST(CanonicalFastPath, RecordsBoundariesUpToTheBitSetsLimitOnly) {
+    // The longest key with boundary bits: its implicit end is bit 127.
+    const std::string key127 = "/" + std::string(125, 'a') + "/b";
+    std::string scratch;
+    canonical_url c{};
+    ASSERT_EQ(detail::canonicalize("file://" + key127, scratch, c), reason_code::none);
+    ASSERT_EQ(c.key_tail().size(), canonical_url::max_bits_key);
+    EXPECT_EQ(boundaries(c), (std::vector<std::size_t>{0, 126, 127}));
+    // One byte more: no bits; the index finds the '/'s of such keys itself.
+    ASSERT_EQ(detail::canonicalize("file://" + key127 + "c", scratch, c), reason_code::none);
+    EXPECT_TRUE(boundaries(c).empty());
     std::string url = "file://";
     for (int i = 0; i < 100; ++i) url += "/s" + std::to_string(i);
-    std::string scratch;
-    canonical_url c;
     ASSERT_EQ(detail::canonicalize(url, scratch, c), reason_code::none);
-    EXPECT_EQ(c.boundary_count, 101u);  // 100 '/'s and the end
-    EXPECT_EQ(c.boundaries[63], url.find("/s63") - 7);
+    EXPECT_TRUE(boundaries(c).empty());
 }
 
 }  // namespace

@@ -538,9 +538,9 @@ TEST(LocationResolver, HonoursTheConfiguredSizeLimit) {
     EXPECT_EQ(resolver.resolve("file:///srv/a/x`").reason, reason_code::too_long);
 }
 
-// A store directory deeper than the boundaries a canonical URL keeps (64): the index walks
-// the key instead of hashing from the recorded boundaries, with the same answers.
-TEST(LocationResolver, MatchesUnderDirectoriesDeeperThanTheKeptBoundaries) {
+// A store directory longer than the keys a canonical URL records boundary bits for (127
+// bytes): the index walks the key instead of hashing from the bits, with the same answers.
+TEST(LocationResolver, MatchesUnderDirectoriesLongerThanKeysWithBoundaryBits) {
     std::string deep = "/srv";
     for (int i = 0; i < 70; ++i) deep += "/d" + std::to_string(i);
     location_resolver resolver(build_registry(
@@ -618,7 +618,7 @@ std::vector<std::pair<std::string, const store*>> all_prefix_keys(const store_re
 brute_answer brute_force(const std::vector<std::pair<std::string, const store*>>& prefixes,
                          std::string_view url) {
     std::string scratch;
-    detail::canonical_url c;
+    detail::canonical_url c{};
     reason_code code = detail::canonicalize(url, scratch, c);
     if (code != reason_code::none) {
         return {code == reason_code::unknown_scheme ? resolve_status::no_store
@@ -819,7 +819,9 @@ TEST(PrefixIndex, FindsTheLongestBoundaryPrefix) {
     EXPECT_FALSE(detail::prefix_index().longest(scheme_family_id::file, "/a/b", true));
 }
 
-TEST(PrefixIndex, FindsPrefixesBeyondTheDeepest64Boundaries) {
+// Keys of up to 127 bytes are probed from their boundary bits, longer ones by a walk: both
+// find prefixes at every depth.
+TEST(PrefixIndex, FindsPrefixesInShortAndLongKeys) {
     using detail::scheme_family_id;
     auto deep = [](std::size_t depth) {
         std::string key;
@@ -920,6 +922,37 @@ TEST(PrefixIndex, FindsPrefixesOfEveryLengthAroundTheLengthFilter) {
     }
 }
 
+TEST(PrefixIndex, FindsPrefixesAtTheEdgeOfTheBoundaryBits) {
+    // Keys of 127 bytes (the last with boundary bits, bit 127 being the implicit end) and 128
+    // (walked), around prefixes of 125-129 bytes; the length filter's bit 127 stands for 127
+    // bytes and more.
+    using detail::scheme_family_id;
+    const auto prefix = [](std::size_t length) {
+        return "/" + std::string(length - 2, static_cast<char>('a' + length % 26)) + "/";
+    };
+    std::vector<std::string> keys;
+    for (std::size_t length = 125; length <= 129; ++length) keys.push_back(prefix(length));
+    std::vector<detail::prefix_entry> entries;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        entries.push_back({scheme_family_id::file, keys[i], static_cast<std::uint32_t>(i)});
+    }
+    const detail::prefix_index index(entries);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const std::string& key = keys[i];
+        const auto under = index.longest(scheme_family_id::file, key + "b", true);
+        ASSERT_TRUE(under) << key.size();
+        EXPECT_EQ(under.owners.front(), i);
+        EXPECT_EQ(under.length, key.size());
+        // The store's root itself: the implicit end is the candidate.
+        const auto root =
+            index.longest(scheme_family_id::file, key.substr(0, key.size() - 1), true);
+        ASSERT_TRUE(root) << key.size();
+        EXPECT_EQ(root.length, key.size());
+        EXPECT_FALSE(index.longest(scheme_family_id::file, key.substr(0, key.size() - 1), false));
+        EXPECT_FALSE(index.longest(scheme_family_id::file, "/" + key.substr(2) + "b", true));
+    }
+}
+
 TEST(PrefixIndex, StaysWithin160BytesPerPrefixAtTenThousand) {
     std::vector<std::string> keys;
     for (int i = 0; i < 10000; ++i) {
@@ -951,7 +984,7 @@ TEST(BoostUrl, ParsesEveryMatchedCanonicalUrlAsWeDo) {
             continue;
         }
         std::string scratch;
-        detail::canonical_url ours;
+        detail::canonical_url ours{};
         ASSERT_EQ(detail::canonicalize(r.canonical_url, scratch, ours), reason_code::none);
         auto parsed = boost::urls::parse_uri(r.canonical_url);
         ASSERT_TRUE(parsed) << r.canonical_url;

@@ -298,14 +298,12 @@ inline char upper_hex(char h) {
     return h >= 'a' && h <= 'f' ? static_cast<char>(h - 'a' + 'A') : h;
 }
 
+// Records a boundary at `offset` of the key (dropped at the end if the key is too long).
 inline void add_boundary(canonical_url& out, std::size_t offset) {
-    if (out.boundary_count < canonical_url::max_boundaries) {
-        out.boundaries[out.boundary_count] = static_cast<std::uint32_t>(offset);
-    }
-    ++out.boundary_count;
+    if (offset < 128) out.boundary_bits[offset / 64] |= std::uint64_t{1} << (offset % 64);
 }
 
-// Records each '/' written in out.boundaries and sets out.trailing_slash.
+// Records each '/' written as a boundary and sets out.trailing_slash.
 reason_code path_segments(
     std::string_view url, std::size_t begin, std::size_t& end, canonical_url& out, lazy_writer& w) {
     const bool sensitive = separator_sensitive(out.family);
@@ -585,14 +583,14 @@ inline void fold_case(const char* in,
 #endif
 }
 
-// A "." or ".." segment between two boundaries (offsets from `start`, the first ones '/'s).
-bool has_dot_segment(std::string_view url,
-                     const std::uint32_t* boundaries,
-                     std::size_t count,
-                     std::size_t start) {
-    for (std::size_t k = 0; k + 1 < count; ++k) {
-        const std::size_t seg = start + boundaries[k] + 1;
-        const std::string_view segment(url.data() + seg, start + boundaries[k + 1] - seg);
+// A "." or ".." segment between two boundaries of `key` (bits of `bounds`: its '/'s, then
+// its end).
+bool has_dot_segment(std::string_view key, mask128 bounds) {
+    while (bounds != 0) {
+        const std::size_t at = lowest_bit(bounds);
+        bounds &= bounds - 1;
+        if (bounds == 0) break;
+        const std::string_view segment = key.substr(at + 1, lowest_bit(bounds) - at - 1);
         if (segment == "." || segment == "..") return true;
     }
     return false;
@@ -732,22 +730,20 @@ std::optional<reason_code> canonical_fast(std::string_view url,
     }
 
     // Segments: none empty (a '/' followed by '/' or by the end of the path), none "." or "..".
-    // Their '/'s and the end are the key's boundaries (a URL of fast_limit bytes has fewer than
-    // max_boundaries); a segment starting with '.' is looked at once all are known.
+    // Their '/'s and the end are the key's boundaries (a URL of fast_limit bytes has a key of
+    // at most max_bits_key); a segment starting with '.' is looked at once all are known.
     const mask128 path = slashes & before_query;
     if ((path & (path >> 1)) != 0 || url[q - 1] == '/') return std::nullopt;
-    std::uint32_t count = 0;
     bool dot = false;
     for (std::size_t half = 0; half < 2; ++half) {
         for (auto bits = static_cast<std::uint64_t>(path >> (64 * half)); bits != 0;
              bits &= bits - 1) {
             const std::size_t at = 64 * half + static_cast<std::size_t>(std::countr_zero(bits));
-            out.boundaries[count++] = static_cast<std::uint32_t>(at - start);
             dot |= url[at + 1] == '.';  // (at + 1 < q: no empty segment)
         }
     }
-    out.boundaries[count++] = static_cast<std::uint32_t>(q - start);
-    if (dot && has_dot_segment(url, out.boundaries.data(), count, start)) {
+    mask128 bounds = (path | mask128{1} << q) >> start;  // (q <= n <= fast_limit)
+    if (dot && has_dot_segment(url.substr(start, q - start), bounds)) {
         // Everything before the path and every byte after it is valid and no segment is
         // empty: the general code's first complaint would be this one.
         return reason_code::dot_segment;
@@ -768,8 +764,7 @@ std::optional<reason_code> canonical_fast(std::string_view url,
             // Escapes of unreserved bytes decoded, the others with upper-case hex digits: the
             // form gets shorter, so the path's '/'s after the first escape move, and a decoded
             // "%2e" may make a dot segment.
-            count = 0;
-            while (start + out.boundaries[count] < first_escape) ++count;
+            bounds &= (mask128{1} << (first_escape - start)) - 1;  // those before it stay
             char* o = scratch.data();
             std::size_t w = first_escape;
             for (std::size_t r = first_escape; r < n;) {
@@ -786,15 +781,13 @@ std::optional<reason_code> canonical_fast(std::string_view url,
                     r += 3;
                     continue;
                 }
-                if (r < q && o[r] == '/') {
-                    out.boundaries[count++] = static_cast<std::uint32_t>(w - start);
-                }
+                if (r < q && o[r] == '/') bounds |= mask128{1} << (w - start);
                 o[w++] = o[r++];
             }
             q -= n - w;
             scratch.resize(w);
-            out.boundaries[count++] = static_cast<std::uint32_t>(q - start);
-            if (has_dot_segment(scratch, out.boundaries.data(), count, start)) {
+            bounds |= mask128{1} << (q - start);
+            if (has_dot_segment(std::string_view(scratch).substr(start, q - start), bounds)) {
                 return reason_code::dot_segment;
             }
         }
@@ -809,7 +802,8 @@ std::optional<reason_code> canonical_fast(std::string_view url,
     out.userinfo = {};
     out.has_credentials = false;
     out.trailing_slash = false;
-    out.boundary_count = count;
+    out.boundary_bits[0] = static_cast<std::uint64_t>(bounds);
+    out.boundary_bits[1] = static_cast<std::uint64_t>(bounds >> 64);
     return reason_code::none;
 }
 #else
@@ -979,6 +973,9 @@ reason_code canonicalize_general(std::string_view url,
     w.keep_to(q);
     out.path_end = w.size();
     if (!out.trailing_slash) add_boundary(out, out.path_end - out.tail);  // the implicit end
+    if (out.path_end - out.tail > canonical_url::max_bits_key) {
+        out.boundary_bits[0] = out.boundary_bits[1] = 0;  // the index walks long keys
+    }
 
     if (q < url.size()) {
         if (url[q] == '#' || url.find('#', q) != std::string_view::npos) {
@@ -1003,15 +1000,11 @@ reason_code canonicalize_general(std::string_view url,
 }
 
 bool same_parts(const canonical_url& a, const canonical_url& b) noexcept {
-    const std::size_t kept = std::min<std::size_t>(a.boundary_count, canonical_url::max_boundaries);
     return a.canonical == b.canonical && a.scheme == b.scheme && a.family == b.family &&
            a.tail == b.tail && a.path == b.path && a.path_end == b.path_end && a.query == b.query &&
            a.userinfo == b.userinfo && a.has_credentials == b.has_credentials &&
            a.trailing_slash == b.trailing_slash && a.rewritten == b.rewritten &&
-           a.boundary_count == b.boundary_count &&
-           std::equal(a.boundaries.begin(),
-                      a.boundaries.begin() + static_cast<std::ptrdiff_t>(kept),
-                      b.boundaries.begin());
+           a.boundary_bits[0] == b.boundary_bits[0] && a.boundary_bits[1] == b.boundary_bits[1];
 }
 
 result<std::string> canonicalize_prefix(std::string_view raw_prefix) {

@@ -16,9 +16,9 @@ namespace imgstore::detail {
 namespace {
 
 constexpr std::size_t families = 8;
-// Boundaries the fast form of longest() hashes on the stack (at most one per depth bit).
-constexpr std::size_t max_candidates = canonical_url::max_boundaries;
-static_assert(max_candidates <= 64);
+// Candidates the bit-set form of longest() hashes on the stack: at most one per bit.
+constexpr std::size_t max_candidates = 128;
+static_assert(canonical_url::max_bits_key < max_candidates);
 
 constexpr std::uint64_t seed = 0x9E3779B97F4A7C15ull;
 constexpr std::uint64_t family_mul = 0x94D049BB133111EBull;
@@ -200,6 +200,11 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
         length_bits_[f][length / 64] |= std::uint64_t{1} << (length % 64);
     }
     count_ = keys.size();
+    for (std::size_t f = 0; f < families; ++f) {
+        // Boundary m stands for a prefix of m + 1 bytes (bit 127: 127 bytes and more).
+        candidate_bits_[f][0] = length_bits_[f][0] >> 1 | length_bits_[f][1] << 63;
+        candidate_bits_[f][1] = length_bits_[f][1] >> 1 | (length_bits_[f][1] & (1ull << 63));
+    }
 
     // Then the records: in their bucket's block while there is room, else after the blocks.
     std::vector<std::size_t> offsets(checks.size(), 0);  // of each slot's record, in words
@@ -310,40 +315,38 @@ inline const std::uint32_t* prefix_index::find(std::uint64_t hash,
 
 prefix_match prefix_index::longest(scheme_family_id family,
                                    std::string_view key,
-                                   std::span<const std::uint32_t> boundaries,
-                                   std::size_t total) const noexcept {
+                                   const std::uint64_t (&boundaries)[2]) const noexcept {
     const std::size_t f = family_index(family);
-    if (f >= families || depth_bits_[f] == 0) return {};
-    if (total == 0) return {};
-    if (total > boundaries.size() || total > 63) {  // depth bit 63 stands for 63 and more
-        return longest_by_walk(family, key, has_implicit_end(key, true));
-    }
-    // Boundary d (1-based) is at boundaries[d - 1]. The candidate depths are those some prefix
-    // of the family has: hash them in one left-to-right pass, then probe deepest first.
-    std::uint64_t depths = depth_bits_[f] & ((std::uint64_t{2} << total) - 2);  // 1..total
+    if (f >= families) return {};
+    // The candidates: boundaries where a prefix of the family could end (one of that length
+    // exists). Their hashes in one left-to-right pass, then the probes, deepest first.
     std::uint64_t hashes[max_candidates];
-    std::uint32_t offsets[max_candidates];
-    std::size_t candidates = 0;
+    std::uint8_t offsets[max_candidates];
+    std::size_t count = 0;
     std::uint64_t h = initial(family);
     std::size_t folded = 0;
-    for (; depths != 0; depths &= depths - 1) {
-        const std::size_t m = boundaries[static_cast<std::size_t>(std::countr_zero(depths)) - 1];
-        if (!may_have_length(f, m + 1)) continue;
-        for (; folded + 8 <= m; folded += 8) h = mix(h, load_word(key.data() + folded), folded / 8);
-        const std::uint64_t hash = close(h, key.data(), key.size(), m);
-        // The probes below miss the cache in large tables: start every load now, together.
-        // (the header, and the lines after it where the record nearly always is)
-        const std::uint32_t* block = words() + bucket_of(hash) * block_words;
-        __builtin_prefetch(block);
-        __builtin_prefetch(block + line_words);
-        hashes[candidates] = hash;
-        offsets[candidates] = static_cast<std::uint32_t>(m);
-        ++candidates;
+    for (std::size_t half = 0; half < 2; ++half) {
+        for (std::uint64_t bits = boundaries[half] & candidate_bits_[f][half]; bits != 0;
+             bits &= bits - 1) {
+            const std::size_t m = 64 * half + static_cast<std::size_t>(std::countr_zero(bits));
+            for (; folded + 8 <= m; folded += 8) {
+                h = mix(h, load_word(key.data() + folded), folded / 8);
+            }
+            const std::uint64_t hash = close(h, key.data(), key.size(), m);
+            // The probes below miss the cache in large tables: start every load now, together.
+            // (the header, and the line after it where the record nearly always is)
+            const std::uint32_t* block = words() + bucket_of(hash) * block_words;
+            __builtin_prefetch(block);
+            __builtin_prefetch(block + line_words);
+            hashes[count] = hash;
+            offsets[count] = static_cast<std::uint8_t>(m);
+            ++count;
+        }
     }
-    while (candidates > 0) {
-        --candidates;
-        const std::size_t m = offsets[candidates];
-        if (const std::uint32_t* s = find(hashes[candidates], family, key, m)) {
+    while (count > 0) {
+        --count;
+        const std::size_t m = offsets[count];
+        if (const std::uint32_t* s = find(hashes[count], family, key, m)) {
             return {m + 1, owners_of(s)};
         }
     }
@@ -353,20 +356,16 @@ prefix_match prefix_index::longest(scheme_family_id family,
 prefix_match prefix_index::longest(scheme_family_id family,
                                    std::string_view key,
                                    bool implicit_end) const noexcept {
-    std::uint32_t boundaries[max_candidates];
-    std::size_t total = 0;
-    const auto add = [&](std::size_t at) {
-        if (total < max_candidates) boundaries[total] = static_cast<std::uint32_t>(at);
-        ++total;
-    };
-    for (std::size_t i = find_slash(key, 0); i < key.size(); i = find_slash(key, i + 1)) add(i);
     const bool end = has_implicit_end(key, implicit_end);
+    if (key.size() > canonical_url::max_bits_key) return longest_by_walk(family, key, end);
+    std::uint64_t boundaries[2] = {0, 0};
+    const auto add = [&](std::size_t at) { boundaries[at / 64] |= std::uint64_t{1} << (at % 64); };
+    for (std::size_t i = find_slash(key, 0); i < key.size(); i = find_slash(key, i + 1)) add(i);
     if (end) add(key.size());
-    if (total > 63) return longest_by_walk(family, key, end);
-    return longest(family, key, std::span<const std::uint32_t>(boundaries, total), total);
+    return longest(family, key, boundaries);
 }
 
-// Keys with more '/' than fit on the stack: from the deepest boundary to the shallowest,
+// Keys too long for a bit set of boundaries: from the deepest boundary to the shallowest,
 // hashing each probed prefix from scratch (O(key) per probe; such keys are rare).
 prefix_match prefix_index::longest_by_walk(scheme_family_id family,
                                            std::string_view key,

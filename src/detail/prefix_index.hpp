@@ -60,20 +60,18 @@ class prefix_index {
     explicit prefix_index(std::span<const prefix_entry> entries);
 
     /// The longest indexed prefix of `key` for `family` that ends at one of the key's
-    /// boundaries, as the canonicaliser records them (canonical_url::boundaries): the first
-    /// `boundaries.size()` of the key's `total` boundaries, each the offset of a '/' of `key`
-    /// or key.size() for the implicit end (the candidate `key + "/"`, the deepest one). Never
-    /// allocates. When all boundaries are given, the cost is one pass over the key up to its
-    /// deepest candidate plus one table probe per candidate whose depth and length some
-    /// prefix of the family has; otherwise (keys with more than canonical_url::max_boundaries) a
-    /// slower walk.
+    /// boundaries, given as the canonicaliser records them (canonical_url::boundary_bits): bit
+    /// m for a '/' at key[m], bit key.size() for the implicit end (the candidate `key + "/"`,
+    /// the deepest one). Needs key.size() <= canonical_url::max_bits_key. Never allocates. The
+    /// cost is one pass over the key up to its deepest candidate plus one table probe per
+    /// candidate whose length some prefix of the family has.
     prefix_match longest(scheme_family_id family,
                          std::string_view key,
-                         std::span<const std::uint32_t> boundaries,
-                         std::size_t total) const noexcept;
+                         const std::uint64_t (&boundaries)[2]) const noexcept;
 
-    /// The same, finding the boundaries itself; `implicit_end` adds key + "/" when the key
-    /// does not end with '/'.
+    /// The same, finding the boundaries itself, for keys of any length; `implicit_end` adds
+    /// key + "/" when the key does not end with '/'. Keys longer than
+    /// canonical_url::max_bits_key take a slower walk.
     prefix_match longest(scheme_family_id family,
                          std::string_view key,
                          bool implicit_end) const noexcept;
@@ -152,6 +150,9 @@ class prefix_index {
     // Per family: bit L set when some prefix is L bytes long (bit 127: 127 or more). A candidate
     // of another length needs no probe: most URLs then probe only the prefix that owns them.
     std::uint64_t length_bits_[8][2] = {};
+    // The same shifted to boundary offsets: bit m when some prefix is m + 1 bytes long (bit
+    // 127: 127 or more), to be and-ed with a key's boundary bits.
+    std::uint64_t candidate_bits_[8][2] = {};
     inline bool may_have_length(std::size_t f, std::size_t length) const noexcept;
 };
 
