@@ -24,10 +24,10 @@ struct prefix_entry {
 };
 
 /// The hash of a boundary prefix: `key[0, m)` for the family, where key[m] is the boundary's
-/// '/' (or the end of the key, for the implicit boundary). Word-at-a-time: the full 8-byte
-/// words of key[0, m) one round each, then the last m % 8 bytes and m in one more round, so one
-/// left-to-right pass over a key yields the hash of every boundary (prefix_index::longest()).
-/// `size` is key's size (>= m): the last word is read inside the key, never past it.
+/// '/' (or the end of the key, for the implicit boundary). A sum of 8-byte words times their
+/// own multipliers: for 16 <= m <= 48 six overlapping words in a fixed pattern, otherwise the
+/// full words of key[0, m) and its last m % 8 bytes; then m, and one multiplication to finish.
+/// `size` is key's size (>= m): words are read inside the key, never past it.
 std::uint64_t prefix_hash(scheme_family_id family,
                           const char* key,
                           std::size_t size,
