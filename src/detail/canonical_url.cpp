@@ -742,7 +742,13 @@ std::optional<reason_code> canonical_fast(std::string_view url,
             dot |= url[at + 1] == '.';  // (at + 1 < q: no empty segment)
         }
     }
-    mask128 bounds = (path | mask128{1} << q) >> start;  // (q <= n <= fast_limit)
+    // Shifted in 64-bit halves (q <= n <= fast_limit, 0 < start < 16): shifts of an __int128
+    // by a variable amount cost about three times the instructions.
+    std::uint64_t lo = static_cast<std::uint64_t>(path), hi = static_cast<std::uint64_t>(path >> 64);
+    (q < 64 ? lo : hi) |= std::uint64_t{1} << (q % 64);
+    lo = lo >> start | hi << (64 - start);
+    hi >>= start;
+    mask128 bounds = mask128{hi} << 64 | lo;
     if (dot && has_dot_segment(url.substr(start, q - start), bounds)) {
         // Everything before the path and every byte after it is valid and no segment is
         // empty: the general code's first complaint would be this one.
