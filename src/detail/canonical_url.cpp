@@ -744,7 +744,8 @@ std::optional<reason_code> canonical_fast(std::string_view url,
     }
     // Shifted in 64-bit halves (q <= n <= fast_limit, 0 < start < 16): shifts of an __int128
     // by a variable amount cost about three times the instructions.
-    std::uint64_t lo = static_cast<std::uint64_t>(path), hi = static_cast<std::uint64_t>(path >> 64);
+    std::uint64_t lo = static_cast<std::uint64_t>(path),
+                  hi = static_cast<std::uint64_t>(path >> 64);
     (q < 64 ? lo : hi) |= std::uint64_t{1} << (q % 64);
     lo = lo >> start | hi << (64 - start);
     hi >>= start;
