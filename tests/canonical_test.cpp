@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "detail/canonical_url.hpp"
+#include "test_util.hpp"
 #include "tsv_table.hpp"
 
 namespace imgstore {
@@ -85,8 +86,7 @@ TEST(CanonicalFastPath, AgreesWithTheGeneralCodeOnDriverUrls) {
 
 TEST(CanonicalFastPath, AgreesWithTheGeneralCodeOnTheResolveTable) {
     std::size_t rows = 0;
-    for (const test::tsv_row& row :
-         test::read_tsv(std::string(IMGSTORE_TEST_DATA_DIR) + "/resolve_cases.tsv", 4)) {
+    for (const test::tsv_row& row : test::read_tsv(test::data_dir + "/resolve_cases.tsv", 4)) {
         EXPECT_EQ(both_ways(row.fields[0]), "") << "resolve_cases.tsv:" << row.line;
         ++rows;
     }

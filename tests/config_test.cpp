@@ -22,7 +22,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-const fs::path config_dir = fs::path(IMGSTORE_TEST_DATA_DIR) / "config";
+const fs::path config_dir = fs::path(test::data_dir) / "config";
 
 std::string fixture(std::string_view name) { return (config_dir / name).string(); }
 

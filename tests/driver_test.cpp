@@ -26,8 +26,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-const std::string data_dir = IMGSTORE_TEST_DATA_DIR;
-const std::string refs_dir = data_dir + "/config/refs";
+const std::string refs_dir = test::data_dir + "/config/refs";
 
 using option_list = std::vector<std::pair<std::string, std::string>>;
 
@@ -81,7 +80,7 @@ void PrintTo(const prefix_case& c, std::ostream* os) { *os << c.vector << " (" <
 
 std::vector<prefix_case> prefix_cases() {
     std::vector<prefix_case> out;
-    for (const auto& row : test::read_tsv(data_dir + "/prefix_vectors.tsv", 5)) {
+    for (const auto& row : test::read_tsv(test::data_dir + "/prefix_vectors.tsv", 5)) {
         prefix_case c;
         c.vector = row.field(0);
         c.type = row.field(1);

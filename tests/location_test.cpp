@@ -28,8 +28,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::string data_dir = IMGSTORE_TEST_DATA_DIR;
-
 // One store per location class; swcfg reads tests/data/config/refs/glance-swift.conf.
 std::shared_ptr<const store_registry> registry() {
     static const std::shared_ptr<const store_registry> reg = [] {
@@ -51,7 +49,7 @@ swift_store_auth_address = https://keystone.example.com/v3
 swift_store_user = svc:glance
 swift_store_key = swift-inline-key
 [swcfg]
-swift_store_config_file = )" + data_dir +
+swift_store_config_file = )" + test::data_dir +
                                  R"(/config/refs/glance-swift.conf
 swift_store_container = other
 [vm]
@@ -143,7 +141,7 @@ void PrintTo(const location_case& c, std::ostream* os) { *os << c.vector << " on
 
 std::vector<location_case> location_cases() {
     std::vector<location_case> out;
-    for (const auto& row : test::read_tsv(data_dir + "/location_vectors.tsv", 9)) {
+    for (const auto& row : test::read_tsv(test::data_dir + "/location_vectors.tsv", 9)) {
         location_case c;
         c.vector = row.field(0);
         c.store = row.field(1);

@@ -55,14 +55,14 @@ vmware_server_password = vm-secret
 vmware_datastores = dc1:ds1:100
 )";
 
-load_result build_text(std::string_view text, registry_options options = {}) {
+load_result load_text(std::string_view text, registry_options options = {}) {
     config_load parsed = parse_config(text, "glance-api.conf");
     EXPECT_TRUE(parsed.ok()) << test::join(parsed.diagnostics);
     return store_registry::build(parsed.config, options);
 }
 
 TEST(StoreRegistry, BuildsTheSeedMapForEveryStoreType) {
-    load_result r = build_text(every_type_conf);
+    load_result r = load_text(every_type_conf);
     ASSERT_TRUE(r.ok()) << test::join(r.diagnostics);
     const store_registry& reg = *r.registry;
     ASSERT_EQ(reg.stores().size(), 9u);  // seven operator stores + two reserved
@@ -95,7 +95,7 @@ TEST(StoreRegistry, BuildsTheSeedMapForEveryStoreType) {
 }
 
 TEST(StoreRegistry, AppendsReservedStoresAfterTheOperatorStores) {
-    load_result r = build_text(every_type_conf);
+    load_result r = load_text(every_type_conf);
     ASSERT_TRUE(r.ok());
     auto stores = r.registry->stores();
     EXPECT_EQ(stores[7].id(), "os_glance_staging_store");
@@ -107,14 +107,14 @@ TEST(StoreRegistry, AppendsReservedStoresAfterTheOperatorStores) {
 
     registry_options no_reserved;
     no_reserved.reserved_stores = false;
-    load_result without = build_text(every_type_conf, no_reserved);
+    load_result without = load_text(every_type_conf, no_reserved);
     ASSERT_TRUE(without.ok());
     EXPECT_EQ(without.registry->stores().size(), 7u);
     EXPECT_EQ(without.registry->find("os_glance_tasks_store"), nullptr);
 }
 
 TEST(StoreRegistry, ViewsStoresBySchemeInRegistrationOrder) {
-    load_result r = build_text(R"([DEFAULT]
+    load_result r = load_text(R"([DEFAULT]
 enabled_backends = b:file, a:file, web:http
 [glance_store]
 default_backend = a
@@ -141,7 +141,7 @@ filesystem_store_datadir = /a
 TEST(StoreRegistry, OrderOfEnabledBackendsChangesNoPrefix) {
     std::vector<std::string> items{"fast:file", "web:http",     "ceph:rbd", "objects:s3",
                                    "sw:swift",  "block:cinder", "vm:vmware"};
-    load_result base = build_text(every_type_conf);
+    load_result base = load_text(every_type_conf);
     ASSERT_TRUE(base.ok());
     std::mt19937 rng(20261124);
     for (int round = 0; round < 10; ++round) {
@@ -151,7 +151,7 @@ TEST(StoreRegistry, OrderOfEnabledBackendsChangesNoPrefix) {
         std::string text(every_type_conf);
         text.replace(text.find("fast:file"),
                      text.find('\n', text.find("fast:file")) - text.find("fast:file"), joined);
-        load_result shuffled = build_text(text);
+        load_result shuffled = load_text(text);
         ASSERT_TRUE(shuffled.ok()) << joined;
         for (const store& s : base.registry->stores()) {
             const store* other = shuffled.registry->find(s.id());
@@ -258,7 +258,7 @@ INSTANTIATE_TEST_SUITE_P(Table,
                          [](const auto& row) { return std::string(row.param.name); });
 
 TEST(StoreRegistry, ReportsEveryProblemAtOnce) {
-    load_result r = build_text(R"([DEFAULT]
+    load_result r = load_text(R"([DEFAULT]
 enabled_backends = a:file, b:nosuch, :http, a:rbd
 [glance_store]
 default_backend = zz
@@ -270,7 +270,7 @@ default_backend = zz
 }
 
 TEST(StoreRegistry, WarnsAboutNestedPrefixesAndKeepsBoth) {
-    load_result r = build_text(R"([DEFAULT]
+    load_result r = load_text(R"([DEFAULT]
 enabled_backends = outer:file, inner:file
 [glance_store]
 default_backend = outer
@@ -287,7 +287,7 @@ filesystem_store_datadir = /var/lib/glance/images
 }
 
 TEST(StoreRegistry, WarnsAboutSeveralHttpStores) {
-    load_result r = build_text(R"([DEFAULT]
+    load_result r = load_text(R"([DEFAULT]
 enabled_backends = a:http, b:http
 [glance_store]
 default_backend = a
@@ -305,14 +305,14 @@ default_backend = a
 filesystem_store_datadir = /srv/a
 filesytem_store_datadir = /srv/typo
 )";
-    load_result lax = build_text(text);
+    load_result lax = load_text(text);
     ASSERT_TRUE(lax.ok());
     EXPECT_THAT(
         test::join(lax.diagnostics),
         HasSubstr("warning: glance-api.conf:7: [a] filesytem_store_datadir: unknown option"));
     registry_options strict;
     strict.strict = true;
-    load_result r = build_text(text, strict);
+    load_result r = load_text(text, strict);
     EXPECT_FALSE(r.ok());
     EXPECT_THAT(test::join(r.diagnostics),
                 HasSubstr("glance-api.conf:7: [a] filesytem_store_datadir: unknown option"));
@@ -321,7 +321,7 @@ filesytem_store_datadir = /srv/typo
 TEST(StoreRegistry, EnforcesTheStoreLimit) {
     registry_options small;
     small.max_stores = 3;
-    load_result r = build_text(every_type_conf, small);
+    load_result r = load_text(every_type_conf, small);
     EXPECT_FALSE(r.ok());
     EXPECT_THAT(test::join(r.diagnostics), HasSubstr("9 stores exceed the limit of 3"));
 }
@@ -349,7 +349,7 @@ TEST(StoreRegistry, BuildsFromConfigMadeInCode) {
 }
 
 TEST(StoreRegistry, PrintsEveryStoreWithSecretsRedacted) {
-    load_result r = build_text(every_type_conf);
+    load_result r = load_text(every_type_conf);
     ASSERT_TRUE(r.ok());
     std::string text = to_string(*r.registry);
     EXPECT_THAT(text, HasSubstr("fast (file) default"));

@@ -205,8 +205,7 @@ std::string unescape(std::string_view s) {
 
 std::vector<resolve_case> load_cases(const std::string& name) {
     std::vector<resolve_case> out;
-    for (const test::tsv_row& row :
-         test::read_tsv(std::string(IMGSTORE_TEST_DATA_DIR) + "/" + name, 4)) {
+    for (const test::tsv_row& row : test::read_tsv(test::data_dir + "/" + name, 4)) {
         const auto& f = row.fields;
         resolve_case c{static_cast<int>(row.line), unescape(f[0]), f[1], f[2], f[3],
                        f.size() > 4 ? f[4] : ""};

@@ -10,6 +10,9 @@
 
 namespace imgstore::test {
 
+/// tests/data in the source tree: the tables and config files the tests read.
+inline const std::string data_dir = IMGSTORE_TEST_DATA_DIR;
+
 /// All diagnostics, one per line, in to_string() form.
 std::string join(const std::vector<diagnostic>& ds);
 

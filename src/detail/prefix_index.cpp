@@ -15,7 +15,7 @@
 namespace imgstore::detail {
 namespace {
 
-constexpr std::size_t families = 8;
+constexpr std::size_t family_count = 8;
 // Candidates the bit-set form of longest() hashes on the stack: at most one per bit.
 constexpr std::size_t max_candidates = 128;
 static_assert(canonical_url::max_bits_key < max_candidates);
@@ -225,7 +225,7 @@ prefix_index::prefix_index(std::span<const prefix_entry> entries) {
         length_bits_[f][length / 64] |= std::uint64_t{1} << (length % 64);
     }
     count_ = keys.size();
-    for (std::size_t f = 0; f < families; ++f) {
+    for (std::size_t f = 0; f < family_count; ++f) {
         // Boundary m stands for a prefix of m + 1 bytes (bit 127: 127 bytes and more).
         candidate_bits_[f][0] = length_bits_[f][0] >> 1 | length_bits_[f][1] << 63;
         candidate_bits_[f][1] = length_bits_[f][1] >> 1 | (length_bits_[f][1] & (1ull << 63));
@@ -342,7 +342,7 @@ prefix_match prefix_index::longest(scheme_family_id family,
                                    std::string_view key,
                                    const std::uint64_t (&boundaries)[2]) const noexcept {
     const std::size_t f = family_index(family);
-    if (f >= families) return {};
+    if (f >= family_count) return {};
     // The candidates: boundaries where a prefix of the family could end (one of that length
     // exists). Their hashes first, each load started, then the probes, deepest first.
     std::uint64_t hashes[max_candidates];
@@ -413,7 +413,7 @@ std::vector<prefix_probe> prefix_index::probe_all(scheme_family_id family,
                                                   std::string_view key,
                                                   bool implicit_end) const {
     std::vector<prefix_probe> out;
-    const bool known = family_index(family) < families;
+    const bool known = family_index(family) < family_count;
     std::size_t depth = 0;
     auto probe = [&](std::size_t m) {
         prefix_probe p{m + 1, known && may_have(family, ++depth), {}};

@@ -8,9 +8,9 @@
 namespace imgstore::detail {
 namespace {
 
-constexpr std::array<std::string_view, 1> schemes{"cinder"};
+constexpr std::array<std::string_view, 1> cinder_schemes{"cinder"};
 
-constexpr std::array<option_spec, 22> options{{
+constexpr std::array<option_spec, 22> cinder_options{{
     {.name = "cinder_catalog_info", .default_value = "volumev3::publicURL"},
     {.name = "cinder_endpoint_template"},
     {.name = "cinder_os_region_name", .deprecated_name = "os_region_name"},
@@ -39,7 +39,7 @@ constexpr std::array<option_spec, 22> options{{
     {.name = "cinder_mount_point_base", .default_value = "/var/lib/glance/mnt"},
 }};
 
-driver_result configure(const store_context& ctx) {
+driver_result configure_cinder(const store_context& ctx) {
     driver_result r;
     r.codec = std::make_shared<stateless_codec<cinder_location, parse_cinder_location>>();
     // Upstream's prefix is `cinder://<id>` without '/', so cinder1 also owned cinder10's URLs.
@@ -55,8 +55,8 @@ bool canonical_uuid(std::string_view v) {
 
 }  // namespace
 
-const driver cinder_driver{store_type::cinder, schemes, "imgstore::cinder_location", options,
-                           configure};
+const driver cinder_driver{store_type::cinder, cinder_schemes, "imgstore::cinder_location",
+                           cinder_options, configure_cinder};
 
 result<cinder_location> parse_cinder_location(std::string_view uri) {
     if (!uri.starts_with("cinder://")) return make_error_code(errc::bad_uri);

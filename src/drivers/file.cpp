@@ -11,9 +11,9 @@
 namespace imgstore::detail {
 namespace {
 
-constexpr std::array<std::string_view, 2> schemes{"file", "filesystem"};
+constexpr std::array<std::string_view, 2> file_schemes{"file", "filesystem"};
 
-constexpr std::array<option_spec, 9> options{{
+constexpr std::array<option_spec, 9> file_options{{
     {.name = "filesystem_store_datadir", .default_value = "/var/lib/glance/images"},
     {.name = "filesystem_store_datadirs", .kind = option_kind::multi_string},
     {.name = "filesystem_store_metadata_file"},
@@ -65,7 +65,7 @@ std::optional<std::string> datadir_prefix(std::string_view dir, std::string& err
     return prefix;
 }
 
-driver_result configure(const store_context& ctx) {
+driver_result configure_file(const store_context& ctx) {
     const store_options& o = ctx.options;
     driver_result r;
     r.codec = std::make_shared<stateless_codec<file_location, parse_file_location>>();
@@ -144,7 +144,8 @@ driver_result configure(const store_context& ctx) {
 
 }  // namespace
 
-const driver file_driver{store_type::file, schemes, "imgstore::file_location", options, configure};
+const driver file_driver{store_type::file, file_schemes, "imgstore::file_location", file_options,
+                         configure_file};
 
 result<file_location> parse_file_location(std::string_view uri) {
     file_location loc;

@@ -8,15 +8,15 @@
 namespace imgstore::detail {
 namespace {
 
-constexpr std::array<std::string_view, 2> schemes{"http", "https"};
+constexpr std::array<std::string_view, 2> http_schemes{"http", "https"};
 
-constexpr std::array<option_spec, 3> options{{
+constexpr std::array<option_spec, 3> http_options{{
     {.name = "https_ca_certificates_file"},
     {.name = "https_insecure", .kind = option_kind::boolean, .default_value = "true"},
     {.name = "http_proxy_information", .kind = option_kind::dict, .default_value = ""},
 }};
 
-driver_result configure(const store_context&) {
+driver_result configure_http(const store_context&) {
     driver_result r;
     r.codec = std::make_shared<stateless_codec<http_location, parse_http_location>>();
     return r;
@@ -28,7 +28,8 @@ bool all_digits(std::string_view s) {
 
 }  // namespace
 
-const driver http_driver{store_type::http, schemes, "imgstore::http_location", options, configure};
+const driver http_driver{store_type::http, http_schemes, "imgstore::http_location", http_options,
+                         configure_http};
 
 result<http_location> parse_http_location(std::string_view uri) {
     http_location loc;

@@ -12,9 +12,9 @@
 namespace imgstore::detail {
 namespace {
 
-constexpr std::array<std::string_view, 1> schemes{"rbd"};
+constexpr std::array<std::string_view, 1> rbd_schemes{"rbd"};
 
-constexpr std::array<option_spec, 7> options{{
+constexpr std::array<option_spec, 7> rbd_options{{
     {.name = "rbd_store_chunk_size", .kind = option_kind::integer, .default_value = "8", .min = 1},
     {.name = "rbd_store_pool", .default_value = "images"},
     {.name = "rbd_store_user"},
@@ -99,7 +99,7 @@ std::string fsid_from_ceph_conf(const std::string& path,
     return std::string(fsid);
 }
 
-driver_result configure(const store_context& ctx) {
+driver_result configure_rbd(const store_context& ctx) {
     const store_options& o = ctx.options;
     driver_result r;
     r.codec = std::make_shared<stateless_codec<rbd_location, parse_rbd_location>>();
@@ -143,7 +143,8 @@ driver_result configure(const store_context& ctx) {
 
 }  // namespace
 
-const driver rbd_driver{store_type::rbd, schemes, "imgstore::rbd_location", options, configure};
+const driver rbd_driver{store_type::rbd, rbd_schemes, "imgstore::rbd_location", rbd_options,
+                        configure_rbd};
 
 result<rbd_location> parse_rbd_location(std::string_view uri) {
     if (!uri.starts_with("rbd://")) return make_error_code(errc::bad_uri);

@@ -8,12 +8,12 @@
 namespace imgstore::detail {
 namespace {
 
-constexpr std::array<std::string_view, 3> schemes{"s3", "s3+http", "s3+https"};
+constexpr std::array<std::string_view, 3> s3_schemes{"s3", "s3+http", "s3+https"};
 
 constexpr std::array<std::string_view, 3> url_formats{"auto", "virtual", "path"};
 constexpr std::array<std::string_view, 2> checksum_modes{"when_supported", "when_required"};
 
-constexpr std::array<option_spec, 14> options{{
+constexpr std::array<option_spec, 14> s3_options{{
     {.name = "s3_store_host"},
     {.name = "s3_store_access_key", .secret = true},
     {.name = "s3_store_secret_key", .secret = true},
@@ -53,7 +53,7 @@ bool plain_segment(std::string_view s) {
     return !s.empty() && s.find('/') == std::string_view::npos && s != "." && s != "..";
 }
 
-driver_result configure(const store_context& ctx) {
+driver_result configure_s3(const store_context& ctx) {
     const store_options& o = ctx.options;
     driver_result r;
     r.codec = std::make_shared<stateless_codec<s3_location, parse_s3_location>>();
@@ -96,7 +96,8 @@ driver_result configure(const store_context& ctx) {
 
 }  // namespace
 
-const driver s3_driver{store_type::s3, schemes, "imgstore::s3_location", options, configure};
+const driver s3_driver{store_type::s3, s3_schemes, "imgstore::s3_location", s3_options,
+                       configure_s3};
 
 result<s3_location> parse_s3_location(std::string_view uri) {
     const std::size_t sep = uri.find("://");

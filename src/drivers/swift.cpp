@@ -14,13 +14,13 @@
 namespace imgstore::detail {
 namespace {
 
-constexpr std::array<std::string_view, 4> schemes{"swift+https", "swift", "swift+http",
-                                                  "swift+config"};
+constexpr std::array<std::string_view, 4> swift_schemes{"swift+https", "swift", "swift+http",
+                                                        "swift+config"};
 
 constexpr std::array<std::string_view, 1> auth_versions{"3"};
 constexpr std::array<std::string_view, 3> endpoint_types{"publicURL", "adminURL", "internalURL"};
 
-constexpr std::array<option_spec, 29> options{{
+constexpr std::array<option_spec, 29> swift_options{{
     {.name = "default_swift_reference", .default_value = "ref1"},
     {.name = "swift_store_config_file"},
     {.name = "swift_store_auth_address"},
@@ -124,7 +124,7 @@ result<swift_location> parse_swift(std::string_view uri, std::span<const account
     }
     swift_location loc;
     loc.scheme = std::string(uri.substr(0, sep));
-    if (std::find(schemes.begin(), schemes.end(), loc.scheme) == schemes.end()) {
+    if (std::find(swift_schemes.begin(), swift_schemes.end(), loc.scheme) == swift_schemes.end()) {
         return make_error_code(errc::bad_uri);
     }
     std::string_view rest = uri.substr(sep + 3);
@@ -278,7 +278,7 @@ std::vector<account> inline_account(const store_options& o, std::string_view nam
     return {std::move(a)};
 }
 
-driver_result configure(const store_context& ctx) {
+driver_result configure_swift(const store_context& ctx) {
     const store_options& o = ctx.options;
     driver_result r;
     bool ok = true;
@@ -348,8 +348,8 @@ driver_result configure(const store_context& ctx) {
 
 }  // namespace
 
-const driver swift_driver{store_type::swift, schemes, "imgstore::swift_location", options,
-                          configure};
+const driver swift_driver{store_type::swift, swift_schemes, "imgstore::swift_location",
+                          swift_options, configure_swift};
 
 std::string format_uri(const swift_location& loc, bool redact) {
     if (loc.reference)

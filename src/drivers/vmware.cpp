@@ -9,9 +9,9 @@
 namespace imgstore::detail {
 namespace {
 
-constexpr std::array<std::string_view, 1> schemes{"vsphere"};
+constexpr std::array<std::string_view, 1> vmware_schemes{"vsphere"};
 
-constexpr std::array<option_spec, 9> options{{
+constexpr std::array<option_spec, 9> vmware_options{{
     {.name = "vmware_server_host"},
     {.name = "vmware_server_username"},
     {.name = "vmware_server_password", .secret = true},
@@ -43,7 +43,7 @@ std::string url_host(std::string_view host) {
     return std::string(host);
 }
 
-driver_result configure(const store_context& ctx) {
+driver_result configure_vmware(const store_context& ctx) {
     const store_options& o = ctx.options;
     driver_result r;
     r.codec = std::make_shared<stateless_codec<vsphere_location, parse_vsphere_location>>();
@@ -126,8 +126,8 @@ std::optional<std::string> query_value(std::string_view query, std::string_view 
 
 }  // namespace
 
-const driver vmware_driver{store_type::vmware, schemes, "imgstore::vsphere_location", options,
-                           configure};
+const driver vmware_driver{store_type::vmware, vmware_schemes, "imgstore::vsphere_location",
+                           vmware_options, configure_vmware};
 
 result<vsphere_location> parse_vsphere_location(std::string_view uri) {
     if (!uri.starts_with("vsphere://")) return make_error_code(errc::bad_uri);
