@@ -14,6 +14,15 @@ std::string join(const std::vector<diagnostic>& ds) {
     return out;
 }
 
+glance_config two_file_stores(std::string_view a_dir, std::string_view b_dir) {
+    glance_config c;
+    c.add("DEFAULT", "enabled_backends", "a:file, b:file");
+    c.add("glance_store", "default_backend", "a");
+    c.add("a", "filesystem_store_datadir", a_dir);
+    c.add("b", "filesystem_store_datadir", b_dir);
+    return c;
+}
+
 temp_dir::temp_dir() {
     static std::atomic<int> counter{0};
     path_ = std::filesystem::temp_directory_path() /

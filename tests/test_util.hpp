@@ -1,4 +1,4 @@
-// Small helpers shared by the tests: temporary directories and diagnostic printing.
+// Small helpers shared by the tests: temporary directories, diagnostic printing, a config.
 #pragma once
 
 #include <filesystem>
@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "imgstore/config.hpp"
 #include "imgstore/diagnostic.hpp"
 
 namespace imgstore::test {
@@ -15,6 +16,10 @@ inline const std::string data_dir = IMGSTORE_TEST_DATA_DIR;
 
 /// All diagnostics, one per line, in to_string() form.
 std::string join(const std::vector<diagnostic>& ds);
+
+/// Two file stores, `a` (the default) at `a_dir` and `b` at `b_dir`: the reload tests swap
+/// their directories.
+glance_config two_file_stores(std::string_view a_dir, std::string_view b_dir);
 
 /// A fresh directory under the system temp dir, removed with everything in it on destruction.
 class temp_dir {

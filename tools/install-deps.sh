@@ -1,22 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Debian bookworm packages imgstore needs to build, test and benchmark; with
-# --fuzz also clang 14 and its sanitizer runtimes for the libFuzzer targets (doc/fuzzing.md),
-# which are large and which neither the quick start nor CI needs.
+# Installs the Debian bookworm packages imgstore needs to build, test, benchmark and fuzz: GCC
+# for the release preset, clang 14 and its sanitizer and libFuzzer runtimes for the dev, tsan
+# and fuzz presets (doc/build-time.md).
 # Skips apt entirely when everything is already installed. Needs root (or sudo) otherwise.
 set -euo pipefail
 
 packages=(
-    g++ cmake ninja-build pkgconf
+    g++ clang libclang-rt-14-dev cmake ninja-build pkgconf
     libboost-url1.81-dev libboost-json1.81-dev
     libfmt-dev libspdlog-dev libcli11-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     time
 )
-case "${1:-}" in
-    "") ;;
-    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
-    *) echo "usage: $0 [--fuzz]" >&2; exit 2 ;;
-esac
+if [ $# -ne 0 ]; then
+    echo "usage: $0" >&2
+    exit 2
+fi
 
 missing=()
 for p in "${packages[@]}"; do
