@@ -1,5 +1,5 @@
 // Helpers shared by the fuzz targets: property checks that abort with the failing input (so
-// libFuzzer saves it and the GCC replay fails its ctest), and a normalised "contains" used to
+// libFuzzer saves it and the corpus replay fails its ctest), and a normalised "contains" used to
 // look for sentinels that may have been lower-cased or percent-decoded on the way out.
 #pragma once
 
