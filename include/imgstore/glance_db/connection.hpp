@@ -36,8 +36,9 @@ struct connection_spec {
     /// Unix socket: mysql `?unix_socket=` (a file), postgresql `?host=/dir` (the socket's
     /// directory, as libpq reads it). Empty for TCP or the client library's default.
     std::string socket;
-    /// Other query parameters handed to the driver, translated to its names (mysql: charset,
-    /// ssl_ca, ...; postgresql: sslmode, connect_timeout, ...; sqlite: timeout), in URL order.
+    /// Other query parameters handed to the driver, under the driver's own names (SOCI mysql:
+    /// charset, sslca, sslcert, sslkey, *_timeout; libpq: sslmode, connect_timeout, ...; SOCI
+    /// sqlite3: timeout), in URL order.
     std::vector<std::pair<std::string, std::string>> options;
 
     /// The URL without the password, for messages: "postgresql://glance@db:5432/glance",
@@ -50,7 +51,7 @@ struct connection_spec {
 };
 
 /// Parses a connection URL. Accepted dialects and drivers: `sqlite[+pysqlite]`,
-/// `postgresql[+psycopg2|+psycopg|+pg8000]` (also `postgres`), `mysql[+pymysql|+mysqldb|
+/// `postgresql[+psycopg2|+psycopg|+pg8000]`, `mysql[+pymysql|+mysqldb|
 /// +mysqlconnector|+mariadbconnector]`, `mariadb[+...same]`. Query parameters: sqlite `timeout`;
 /// postgresql `host`, `port`, `sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `sslcrl`,
 /// `connect_timeout`, `application_name`, `client_encoding`, `target_session_attrs`; mysql
