@@ -379,4 +379,16 @@ db_result<std::string> splice_store(std::optional<std::string_view> meta,
            std::string(text.substr(at));
 }
 
+db_result<std::string> replace_store(std::optional<std::string_view> meta,
+                                     std::string_view store_id) {
+    if (!meta) return splice_store(meta, store_id);
+    const classified c = classify(*meta);
+    if (c.info.kind != meta_kind::has_store) return splice_store(meta, store_id);
+    auto quoted = python_json_string(store_id);
+    if (!quoted) return quoted.error();
+    const std::string_view text = *meta;
+    return std::string(text.substr(0, c.store->value_begin)) + *quoted +
+           std::string(text.substr(c.store->value_end));
+}
+
 }  // namespace imgstore::glance_db

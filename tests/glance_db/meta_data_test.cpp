@@ -111,5 +111,41 @@ TEST(MetaData, PythonJsonStringMatchesJsonDumps) {
     EXPECT_EQ(*s, R"("a\"b\\c\u00e9\ud83d\ude00\u007f")");
 }
 
+TEST(MetaData, ReplaceStoreOverwritesANamedStoreInPlaceAndSplicesTheRest) {
+    struct row {
+        std::optional<std::string> meta;
+        std::string expected;  // "error" when it must fail
+    };
+    const std::vector<row> table{
+        {R"({"store": "old"})", R"({"store": "fast"})"},
+        {R"({"a": 1, "store": "old", "b": [2]})", R"({"a": 1, "store": "fast", "b": [2]})"},
+        {R"({"store":"old"})", R"({"store":"fast"})"},
+        {"{\n \"store\" :  \"o\\u006cd\" }", "{\n \"store\" :  \"fast\" }"},
+        {R"({"a": {"store": "x"}, "store": "old"})", R"({"a": {"store": "x"}, "store": "fast"})"},
+        // Not naming a store: exactly what splice_store writes.
+        {std::nullopt, R"({"store": "fast"})"},
+        {"{}", R"({"store": "fast"})"},
+        {R"({"store": null})", R"({"store": "fast"})"},
+        {R"({"a": 1})", R"({"a": 1, "store": "fast"})"},
+        // Never edited.
+        {"[1]", "error"},
+        {R"({"store": 7})", "error"},
+        {R"({"store": "a", "store": "b"})", "error"},
+    };
+    for (const row& r : table) {
+        SCOPED_TRACE(r.meta.value_or("NULL"));
+        std::optional<std::string_view> meta;
+        if (r.meta) meta = *r.meta;
+        auto replaced = replace_store(meta, "fast");
+        if (r.expected == "error") {
+            ASSERT_FALSE(replaced);
+            EXPECT_EQ(replaced.error().code, make_error_code(db_errc::malformed_meta_data));
+        } else {
+            ASSERT_TRUE(replaced) << replaced.error().message;
+            EXPECT_EQ(*replaced, r.expected);
+        }
+    }
+}
+
 }  // namespace
 }  // namespace imgstore::glance_db

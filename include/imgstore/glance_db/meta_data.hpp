@@ -44,6 +44,13 @@ meta_info inspect_meta(std::optional<std::string_view> meta);
 [[nodiscard]] db_result<std::string> splice_store(std::optional<std::string_view> meta,
                                                   std::string_view store_id);
 
+/// splice_store(), except that a top-level "store" naming a store is replaced too: its value is
+/// overwritten in place by "<id>", every other byte kept (`imgstore backfill --restamp-unknown`
+/// replacing an id that the configuration no longer has). Errors: db_errc::malformed_meta_data,
+/// db_errc::bad_store_id. Thread-safe; O(length).
+[[nodiscard]] db_result<std::string> replace_store(std::optional<std::string_view> meta,
+                                                   std::string_view store_id);
+
 /// A string as Python's json.dumps writes it, quotes included. Errors: db_errc::bad_store_id
 /// when `s` is not UTF-8.
 [[nodiscard]] db_result<std::string> python_json_string(std::string_view s);
