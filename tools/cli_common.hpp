@@ -43,6 +43,8 @@ command add_check(CLI::App& app, common_options& common);
 command add_stores(CLI::App& app, common_options& common);
 command add_resolve(CLI::App& app, common_options& common);
 command add_stamp(CLI::App& app, common_options& common);
+/// Built only with the database layer (IMGSTORE_WITH_BACKFILL).
+command add_backfill(CLI::App& app, common_options& common);
 
 /// Adds --config-file, --config-dir and --strict to a subcommand.
 void add_common(CLI::App& sub, common_options& o);

@@ -1,4 +1,5 @@
-// imgstore: the command-line tool (semantics.md section 5): check, stores, resolve, stamp.
+// imgstore: the command-line tool (semantics.md section 5): check, stores, resolve, stamp, and
+// backfill (issue 13) when built with the database layer.
 // Thin: it parses arguments, reads and writes files and JSON, and calls the library, which makes
 // every decision about stores and URLs. Nothing it prints holds a secret: the library redacts
 // what it returns, URLs are printed only in their canonical form (no userinfo), invalid input is
@@ -19,9 +20,10 @@ int run(int argc, char** argv) {
     CLI::App app{"imgstore " + std::string(tool_version) +
                      ": the store registry of a Glance config (check, stores), which store owns "
                      "a location URL (resolve), and stamping legacy image locations with their "
-                     "store (stamp).\n"
+                     "store (stamp, and in Glance's database: backfill).\n"
                      "Exit status: 0 ok, 1 configuration invalid, 2 usage error, 3 input/output "
-                     "error or malformed records, 4 internal error.",
+                     "error or malformed records, 4 internal error, 5 backfill --verify found "
+                     "rows to stamp.",
                  "imgstore"};
     app.set_version_flag("--version", "imgstore " + std::string(tool_version));
     app.require_subcommand(1);
@@ -32,6 +34,9 @@ int run(int argc, char** argv) {
         add_stores(app, common),
         add_resolve(app, common),
         add_stamp(app, common),
+#if IMGSTORE_WITH_BACKFILL
+        add_backfill(app, common),
+#endif
     };
     try {
         app.parse(argc, argv);
