@@ -226,9 +226,11 @@ bool stamp_records(std::FILE* in_file,
 int run_stamp(const common_options& o, const stamp_args& args) {
     file_set files;
     add_config_files(files, o);
-    files.add_input("--input", is_std_stream(args.input) ? "-" : args.input);
+    files.add_input(is_std_stream(args.input) ? "stdin" : "--input",
+                    args.input.empty() ? "-" : args.input);
     if (!args.volume_types.empty()) files.add_input("--volume-types", args.volume_types);
-    files.add_output("--output", is_std_stream(args.output) ? "-" : args.output);
+    files.add_output(is_std_stream(args.output) ? "stdout" : "--output",
+                     args.output.empty() ? "-" : args.output);
     if (!args.report.empty()) files.add_output("--report", args.report);
     if (report_clash("stamp", files)) return exit_usage;
 
