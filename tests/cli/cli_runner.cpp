@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <sstream>
@@ -42,24 +41,6 @@ bool contains(std::string_view text, std::string_view what) {
 args cat(args a, const args& b) {
     a.insert(a.end(), b.begin(), b.end());
     return a;
-}
-
-scratch_dir::scratch_dir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("imgstore-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-}
-
-scratch_dir::~scratch_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-}
-
-std::string scratch_dir::write(std::string_view name, std::string_view text) const {
-    write_file(path_ / name, text);
-    return (path_ / name).string();
 }
 
 pid_t spawn(const std::string& program, const args& arguments, const child_io& io) {

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "test_util.hpp"
+
 namespace imgstore::cli_test {
 
 namespace fs = std::filesystem;
@@ -25,21 +27,14 @@ std::vector<std::string> lines_of(std::string_view text);
 bool contains(std::string_view text, std::string_view what);
 args cat(args a, const args& b);
 
-/// A fresh directory, removed with its content.
-class scratch_dir {
+/// A fresh directory, removed with its content: test_util's temp_dir, with paths as strings.
+class scratch_dir : public test::temp_dir {
   public:
-    scratch_dir();
-    ~scratch_dir();
-    scratch_dir(const scratch_dir&) = delete;
-    scratch_dir& operator=(const scratch_dir&) = delete;
-
-    fs::path operator/(std::string_view name) const { return path_ / name; }
-    const fs::path& path() const { return path_; }
+    fs::path operator/(std::string_view name) const { return path() / name; }
     /// Writes `text` to `name` (created or truncated); returns the full path.
-    std::string write(std::string_view name, std::string_view text) const;
-
-  private:
-    fs::path path_;
+    std::string write(std::string_view name, std::string_view text) const {
+        return temp_dir::write(name, text).string();
+    }
 };
 
 /// How a child's standard streams and limits are set up.
