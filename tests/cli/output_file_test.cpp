@@ -20,7 +20,7 @@ namespace {
 std::size_t temporaries_in(const fs::path& dir) {
     std::size_t n = 0;
     for (const auto& e : fs::directory_iterator(dir)) {
-        n += contains(e.path().filename().string(), ".imgstore-tmp") ? 1 : 0;
+        if (contains(e.path().filename().string(), ".imgstore-tmp")) ++n;
     }
     return n;
 }
