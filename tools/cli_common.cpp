@@ -24,7 +24,19 @@ const CLI::Validator& non_empty_path() {
     return check;
 }
 
-void add_common(CLI::App& sub, common_options& o) {
+CLI::Option* add_path_option(CLI::App& sub,
+                             const std::string& name,
+                             std::string& value,
+                             const std::string& help,
+                             const std::string& type_name) {
+    return sub.add_option(name, value, help)->type_name(type_name)->check(non_empty_path());
+}
+
+CLI::App* add_subcommand_with_common(CLI::App& app,
+                                     common_options& o,
+                                     const std::string& name,
+                                     const std::string& description) {
+    CLI::App& sub = *app.add_subcommand(name, description);
     sub.add_option("--config-file", o.config_files,
                    "Config file to read (repeatable; later files override earlier ones). "
                    "Without --config-file and --config-dir: " +
@@ -32,11 +44,11 @@ void add_common(CLI::App& sub, common_options& o) {
         ->type_name("FILE")
         ->check(non_empty_path())
         ->allow_extra_args(false);
-    sub.add_option("--config-dir", o.config_dir,
-                   "Directory whose *.conf files are read, sorted by name, after the files")
-        ->type_name("DIR")
-        ->check(non_empty_path());
+    add_path_option(sub, "--config-dir", o.config_dir,
+                    "Directory whose *.conf files are read, sorted by name, after the files",
+                    "DIR");
     sub.add_flag("--strict", o.strict, "Unknown keys in store sections are errors, not warnings");
+    return &sub;
 }
 
 config_sources sources_of(const common_options& o) {

@@ -46,12 +46,22 @@ command add_stamp(CLI::App& app, common_options& common);
 /// Built only with the database layer (IMGSTORE_WITH_BACKFILL).
 command add_backfill(CLI::App& app, common_options& common);
 
-/// Adds --config-file, --config-dir and --strict to a subcommand.
-void add_common(CLI::App& sub, common_options& o);
+/// Adds the subcommand `name` to `app`, with --config-file, --config-dir and --strict.
+CLI::App* add_subcommand_with_common(CLI::App& app,
+                                     common_options& common,
+                                     const std::string& name,
+                                     const std::string& description);
 
 /// A CLI11 check that refuses an empty argument (`--output ''` is a usage error, not "not
 /// given").
 const CLI::Validator& non_empty_path();
+
+/// Adds an option naming a file (`type_name` FILE or DIR), whose value must not be empty.
+CLI::Option* add_path_option(CLI::App& sub,
+                             const std::string& name,
+                             std::string& value,
+                             const std::string& help,
+                             const std::string& type_name = "FILE");
 
 /// The config the common options name (the default file when neither option is given).
 config_sources sources_of(const common_options& o);

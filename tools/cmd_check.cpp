@@ -41,9 +41,9 @@ int run_check(const common_options& o) {
 }  // namespace
 
 command add_check(CLI::App& app, common_options& common) {
-    auto* sub = app.add_subcommand(
-        "check", "Validate the configuration: every error and warning, then a summary");
-    add_common(*sub, common);
+    auto* sub = add_subcommand_with_common(
+        app, common, "check",
+        "Validate the configuration: every error and warning, then a summary");
     return {sub, [&common] { return run_check(common); }};
 }
 

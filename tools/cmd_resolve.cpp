@@ -130,9 +130,9 @@ int run_resolve(const common_options& o, const resolve_args& args) {
 
 command add_resolve(CLI::App& app, common_options& common) {
     auto args = std::make_shared<resolve_args>();
-    auto* sub = app.add_subcommand(
-        "resolve", "Which store owns each URL: one JSON object per URL, in input order");
-    add_common(*sub, common);
+    auto* sub = add_subcommand_with_common(
+        app, common, "resolve",
+        "Which store owns each URL: one JSON object per URL, in input order");
     sub->add_option("url", args->urls, "URLs to resolve; without any, one URL per line on stdin");
     sub->add_flag("--explain", args->explain,
                   "Add the canonical form and the URL prefixes that were considered");

@@ -226,9 +226,11 @@ bool stamp_records(std::FILE* in_file,
 int run_stamp(const common_options& o, const stamp_args& args) {
     file_set files;
     add_config_files(files, o);
-    files.add_input("--input", is_std_stream(args.input) ? "-" : args.input);
+    files.add_input(is_std_stream(args.input) ? "stdin" : "--input",
+                    args.input.empty() ? "-" : args.input);
     if (!args.volume_types.empty()) files.add_input("--volume-types", args.volume_types);
-    files.add_output("--output", is_std_stream(args.output) ? "-" : args.output);
+    files.add_output(is_std_stream(args.output) ? "stdout" : "--output",
+                     args.output.empty() ? "-" : args.output);
     if (!args.report.empty()) files.add_output("--report", args.report);
     if (report_clash("stamp", files)) return exit_usage;
 
@@ -296,25 +298,16 @@ int run_stamp(const common_options& o, const stamp_args& args) {
 
 command add_stamp(CLI::App& app, common_options& common) {
     auto args = std::make_shared<stamp_args>();
-    auto* sub = app.add_subcommand(
-        "stamp", "Set metadata.store on the locations of JSON Lines image records");
-    add_common(*sub, common);
-    sub->add_option("--input", args->input, "Records to read (default, or '-': stdin)")
-        ->type_name("FILE")
-        ->check(non_empty_path());
-    sub->add_option("--output", args->output,
-                    "Where to write them (default, or '-': stdout); replaced only when the "
-                    "whole run succeeds")
-        ->type_name("FILE")
-        ->check(non_empty_path());
-    sub->add_option("--report", args->report, "Also write the summary there as JSON")
-        ->type_name("FILE")
-        ->check(non_empty_path());
-    sub->add_option("--volume-types", args->volume_types,
+    auto* sub = add_subcommand_with_common(
+        app, common, "stamp", "Set metadata.store on the locations of JSON Lines image records");
+    add_path_option(*sub, "--input", args->input, "Records to read (default, or '-': stdin)");
+    add_path_option(*sub, "--output", args->output,
+                    "Where to write them (default, or '-': stdout); replaced only when the whole "
+                    "run succeeds");
+    add_path_option(*sub, "--report", args->report, "Also write the summary there as JSON");
+    add_path_option(*sub, "--volume-types", args->volume_types,
                     "volume-id<TAB>volume-type lines: the volume types of legacy "
-                    "cinder://<volume> locations")
-        ->type_name("FILE")
-        ->check(non_empty_path());
+                    "cinder://<volume> locations");
     return {sub, [&common, args] { return run_stamp(common, *args); }};
 }
 

@@ -84,8 +84,7 @@ int run_stores(const common_options& o, const std::string& format) {
 
 command add_stores(CLI::App& app, common_options& common) {
     auto format = std::make_shared<std::string>("text");
-    auto* sub = app.add_subcommand("stores", "Show the store registry");
-    add_common(*sub, common);
+    auto* sub = add_subcommand_with_common(app, common, "stores", "Show the store registry");
     sub->add_option("--format", *format, "text (default) or json")
         ->check(CLI::IsMember({"text", "json"}));
     return {sub, [&common, format] { return run_stores(common, *format); }};

@@ -41,8 +41,16 @@ std::string parse_volume_type_line(std::string_view line,
     id = trim_blanks(line.substr(0, tab));
     type = trim_blanks(line.substr(tab + 1));
     if (id.empty() || type.empty()) return "expected volume-id<TAB>volume-type";
-    if (id.find(' ') != std::string_view::npos) return "blank inside the volume id";
-    if (type.find('\t') != std::string_view::npos) return "tab inside the volume type";
+    // Volume ids are UUIDs: a byte that is not printable ASCII (a blank, a BOM in the middle
+    // of a concatenated file) would only make an id that never matches.
+    for (const char c : id) {
+        if (c <= ' ' || c > '~') return "volume id holds a blank or a byte outside printable ASCII";
+    }
+    for (const char c : type) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+            return "control character (or tab) inside the volume type";
+        }
+    }
     return {};
 }
 

@@ -14,8 +14,9 @@ namespace imgstore::cli {
 /// The file is UTF-8: a byte order mark at its start is dropped; a NUL byte or a byte that is
 /// not well-formed UTF-8 is an error. Blanks (spaces, tabs) around each line and around both
 /// fields are dropped, a CRLF line end is a line end; lines that are empty after that, or whose
-/// first non-blank character is '#', are ignored. The id and the type must both be non-empty,
-/// the id holds no blank, and the type no tab (it may hold spaces, as Cinder's names may). Ids
+/// first non-blank character is '#', are ignored. The id and the type must both be non-empty;
+/// the id is printable ASCII without blanks (a UUID), the type holds no tab or other control
+/// character (it may hold spaces and any UTF-8, as Cinder's names may). Ids
 /// are compared case-insensitively (ASCII); one id listed twice must name one type.
 ///
 /// Immutable after read(); safe for concurrent lookups.
