@@ -572,7 +572,7 @@ int run_backfill(const common_options& common, const backfill_args& args) {
     journal_writer* journal_ptr = journal.is_open() ? &journal : nullptr;
 
     boost::json::object report;
-    report["imgstore"] = tool_version;
+    report["imgstore_version"] = tool_version;
     report["database"] = s.spec.display();
     report["mode"] = !args.undo.empty() ? "undo" : args.apply ? "apply" : "dry_run";
     int status = exit_ok;
@@ -624,11 +624,10 @@ int run_backfill(const common_options& common, const backfill_args& args) {
 
 command add_backfill(CLI::App& app, common_options& common) {
     auto args = std::make_shared<backfill_args>();
-    auto* sub = app.add_subcommand(
-        "backfill",
+    auto* sub = add_subcommand_with_common(
+        app, common, "backfill",
         "Stamp metadata.store on the legacy locations in Glance's database (dry run unless "
         "--apply)");
-    add_common(*sub, common);
     sub->add_option("--connection", args->connection,
                     "Database URL as in [database] connection (default: that option)")
         ->type_name("URL")
@@ -637,28 +636,16 @@ command add_backfill(CLI::App& app, common_options& common) {
     sub->add_option("--batch", args->batch, "Rows per transaction (default 500)")->type_name("N");
     sub->add_option("--shard", args->shard, "Only rows with id % N == K-1 (parallel runs)")
         ->type_name("K/N");
-    sub->add_option("--changes", args->changes, "One JSON line per decision")
-        ->type_name("FILE")
-        ->check(non_empty_path());
-    sub->add_option("--journal", args->journal,
-                    "Append the old and new values of every changed row (for --undo)")
-        ->type_name("FILE")
-        ->check(non_empty_path());
-    sub->add_option("--undo", args->undo, "Restore the rows a journal recorded")
-        ->type_name("FILE")
-        ->check(non_empty_path());
-    sub->add_option("--resume", args->resume,
-                    "Checkpoint: continue after its last committed batch, and keep it current")
-        ->type_name("FILE")
-        ->check(non_empty_path());
-    sub->add_option("--report", args->report, "Also write the summary there as JSON")
-        ->type_name("FILE")
-        ->check(non_empty_path());
-    sub->add_option("--volume-types", args->volume_types_file,
+    add_path_option(*sub, "--changes", args->changes, "One JSON line per decision");
+    add_path_option(*sub, "--journal", args->journal,
+                    "Append the old and new values of every changed row (for --undo)");
+    add_path_option(*sub, "--undo", args->undo, "Restore the rows a journal recorded");
+    add_path_option(*sub, "--resume", args->resume,
+                    "Checkpoint: continue after its last committed batch, and keep it current");
+    add_path_option(*sub, "--report", args->report, "Also write the summary there as JSON");
+    add_path_option(*sub, "--volume-types", args->volume_types_file,
                     "volume-id<TAB>volume-type lines: the volume types of legacy "
-                    "cinder://<volume> locations")
-        ->type_name("FILE")
-        ->check(non_empty_path());
+                    "cinder://<volume> locations");
     sub->add_flag("--restamp-unknown", args->restamp_unknown,
                   "Also replace store ids this configuration does not have");
     sub->add_flag("--include-pending-delete", args->include_pending_delete,
