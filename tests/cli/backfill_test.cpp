@@ -534,6 +534,29 @@ TEST(BackfillErrors, UnreachableDatabaseExitsThreeNamingHostAndDatabaseNotThePas
     }
 }
 
+TEST(BackfillErrors, AWrongPasswordExitsThreeNamingTheDatabaseNotThePassword) {
+    std::string skipped;
+    for (const db_server server : {db_server::postgresql, db_server::mariadb}) {
+        SCOPED_TRACE(db_server_name(server));
+        std::string why_not;
+        auto db = scratch_glance_db::create(server, why_not);
+        if (!db) {
+            if (db_servers_required()) FAIL() << why_not;
+            skipped += why_not + "; ";
+            continue;
+        }
+        std::string url = db->url();
+        const std::size_t colon = url.find(':', url.find("://") + 3);
+        url.replace(colon + 1, url.find('@') - colon - 1, sentinel);
+        backfill_dir dir;
+        const auto r = run_tool(with({"backfill", "--connection", url}, example_args), dir);
+        EXPECT_EQ(r.status, 3) << r.err;
+        EXPECT_TRUE(has(r.err, db->spec().database)) << r.err;
+        EXPECT_FALSE(has(r.err, sentinel)) << r.err;
+    }
+    if (!skipped.empty()) GTEST_SKIP() << skipped;
+}
+
 TEST(BackfillErrors, ADatabaseThatIsNotGlancesExitsThree) {
     backfill_dir dir;
     std::string why_not;
