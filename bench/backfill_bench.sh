@@ -25,14 +25,18 @@ conf=(--config-file examples/glance-api.conf --volume-types examples/volume-type
 
 # The URL of a `glance*` database next to the one in $1 (the glance user may create those).
 with_database() { sed -E "s#(@[^/]*/)[^?]*#\1$2#" <<<"$1"; }
-url_field() { # $1 URL, $2 what: user, password, database, socket
-    python3 - "$1" "$2" <<'PY'
-import sys, urllib.parse as u
-p = u.urlsplit(sys.argv[1]); q = u.parse_qs(p.query)
-print({"user": p.username or "", "password": u.unquote(p.password or ""),
-       "database": p.path.lstrip("/"),
-       "socket": (q.get("host") or q.get("unix_socket") or [""])[0]}[sys.argv[2]])
-PY
+url_field() { # $1 URL (as tools/db-servers.sh prints them), $2 user|password|database|socket
+    local rest=${1#*://} userinfo host_path query=""
+    userinfo=${rest%%@*}
+    host_path=${rest#*@}
+    [[ $host_path == *\?* ]] && query=${host_path#*\?}
+    host_path=${host_path%%\?*}
+    case $2 in
+    user) echo "${userinfo%%:*}" ;;
+    password) echo "${userinfo#*:}" ;;
+    database) echo "${host_path#*/}" ;;
+    socket) tr '&' '\n' <<<"$query" | sed -n -E 's/^(host|unix_socket)=//p' ;;
+    esac
 }
 
 # client KIND URL: sets client_cmd to that database's command-line client (SQL on stdin).
@@ -86,14 +90,16 @@ end_state() { # KIND URL: id, value and meta_data of every row, in id order
 
 # The baseline a DBA writes: one UPDATE per store prefix (imgstore stores), into baseline.sql.
 "$tool" stores --format json "${conf[@]:0:2}" |
-    python3 -c '
-import json, sys
-for store, s in json.load(sys.stdin).items():
-    for p in s["url_prefixes"]:
-        print(store + "\t" + p)' |
-    while IFS=$'\t' read -r store prefix; do
-        printf "UPDATE image_locations SET meta_data = '{\"store\": \"%s\"}', updated_at = '2026-01-01 00:00:00' WHERE deleted = false AND status = 'active' AND value LIKE '%s%%' AND (meta_data IS NULL OR meta_data = '{}');\n" \
-            "$store" "$prefix"
+    sed -n -E 's/^  "([^"]+)": \{$/store \1/p; s/^    "url_prefixes": \[(.*)\],?$/prefixes \1/p' |
+    while read -r kind rest; do
+        if [ "$kind" = store ]; then
+            store=$rest
+            continue
+        fi
+        tr ',' '\n' <<<"$rest" | sed -E 's/^ *"(.*)"$/\1/' | { grep -v '^$' || true; } | while read -r prefix; do
+            printf "UPDATE image_locations SET meta_data = '{\"store\": \"%s\"}', updated_at = '2026-01-01 00:00:00' WHERE deleted = false AND status = 'active' AND value LIKE '%s%%' AND (meta_data IS NULL OR meta_data = '{}');\n" \
+                "$store" "$prefix"
+        done
     done >"$work/baseline.sql"
 
 kinds=(sqlite)
@@ -115,9 +121,10 @@ for kind in "${kinds[@]}"; do
     timed "$work/base" "${client_cmd[@]}" <"$work/baseline.sql"
     end_state "$kind" "$url" >"$work/baseline.state"
     wrong=$(diff "$work/backfill.state" "$work/baseline.state" | grep -c '^<' || true)
-    rate() { python3 -c "print(f'{$rows / max(float(open(\"$1.s\").read()), 1e-9):,.0f}')"; }
-    ratio=$(python3 -c "print(f'{float(open(\"$work/base.s\").read()) / float(open(\"$work/apply.s\").read()):.2f}')")
-    rss=$(python3 -c "print(f'{max(int(open(\"$work/dry.kb\").read()), int(open(\"$work/apply.kb\").read())) / 1024:.1f} MiB')")
+    rate() { awk -v n="$rows" '{ printf "%\047d", n / ($1 > 0 ? $1 : 1e-9) }' "$1.s"; }
+    ratio=$(awk 'NR == FNR { base = $1; next } { printf "%.2f", base / $1 }' \
+        "$work/base.s" "$work/apply.s")
+    rss=$(cat "$work/dry.kb" "$work/apply.kb" | sort -n | tail -1 | awk '{ printf "%.1f MiB", $1 / 1024 }')
     echo "| $kind | $rows | $(rate "$work/dry") | $(rate "$work/apply") | $(rate "$work/base") | $ratio | $wrong | $rss |"
     if [ "$kind" != sqlite ]; then
         printf 'DROP DATABASE IF EXISTS glance_bench_a;\nDROP DATABASE IF EXISTS glance_bench_b;\n' |
