@@ -478,13 +478,15 @@ std::string undo_summary(const undo_counters& c, bool applied) {
            "\n";
 }
 
-std::string write_report(const std::string& path, const boost::json::object& report) {
-    if (path.empty()) return {};
+// Writes the report into the output opened at the start (so that a bad path fails before any
+// row is read) and puts it in place.
+std::string write_report(std::optional<output_file>& file, const boost::json::object& report) {
+    if (!file) return {};
     const std::string text = pretty_json(report);
-    auto f = output_file::create(path);
-    if (!f) return "cannot write " + path + ": " + f.error().message();
-    std::fwrite(text.data(), 1, text.size(), f->stream());
-    if (auto r = f->commit(); !r) return "cannot write " + path + ": " + r.error().message();
+    std::fwrite(text.data(), 1, text.size(), file->stream());  // errors: commit() says
+    if (auto r = file->commit(); !r) {
+        return "cannot write " + file->path() + ": " + r.error().message();
+    }
     return {};
 }
 
@@ -569,6 +571,15 @@ int run_backfill(const common_options& common, const backfill_args& args) {
         say("--changes: " + e);
         return exit_input;
     }
+    std::optional<output_file> report_file;
+    if (!args.report.empty()) {
+        auto created = output_file::create(args.report);
+        if (!created) {
+            say("--report: cannot write " + args.report + ": " + created.error().message());
+            return exit_input;
+        }
+        report_file.emplace(std::move(*created));
+    }
     journal_writer* journal_ptr = journal.is_open() ? &journal : nullptr;
 
     boost::json::object report;
@@ -613,7 +624,7 @@ int run_backfill(const common_options& common, const backfill_args& args) {
         say("--changes: " + e);
         return exit_input;
     }
-    if (std::string e = write_report(args.report, report); !e.empty()) {
+    if (std::string e = write_report(report_file, report); !e.empty()) {
         say("--report: " + e);
         return exit_input;
     }
