@@ -83,8 +83,8 @@ struct tool_result {
 };
 
 // The tool as a child process in the repository root, stdout and stderr into `dir`.
-pid_t spawn_tool(const args& arguments, const backfill_dir& dir) {
-    std::vector<std::string> storage{IMGSTORE_TOOL};
+pid_t spawn_program(const std::string& program, const args& arguments, const backfill_dir& dir) {
+    std::vector<std::string> storage{program};
     storage.insert(storage.end(), arguments.begin(), arguments.end());
     std::vector<char*> argv;
     for (auto& a : storage) argv.push_back(a.data());
@@ -107,17 +107,28 @@ pid_t spawn_tool(const args& arguments, const backfill_dir& dir) {
     return pid;
 }
 
+pid_t spawn_tool(const args& arguments, const backfill_dir& dir) {
+    return spawn_program(IMGSTORE_TOOL, arguments, dir);
+}
+
 int wait_status(pid_t pid) {
     int status = 0;
     if (pid <= 0 || ::waitpid(pid, &status, 0) != pid) return -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-tool_result run_tool(const args& arguments, const backfill_dir& dir) {
+// `program` (the tool, or script(1) running it) to its end.
+tool_result run_tool_program(const std::string& program,
+                             const args& arguments,
+                             const backfill_dir& dir) {
     tool_result r;
-    r.status = wait_status(spawn_tool(arguments, dir));
+    r.status = wait_status(spawn_program(program, arguments, dir));
     r.err = slurp(dir / "stderr");
     return r;
+}
+
+tool_result run_tool(const args& arguments, const backfill_dir& dir) {
+    return run_tool_program(IMGSTORE_TOOL, arguments, dir);
 }
 
 args with(args a, const args& b) {
@@ -518,6 +529,26 @@ INSTANTIATE_TEST_SUITE_P(Databases,
                          Backfill,
                          ::testing::ValuesIn(all_db_servers()),
                          [](const auto& info) { return db_server_name(info.param); });
+
+TEST(BackfillProgress, ABarWithRateAndEtaOnATerminalOnly) {
+    backfill_dir dir;
+    std::string why_not;
+    auto db = scratch_glance_db::create(db_server::sqlite, why_not);
+    insert_fixture(*db);
+    // script(1) (bsdutils, essential in Debian) gives the tool a terminal for stderr.
+    std::string command = std::string(IMGSTORE_TOOL) + " backfill --connection " + db->url() +
+                          " --config-file examples/glance-api.conf --rate 20 --batch 2";
+    const auto r = run_tool_program("/usr/bin/script", {"-qec", command, "/dev/null"}, dir);
+    EXPECT_EQ(r.status, 0) << r.err;
+    const std::string shown = slurp(dir / "stdout");
+    EXPECT_TRUE(has(shown, "/17 rows, ")) << shown;
+    EXPECT_TRUE(has(shown, " rows/s, ETA ")) << shown;
+    const auto plain = run_tool({"backfill", "--connection", db->url(), "--config-file",
+                                 "examples/glance-api.conf", "--rate", "20", "--batch", "2"},
+                                dir);
+    EXPECT_EQ(plain.status, 0);
+    EXPECT_FALSE(has(plain.err, "rows/s")) << plain.err;
+}
 
 // ---- errors ---------------------------------------------------------------------------------
 
