@@ -57,7 +57,7 @@ struct row_decision {
     std::optional<glance_db::row_update> update;
 };
 
-/// Decides one row. Never throws except std::bad_alloc; thread-safe for distinct `scratch`.
+/// Decides one row. Never throws except std::bad_alloc; thread-safe (the rules are read only).
 row_decision decide_row(const glance_db::location_row& row, const backfill_rules& rules);
 
 }  // namespace imgstore::cli
