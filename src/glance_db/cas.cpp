@@ -2,156 +2,193 @@
 #include "imgstore/glance_db/database.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
 #include <fmt/format.h>
 #include <unordered_map>
 
 #include "glance_db/session.hpp"
+#include "imgstore/glance_db/meta_data.hpp"
 
 namespace imgstore::glance_db {
 namespace {
 
-// Rows per statement: 6 bound values each keeps every backend far below its parameter limit
-// (SQLite 32766, PostgreSQL 65535) and MariaDB's statement under max_allowed_packet for
-// ordinary URLs.
+// Rows per statement on MariaDB: keeps the JSON well under max_allowed_packet for ordinary
+// URLs.
 constexpr std::size_t rows_per_statement = 500;
 
-// Bound values of one chunk, kept alive (and unmoved) until the statement has run.
-struct chunk_binding {
-    std::vector<long long> ids;
-    std::vector<long long> positions;
-    std::vector<std::string> old_meta;
-    std::vector<std::string> new_meta;
-    std::vector<soci::indicator> old_meta_null;
-    std::vector<soci::indicator> new_meta_null;
-
-    explicit chunk_binding(std::span<const row_update> rows, std::size_t first_pos) {
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            const row_update& u = rows[i];
-            ids.push_back(u.id);
-            positions.push_back(static_cast<long long>(first_pos + i));
-            old_meta.push_back(u.old_meta.value_or(std::string{}));
-            new_meta.push_back(u.new_meta.value_or(std::string{}));
-            old_meta_null.push_back(u.old_meta ? soci::i_ok : soci::i_null);
-            new_meta_null.push_back(u.new_meta ? soci::i_ok : soci::i_null);
-        }
-    }
-};
-
-// Binds (id, old_value, old_meta, old_status, new_value, new_meta) of row i, in that order.
-void bind_row(soci::statement& st, chunk_binding& b, std::span<const row_update> rows, std::size_t i) {
-    st.exchange(soci::use(b.ids[i]));
-    st.exchange(soci::use(rows[i].old_value));
-    st.exchange(soci::use(b.old_meta[i], b.old_meta_null[i]));
-    st.exchange(soci::use(rows[i].old_status));
-    st.exchange(soci::use(rows[i].new_value));
-    st.exchange(soci::use(b.new_meta[i], b.new_meta_null[i]));
-}
-
-// PostgreSQL and SQLite: one UPDATE ... FROM a VALUES list, RETURNING the ids it changed.
-void returning_update(database::impl& db,
-                      std::span<const row_update> rows,
-                      const std::string& now,
-                      std::vector<long long>& changed) {
-    bool pg = db.spec.kind == backend::postgresql;
-    std::string values;
+// A PostgreSQL array literal of one text column: every element double-quoted with '\\' and
+// '"' escaped, NULL where `get` gives nullptr.
+std::string pg_text_array(std::span<const row_update> rows,
+                          const std::string* (*get)(const row_update&)) {
+    std::string out = "{";
     for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (i != 0) values += ", ";
-        values += pg ? fmt::format(
-                           "(CAST(:i{0} AS integer), CAST(:ov{0} AS text), CAST(:om{0} AS text), "
-                           "CAST(:os{0} AS text), CAST(:nv{0} AS text), CAST(:nm{0} AS text))",
-                           i)
-                     : fmt::format("(:i{0}, :ov{0}, :om{0}, :os{0}, :nv{0}, :nm{0})", i);
+        if (i != 0) out += ',';
+        const std::string* text = get(rows[i]);
+        if (text == nullptr) {
+            out += "NULL";
+            continue;
+        }
+        out += '"';
+        for (char c : *text) {
+            if (c == '\\' || c == '"') out += '\\';
+            out += c;
+        }
+        out += '"';
     }
-    std::string sql =
-        pg ? fmt::format(
-                 "UPDATE image_locations AS l SET value = v.new_value, meta_data = v.new_meta, "
-                 "updated_at = CAST(:now AS timestamp) "
-                 "FROM (VALUES {}) AS v(id, old_value, old_meta, old_status, new_value, "
-                 "new_meta) "
-                 "WHERE l.id = v.id AND l.deleted = false AND l.status = v.old_status "
-                 "AND l.value = v.old_value AND l.meta_data IS NOT DISTINCT FROM v.old_meta "
-                 "RETURNING l.id",
-                 values)
-           : fmt::format(
-                 "WITH v(id, old_value, old_meta, old_status, new_value, new_meta) AS "
-                 "(VALUES {}) "
-                 "UPDATE image_locations SET value = v.new_value, meta_data = v.new_meta, "
-                 "updated_at = :now FROM v "
-                 "WHERE image_locations.id = v.id AND image_locations.deleted = false "
-                 "AND image_locations.status = v.old_status "
-                 "AND image_locations.value = v.old_value "
-                 "AND image_locations.meta_data IS v.old_meta "
-                 "RETURNING image_locations.id",
-                 values);
-    chunk_binding b(rows, 0);
-    // At least two slots: SOCI 4.0's sqlite3 backend fetches nothing into a one-element vector.
-    std::vector<long long> got(std::max<std::size_t>(rows.size(), 2));
-    soci::statement st(db.session);
-    st.alloc();
-    st.prepare(sql);
-    // PostgreSQL numbers parameters in order of appearance: :now comes first there, last in
-    // the SQLite text.
-    if (pg) st.exchange(soci::use(now));
-    for (std::size_t i = 0; i < rows.size(); ++i) bind_row(st, b, rows, i);
-    if (!pg) st.exchange(soci::use(now));
-    st.exchange(soci::into(got));
-    st.define_and_bind();
-    st.execute(true);
-    changed.insert(changed.end(), got.begin(), got.end());
-    // A RETURNING result larger than one fetch (not expected: at most one row per id).
-    while (st.fetch()) changed.insert(changed.end(), got.begin(), got.end());
+    return out + "}";
 }
 
-// MariaDB has no UPDATE ... RETURNING: the rows go into a session temporary table, one
-// multi-table UPDATE changes image_locations and marks the temporary rows it matched.
-void mysql_update(database::impl& db,
-                  std::span<const row_update> all,
-                  const std::string& now,
-                  std::vector<long long>& changed_positions) {
-    if (!db.cas_table_ready) {
-        // A temporary table is private to the session and its DDL does not commit the
-        // transaction; utf8mb4_bin so that its own comparisons are bytes too.
-        db.session << "CREATE TEMPORARY TABLE IF NOT EXISTS imgstore_cas ("
-                      "pos INT NOT NULL PRIMARY KEY, id INT NOT NULL, "
-                      "old_value LONGTEXT NOT NULL, old_meta LONGTEXT NULL, "
-                      "old_status VARCHAR(30) NOT NULL, new_value LONGTEXT NOT NULL, "
-                      "new_meta LONGTEXT NULL, applied TINYINT NOT NULL DEFAULT 0, "
-                      "UNIQUE KEY (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 "
-                      "COLLATE=utf8mb4_bin";
-        db.cas_table_ready = true;
+const std::string* nullable(const std::optional<std::string>& v) { return v ? &*v : nullptr; }
+
+// PostgreSQL: one UPDATE ... FROM unnest(arrays) RETURNING the ids it changed. Six array
+// parameters instead of six per row: parsing and planning stay small whatever the batch.
+void postgresql_update(database::impl& db,
+                       std::span<const row_update> rows,
+                       const std::string& now,
+                       std::vector<long long>& changed) {
+    std::string ids = "{";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (i != 0) ids += ',';
+        ids += std::to_string(rows[i].id);
     }
-    db.session << "DELETE FROM imgstore_cas";
+    ids += '}';
+    std::string old_value =
+        pg_text_array(rows, [](const row_update& u) { return &u.old_value; });
+    std::string old_meta =
+        pg_text_array(rows, [](const row_update& u) { return nullable(u.old_meta); });
+    std::string old_status =
+        pg_text_array(rows, [](const row_update& u) { return &u.old_status; });
+    std::string new_value =
+        pg_text_array(rows, [](const row_update& u) { return &u.new_value; });
+    std::string new_meta =
+        pg_text_array(rows, [](const row_update& u) { return nullable(u.new_meta); });
+    // At least two slots: SOCI 4.0's sqlite3 backend fetches nothing into a one-element
+    // vector, and the other backends do not mind.
+    std::vector<long long> got(std::max<std::size_t>(rows.size(), 2));
+    db.session << "UPDATE image_locations AS l SET value = v.new_value, meta_data = v.new_meta, "
+                  "updated_at = CAST(:now AS timestamp) "
+                  "FROM unnest(CAST(:ids AS integer[]), CAST(:ov AS text[]), CAST(:om AS text[]), "
+                  "CAST(:os AS text[]), CAST(:nv AS text[]), CAST(:nm AS text[])) "
+                  "AS v(id, old_value, old_meta, old_status, new_value, new_meta) "
+                  "WHERE l.id = v.id AND l.deleted = false AND l.status = v.old_status "
+                  "AND l.value = v.old_value AND l.meta_data IS NOT DISTINCT FROM v.old_meta "
+                  "RETURNING l.id",
+        soci::use(now), soci::use(ids), soci::use(old_value), soci::use(old_meta),
+        soci::use(old_status), soci::use(new_value), soci::use(new_meta), soci::into(got);
+    changed.insert(changed.end(), got.begin(), got.end());
+}
+
+// SQLite runs in this process: one prepared UPDATE executed per row costs no round trip, and
+// its changes() count says whether the row matched.
+void sqlite_update(database::impl& db,
+                   std::span<const row_update> rows,
+                   const std::string& now,
+                   std::vector<bool>& applied) {
+    long long id = 0;
+    std::string old_value, old_meta, old_status, new_value, new_meta;
+    soci::indicator old_meta_null = soci::i_ok;
+    soci::indicator new_meta_null = soci::i_ok;
+    soci::statement st =
+        (db.session.prepare << "UPDATE image_locations SET value = :nv, meta_data = :nm, "
+                               "updated_at = :now WHERE id = :id AND deleted = false "
+                               "AND status = :os AND value = :ov AND meta_data IS :om",
+         soci::use(new_value), soci::use(new_meta, new_meta_null), soci::use(now),
+         soci::use(id), soci::use(old_status), soci::use(old_value),
+         soci::use(old_meta, old_meta_null));
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const row_update& u = rows[i];
+        id = u.id;
+        old_value = u.old_value;
+        old_meta = u.old_meta.value_or(std::string{});
+        old_meta_null = u.old_meta ? soci::i_ok : soci::i_null;
+        old_status = u.old_status;
+        new_value = u.new_value;
+        new_meta = u.new_meta.value_or(std::string{});
+        new_meta_null = u.new_meta ? soci::i_ok : soci::i_null;
+        st.execute(true);
+        applied[i] = st.get_affected_rows() == 1;
+    }
+}
+
+// One row of the JSON array MariaDB's JSON_TABLE reads: [pos, id, old_value, old_meta,
+// old_meta_null, old_status, new_value, new_meta, new_meta_null]. NULL travels as a flag, not
+// as JSON null, so that no JSON_TABLE conversion rule decides it.
+db_result<void> append_json_row(std::string& json, std::size_t pos, const row_update& u) {
+    auto text = [&](std::string_view field) -> db_result<void> {
+        auto quoted = python_json_string(field);
+        if (!quoted) {
+            return db_error{make_error_code(db_errc::invalid_argument),
+                            fmt::format("image_locations row {}: a value is not UTF-8", u.id)};
+        }
+        json += ',';
+        json += *quoted;
+        return {};
+    };
+    json += fmt::format("[{},{}", pos, u.id);
+    for (auto r : {text(u.old_value), text(u.old_meta.value_or(std::string{}))}) {
+        if (!r) return r;
+    }
+    json += u.old_meta ? ",0" : ",1";
+    for (auto r : {text(u.old_status), text(u.new_value), text(u.new_meta.value_or(std::string{}))}) {
+        if (!r) return r;
+    }
+    json += u.new_meta ? ",0]" : ",1]";
+    return {};
+}
+
+// MariaDB has no UPDATE ... RETURNING. One multi-table UPDATE joins the rows (a JSON_TABLE, so
+// no temporary table to fill and empty) to image_locations by primary key, and records the
+// position of every row it changes in a session variable: MariaDB evaluates the SET list only
+// for rows that matched the WHERE.
+db_result<void> mysql_update(database::impl& db,
+                             std::span<const row_update> all,
+                             const std::string& now,
+                             std::vector<bool>& applied) {
     for (std::size_t first = 0; first < all.size(); first += rows_per_statement) {
         auto rows = all.subspan(first, std::min(rows_per_statement, all.size() - first));
-        std::string values;
+        std::string json = "[";
         for (std::size_t i = 0; i < rows.size(); ++i) {
-            if (i != 0) values += ", ";
-            values += fmt::format("(:p{0}, :i{0}, :ov{0}, :om{0}, :os{0}, :nv{0}, :nm{0})", i);
+            if (i != 0) json += ',';
+            if (auto r = append_json_row(json, i, rows[i]); !r) return r;
         }
-        chunk_binding b(rows, first);
-        soci::statement st(db.session);
-        st.alloc();
-        st.prepare("INSERT INTO imgstore_cas (pos, id, old_value, old_meta, old_status, "
-                   "new_value, new_meta) VALUES " +
-                   values);
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            st.exchange(soci::use(b.positions[i]));
-            bind_row(st, b, rows, i);
+        json += ']';
+        db.session << "SET @imgstore_applied = ''";
+        db.session
+            << "UPDATE JSON_TABLE(:rows, '$[*]' COLUMNS (pos INT PATH '$[0]', id INT PATH '$[1]', "
+               "old_value LONGTEXT PATH '$[2]', old_meta LONGTEXT PATH '$[3]', "
+               "old_meta_null INT PATH '$[4]', old_status VARCHAR(30) PATH '$[5]', "
+               "new_value LONGTEXT PATH '$[6]', new_meta LONGTEXT PATH '$[7]', "
+               "new_meta_null INT PATH '$[8]')) AS v "
+               "STRAIGHT_JOIN image_locations l ON l.id = v.id "
+               "SET l.value = v.new_value, l.meta_data = IF(v.new_meta_null, NULL, v.new_meta), "
+               "l.updated_at = IF((@imgstore_applied := CONCAT(@imgstore_applied, ',', v.pos)) "
+               "IS NULL, NULL, :now) "
+               "WHERE l.deleted = false "
+               "AND CAST(l.status AS BINARY) = CAST(v.old_status AS BINARY) "
+               "AND CAST(l.value AS BINARY) = CAST(v.old_value AS BINARY) "
+               "AND CAST(l.meta_data AS BINARY) <=> "
+               "CAST(IF(v.old_meta_null, NULL, v.old_meta) AS BINARY)",
+            soci::use(json), soci::use(now);
+        std::string positions;
+        db.session << "SELECT @imgstore_applied", soci::into(positions);
+        std::string_view rest = positions;
+        while (!rest.empty()) {
+            auto comma = rest.find(',');
+            std::string_view item = rest.substr(0, comma);
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            if (item.empty()) continue;
+            std::size_t pos = 0;
+            auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), pos);
+            if (ec != std::errc{} || pos >= rows.size()) {
+                return db_error{make_error_code(db_errc::query_failed),
+                                fmt::format("{}: unexpected compare-and-swap result",
+                                            db.spec.where())};
+            }
+            applied[first + pos] = true;
         }
-        st.define_and_bind();
-        st.execute(true);
     }
-    db.session << "UPDATE image_locations l JOIN imgstore_cas c ON l.id = c.id "
-                  "SET l.value = c.new_value, l.meta_data = c.new_meta, l.updated_at = :now, "
-                  "c.applied = 1 "
-                  "WHERE l.deleted = false "
-                  "AND CAST(l.status AS BINARY) = CAST(c.old_status AS BINARY) "
-                  "AND CAST(l.value AS BINARY) = CAST(c.old_value AS BINARY) "
-                  "AND CAST(l.meta_data AS BINARY) <=> CAST(c.old_meta AS BINARY)",
-        soci::use(now);
-    std::vector<long long> got(std::max<std::size_t>(all.size(), 2));
-    db.session << "SELECT pos FROM imgstore_cas WHERE applied = 1", soci::into(got);
-    changed_positions.insert(changed_positions.end(), got.begin(), got.end());
+    return {};
 }
 
 }  // namespace
@@ -177,17 +214,20 @@ db_result<std::vector<bool>> compare_and_swap(database& db,
         std::string now = internal::utc_timestamp(state.spec.kind);
         state.session.begin();
         std::vector<long long> hits;
-        if (state.spec.kind == backend::mysql) {
-            mysql_update(state, updates, now, hits);
-            for (long long pos : hits) applied.at(static_cast<std::size_t>(pos)) = true;
-        } else {
-            for (std::size_t first = 0; first < updates.size(); first += rows_per_statement) {
-                returning_update(state,
-                                 updates.subspan(first, std::min(rows_per_statement,
-                                                                 updates.size() - first)),
-                                 now, hits);
-            }
-            for (long long id : hits) applied.at(position.at(id)) = true;
+        switch (state.spec.kind) {
+            case backend::mysql:
+                if (auto r = mysql_update(state, updates, now, applied); !r) {
+                    state.session.rollback();
+                    return r;
+                }
+                break;
+            case backend::postgresql:
+                postgresql_update(state, updates, now, hits);
+                for (long long id : hits) applied.at(position.at(id)) = true;
+                break;
+            case backend::sqlite:
+                sqlite_update(state, updates, now, applied);
+                break;
         }
         if (hook) {
             if (auto r = hook(updates, applied); !r) {

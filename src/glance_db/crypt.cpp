@@ -182,7 +182,15 @@ db_result<std::string> location_cipher::encrypt(std::string_view url) const {
         (!filler.empty() && RAND_bytes(filler.data(), static_cast<int>(filler.size())) != 1)) {
         return crypt_error(db_errc::bad_ciphertext, "no random bytes from OpenSSL");
     }
-    for (unsigned char b : filler) block_data.push_back(b == 0 ? 1 : b);
+    // Glance pads with bytes drawn from 1..255: a zero byte is drawn again.
+    for (unsigned char& b : filler) {
+        while (b == 0) {
+            if (RAND_bytes(&b, 1) != 1) {
+                return crypt_error(db_errc::bad_ciphertext, "no random bytes from OpenSSL");
+            }
+        }
+        block_data.push_back(b);
+    }
     auto cipher = aes_cbc(true, key_.reveal(), iv.data(), block_data.data(), block_data.size());
     if (!cipher) return crypt_error(db_errc::bad_ciphertext, "AES encryption failed");
     std::vector<unsigned char> all(iv.begin(), iv.end());

@@ -18,7 +18,6 @@ struct database::impl {
     open_options options;
     soci::session session;
     std::uint64_t retries = 0;
-    bool cas_table_ready = false;  // MariaDB: the session's temporary table exists
 };
 
 namespace internal {
