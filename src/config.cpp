@@ -104,9 +104,12 @@ class ini_reader {
     enum class pending_state { none, value, discard };
 
     void report(severity level, std::uint32_t line, std::string message, std::string_view key) {
+        // Keys come from arbitrary lines (`cinder_store_password SENTINEL:x` has the key
+        // `cinder_store_password SENTINEL`): only a bounded, value-free form is shown.
         out_.push_back({level, std::string(file_), line,
                         section_state_ == section_state::valid ? section_ : std::string(),
-                        std::string(key), std::move(message)});
+                        key.empty() ? std::string() : detail::printable_key(key),
+                        std::move(message)});
     }
     void error(std::uint32_t line, std::string message, std::string_view key = {}) {
         report(severity::error, line, std::move(message), key);
@@ -243,7 +246,7 @@ class ini_reader {
         if (pending_value_.find('/') != std::string::npos &&
             (pending_value_.find(" #") != std::string::npos ||
              pending_value_.find("\t#") != std::string::npos) &&
-            !detail::is_secret_option_name(pending_key_)) {
+            !detail::is_secret_option(detail::ascii_lower(pending_key_))) {
             warning(pending_line_,
                     "inline '#' is part of the value (oslo.config has no inline comments)",
                     pending_key_);

@@ -377,6 +377,8 @@ std::string to_string(const store_registry& registry) {
         if (!s.description().empty()) out += fmt::format("  description: {}\n", s.description());
         out += fmt::format("  weight: {}\n", s.weight());
         for (const auto& o : s.options()) {
+            // description and weight are printed above as the store's own fields.
+            if (o.name == "store_description" || o.name == "weight") continue;
             if (o.from != store_option::origin::builtin_default) {
                 out += fmt::format("  {} = {}\n", o.name, o.value);
             }

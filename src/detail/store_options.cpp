@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <utility>
 
@@ -45,11 +46,85 @@ std::vector<const config_entry*> lookup(const glance_config& config,
     return found;
 }
 
+// glance_store's `secret=True` options, every driver.
+constexpr std::array<std::string_view, 9> secret_option_names{
+    "s3_store_access_key",
+    "s3_store_secret_key",
+    "swift_store_user",
+    "swift_store_key",
+    "swift_store_application_credential_id",
+    "swift_store_application_credential_secret",
+    "cinder_store_password",
+    "cinder_store_application_credential_secret",
+    "vmware_server_password",
+};
+
+// glance-swift.conf's credential keys (swift/utils.py SwiftParams).
+constexpr std::array<std::string_view, 4> secret_reference_key_names{
+    "user", "key", "application_credential_id", "application_credential_secret"};
+
+bool option_name_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == '-';
+}
+
+// `value` with the userinfo of its URL replaced: from after "://" (or the start) to the last
+// '@'. Over-hiding a path or query that holds '@' is the safe side for a config display.
+std::string redact_one_url(std::string_view value) {
+    const std::size_t at = value.rfind('@');
+    if (at == std::string_view::npos) return std::string(value);
+    const std::size_t sep = value.find("://");
+    const std::size_t start = sep != std::string_view::npos && sep < at ? sep + 3 : 0;
+    std::string out(value.substr(0, start));
+    out += redacted_mark;
+    out += value.substr(at);
+    return out;
+}
+
 }  // namespace
 
-bool is_secret_option_name(std::string_view name) noexcept {
-    return name.ends_with("_key") || name.ends_with("_password") ||
-           name.find("_secret") != std::string_view::npos;
+std::span<const std::string_view> secret_options() noexcept { return secret_option_names; }
+
+bool is_secret_option(std::string_view name) noexcept {
+    return std::find(secret_option_names.begin(), secret_option_names.end(), name) !=
+           secret_option_names.end();
+}
+
+std::span<const std::string_view> secret_reference_keys() noexcept {
+    return secret_reference_key_names;
+}
+
+std::string printable_key(std::string_view key, std::span<const std::string_view> secrets) {
+    constexpr std::size_t max_shown = 64;
+    std::size_t n = 0;
+    while (n < key.size() && n < max_shown && option_name_char(key[n])) ++n;
+    for (std::string_view name : secrets) {
+        if (n > name.size() && starts_with_nocase(key, name)) n = name.size();
+    }
+    std::string out(key.substr(0, n));
+    if (n < key.size()) out += "...";
+    return out;
+}
+
+std::string redact_option_url(std::string_view value, option_kind kind) {
+    if (kind != option_kind::dict) return redact_one_url(value);
+    // oslo Dict: items split on ',', each `key:value` split on the first ':'.
+    std::string out;
+    for (std::size_t pos = 0; pos <= value.size();) {
+        std::size_t comma = value.find(',', pos);
+        if (comma == std::string_view::npos) comma = value.size();
+        const std::string_view item = value.substr(pos, comma - pos);
+        const std::size_t colon = item.find(':');
+        if (colon == std::string_view::npos) {
+            out += redact_one_url(item);
+        } else {
+            out += item.substr(0, colon + 1);
+            out += redact_one_url(item.substr(colon + 1));
+        }
+        if (comma < value.size()) out += ',';
+        pos = comma + 1;
+    }
+    return out;
 }
 
 bool is_multi_valued_option(std::string_view name) noexcept {
@@ -85,7 +160,8 @@ store_options::store_options(const glance_config& config,
         });
         if (known) continue;
         diagnostics_.push_back({strict ? severity::error : severity::warning, e->file, e->line,
-                                e->section, e->key, "unknown option for this store type"});
+                                e->section, printable_key(e->key),
+                                "unknown option for this store type"});
     }
 }
 
@@ -208,8 +284,10 @@ std::vector<store_option> store_options::display() const {
         } else if (auto v = str(r.spec->name)) {
             value = *v;
         }
-        if ((r.spec->secret || is_secret_option_name(r.spec->name)) && !value.empty()) {
+        if (is_secret_option(r.spec->name) && !value.empty()) {
             value = std::string(redacted_mark);
+        } else if (r.spec->url) {
+            value = redact_option_url(value, r.spec->kind);
         }
         out.push_back({std::string(r.spec->name), std::move(value), r.from});
     }

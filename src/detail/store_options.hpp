@@ -23,16 +23,36 @@ struct option_spec {
     std::string_view name;
     option_kind kind = option_kind::string;
     std::optional<std::string_view> default_value;  ///< textual; nullopt = no default (None)
-    bool secret = false;                            ///< never printed: shown as "***"
+    bool url = false;  ///< holds URLs (or hosts): shown with any userinfo redacted
     std::optional<std::int64_t> min = std::nullopt;
     std::optional<std::int64_t> max = std::nullopt;
     std::span<const std::string_view> choices = {};  ///< allowed values, empty = any
     std::string_view deprecated_name = {};           ///< old name still accepted (oslo)
 };
 
-/// True for secret option names by pattern (`*_key`, `*_password`, `*_secret*`), used for keys
-/// that no driver declares (unknown keys are shown redacted too).
-bool is_secret_option_name(std::string_view name) noexcept;
+/// The one list of secret store options: the options glance_store declares `secret=True`
+/// (exact names). Their values are never printed (`***`), never echoed in a diagnostic and
+/// never substituted into an option that is not secret.
+std::span<const std::string_view> secret_options() noexcept;
+bool is_secret_option(std::string_view name) noexcept;
+
+/// The credential keys of a swift reference file section (glance-swift.conf): `user`, `key`,
+/// `application_credential_id`, `application_credential_secret`.
+std::span<const std::string_view> secret_reference_keys() noexcept;
+
+/// A key that may be mistyped, as diagnostics show it: bounded and without anything that may
+/// be a value. A line `cinder_store_password SENTINEL:x` is read as the key
+/// `cinder_store_password SENTINEL`. Keeps the leading run of characters an option name can
+/// hold (`A-Z a-z 0-9 _ . -`), at most 64, and stops after the name of a secret option the key
+/// starts with (any case; `secrets`, by default secret_options()); "..." marks that something
+/// was left out.
+std::string printable_key(std::string_view key,
+                          std::span<const std::string_view> secrets = secret_options());
+
+/// A URL-valued option's value for display: the userinfo (from the authority's start to the
+/// last '@' of the value, so secrets holding '/', ':' or '@' are covered) becomes "***". For a
+/// dict (`scheme:url, scheme:url`) each item's URL is redacted.
+std::string redact_option_url(std::string_view value, option_kind kind);
 
 /// True for the multi-valued options that accumulate instead of overriding
 /// (`filesystem_store_datadirs`, `vmware_datastores`).

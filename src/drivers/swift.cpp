@@ -23,17 +23,17 @@ constexpr std::array<std::string_view, 3> endpoint_types{"publicURL", "adminURL"
 constexpr std::array<option_spec, 29> swift_options{{
     {.name = "default_swift_reference", .default_value = "ref1"},
     {.name = "swift_store_config_file"},
-    {.name = "swift_store_auth_address"},
+    {.name = "swift_store_auth_address", .url = true},
     {.name = "swift_store_user"},
-    {.name = "swift_store_key", .secret = true},
+    {.name = "swift_store_key"},
     {.name = "swift_store_auth_version", .default_value = "3", .choices = auth_versions},
     {.name = "swift_store_application_credential_id"},
-    {.name = "swift_store_application_credential_secret", .secret = true},
+    {.name = "swift_store_application_credential_secret"},
     {.name = "swift_store_project_name"},
     {.name = "swift_store_project_id"},
     {.name = "swift_store_container", .default_value = "glance"},
     {.name = "swift_store_multi_tenant", .kind = option_kind::boolean, .default_value = "false"},
-    {.name = "swift_store_endpoint"},
+    {.name = "swift_store_endpoint", .url = true},
     {.name = "swift_store_endpoint_type", .default_value = "publicURL", .choices = endpoint_types},
     {.name = "swift_store_service_type", .default_value = "object-store"},
     {.name = "swift_store_region"},
@@ -220,7 +220,8 @@ std::vector<account> read_accounts(const store_options& o,
         for (const config_entry* e : read.config.section(section)) {
             if (std::find(reference_keys.begin(), reference_keys.end(), e->key) ==
                 reference_keys.end()) {
-                o.add({severity::warning, e->file, e->line, e->section, e->key,
+                o.add({severity::warning, e->file, e->line, e->section,
+                       printable_key(e->key, secret_reference_keys()),
                        "unknown key in a swift account reference"});
             }
             if (e->key == "auth_address") a.auth_address = std::string(trim(e->value));
