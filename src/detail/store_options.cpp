@@ -64,8 +64,7 @@ constexpr std::array<std::string_view, 4> secret_reference_key_names{
     "user", "key", "application_credential_id", "application_credential_secret"};
 
 bool option_name_char(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
 // `value` with the userinfo of its URL replaced: from after "://" (or the start) to the last
@@ -94,12 +93,14 @@ std::span<const std::string_view> secret_reference_keys() noexcept {
     return secret_reference_key_names;
 }
 
-std::string printable_key(std::string_view key, std::span<const std::string_view> secrets) {
+std::string printable_key(std::string_view key) {
     constexpr std::size_t max_shown = 64;
     std::size_t n = 0;
     while (n < key.size() && n < max_shown && option_name_char(key[n])) ++n;
-    for (std::string_view name : secrets) {
-        if (n > name.size() && starts_with_nocase(key, name)) n = name.size();
+    for (auto list : {secret_options(), secret_reference_keys()}) {
+        for (std::string_view name : list) {
+            if (n > name.size() && starts_with_nocase(key, name)) n = name.size();
+        }
     }
     std::string out(key.substr(0, n));
     if (n < key.size()) out += "...";

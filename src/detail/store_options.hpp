@@ -42,12 +42,11 @@ std::span<const std::string_view> secret_reference_keys() noexcept;
 
 /// A key that may be mistyped, as diagnostics show it: bounded and without anything that may
 /// be a value. A line `cinder_store_password SENTINEL:x` is read as the key
-/// `cinder_store_password SENTINEL`. Keeps the leading run of characters an option name can
-/// hold (`A-Z a-z 0-9 _ . -`), at most 64, and stops after the name of a secret option the key
-/// starts with (any case; `secrets`, by default secret_options()); "..." marks that something
+/// `cinder_store_password SENTINEL`. Keeps the leading run of characters an option name holds
+/// (`A-Z a-z 0-9 _`), at most 64, and stops after the name of a secret option or reference key
+/// the key starts with (any case: `keySENTINEL` shows as `key...`); "..." marks that something
 /// was left out.
-std::string printable_key(std::string_view key,
-                          std::span<const std::string_view> secrets = secret_options());
+std::string printable_key(std::string_view key);
 
 /// A URL-valued option's value for display: the userinfo (from the authority's start to the
 /// last '@' of the value, so secrets holding '/', ':' or '@' are covered) becomes "***". For a

@@ -221,7 +221,7 @@ std::vector<account> read_accounts(const store_options& o,
             if (std::find(reference_keys.begin(), reference_keys.end(), e->key) ==
                 reference_keys.end()) {
                 o.add({severity::warning, e->file, e->line, e->section,
-                       printable_key(e->key, secret_reference_keys()),
+                       printable_key(e->key),
                        "unknown key in a swift account reference"});
             }
             if (e->key == "auth_address") a.auth_address = std::string(trim(e->value));
