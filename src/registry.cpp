@@ -291,7 +291,11 @@ load_result store_registry::build(const glance_config& config, const registry_op
         detail::store_options opts(config, d.id, specs, diags, options.strict, backends_entry,
                                    !d.reserved);
         detail::driver_result r = drv.configure(
-            {.id = d.id, .reserved = d.reserved, .options = opts, .limits = options.limits});
+            {.id = d.id,
+             .reserved = d.reserved,
+             .options = opts,
+             .limits = options.limits,
+             .sources = config.sources()});
 
         store::init init;
         init.id = d.id;

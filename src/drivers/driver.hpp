@@ -22,6 +22,7 @@ struct store_context {
     bool reserved = false;
     const store_options& options;  ///< resolved options; report problems through it
     const config_limits& limits;   ///< for files the driver reads (ceph.conf, swift references)
+    const config_sources& sources;  ///< where the config was read: files it names are beside
 };
 
 /// What a driver makes of one store's config.

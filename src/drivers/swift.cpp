@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <vector>
 
 #include "detail/text.hpp"
@@ -193,14 +194,30 @@ class swift_codec final : public location_codec {
     std::vector<account> accounts_;
 };
 
-// Reads glance-swift.conf. Problems are reported at the swift_store_config_file entry or at
-// the reference file's own lines; values (keys, secrets) are never echoed.
-std::vector<account> read_accounts(const store_options& o,
-                                   const std::string& path,
-                                   const config_limits& limits,
-                                   bool& ok) {
+// Finds and reads glance-swift.conf. Problems are reported at the swift_store_config_file
+// entry or at the reference file's own lines; values (keys, secrets) are never echoed.
+std::vector<account> read_accounts(const store_context& ctx, std::string_view name, bool& ok) {
+    const store_options& o = ctx.options;
     std::vector<account> out;
-    config_load read = read_config({.files = {path}}, limits);
+    if (name.empty()) {
+        o.error("swift_store_config_file", "is empty: name the swift reference file");
+        ok = false;
+        return out;
+    }
+    // oslo's find_file, as glance_store does: never relative to the current directory.
+    const file_search search = find_config_file(std::filesystem::path(name), ctx.sources);
+    if (!search.found) {
+        std::string where;
+        for (const auto& dir : search.searched) where += (where.empty() ? "" : ", ") + dir.string();
+        o.error("swift_store_config_file",
+                search.searched.empty()
+                    ? fmt::format("reference file {} not found", name)
+                    : fmt::format("reference file {} not found in: {}", name, where));
+        ok = false;
+        return out;
+    }
+    const std::string path = search.found->string();
+    config_load read = read_config({.files = {*search.found}}, ctx.limits);
     for (diagnostic& d : read.diagnostics) {
         if (d.line == 0 && d.key.empty()) {
             // The file itself could not be read: say so at the option that names it.
@@ -217,32 +234,41 @@ std::vector<account> read_accounts(const store_options& o,
         a.name = section;
         bool app_id = false;
         bool app_secret = false;
+        const config_entry* address_at = nullptr;
         for (const config_entry* e : read.config.section(section)) {
             if (std::find(reference_keys.begin(), reference_keys.end(), e->key) ==
                 reference_keys.end()) {
-                o.add({severity::warning, e->file, e->line, e->section,
-                       printable_key(e->key),
+                o.add({severity::warning, e->file, e->line, e->section, printable_key(e->key),
                        "unknown key in a swift account reference"});
             }
-            if (e->key == "auth_address") a.auth_address = std::string(trim(e->value));
+            if (e->key == "auth_address") {
+                a.auth_address = std::string(trim(e->value));
+                address_at = e;
+            }
             if (e->key == "user") a.user = std::string(trim(e->value));
             if (e->key == "key") a.key = secret(std::string(trim(e->value)));
             app_id |= e->key == "application_credential_id" && !trim(e->value).empty();
             app_secret |= e->key == "application_credential_secret" && !trim(e->value).empty();
         }
-        auto problem = [&](std::string message) {
-            o.add({severity::error, path, 0, section, "", std::move(message)});
+        // Located at the offending entry, else at the section header.
+        const config_entry* header = read.config.section_origin(section);
+        auto problem = [&](const config_entry* at, std::string_view key, std::string message) {
+            if (!at) at = header;
+            o.add({severity::error, at ? at->file : path, at ? at->line : 0, section,
+                   std::string(key), std::move(message)});
             ok = false;
         };
         if (auth_host(a.auth_address).empty()) {
-            problem("reference has no auth_address");
+            problem(address_at, address_at ? "auth_address" : "",
+                    "reference has no auth_address");
         } else if (!plain_address(a.auth_address)) {
-            problem("auth_address " + std::string(address_rule));
+            problem(address_at, "auth_address", "auth_address " + std::string(address_rule));
         }
         if (app_id != app_secret) {
-            problem("application_credential_id and application_credential_secret go together");
+            problem(nullptr, "",
+                    "application_credential_id and application_credential_secret go together");
         } else if (!app_id && (a.user.empty() || a.key.empty())) {
-            problem("reference needs user and key, or application credentials");
+            problem(nullptr, "", "reference needs user and key, or application credentials");
         }
         out.push_back(std::move(a));
     }
@@ -322,7 +348,7 @@ driver_result configure_swift(const store_context& ctx) {
     std::vector<account> accounts;
     std::string reference(trim(o.str("default_swift_reference").value_or("")));
     if (config_file) {
-        accounts = read_accounts(o, std::string(trim(*config_file)), ctx.limits, ok);
+        accounts = read_accounts(ctx, trim(*config_file), ok);
     } else {
         accounts = inline_account(o, reference, ok);
     }
