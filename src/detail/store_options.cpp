@@ -257,14 +257,35 @@ const config_entry* store_options::where(std::string_view name) const {
     return r && !r->entries.empty() ? r->entries.back() : nullptr;
 }
 
-void store_options::report(severity level, std::string_view name, std::string message) const {
-    const config_entry* at = where(name);
-    if (!at) at = declared_at_;
+std::span<const config_entry* const> store_options::entries(std::string_view name) const {
+    const resolved* r = find(name);
+    if (!r) return {};
+    return r->entries;
+}
+
+void store_options::report(severity level,
+                           std::string_view name,
+                           std::string message,
+                           const config_entry* at) const {
+    const config_entry* own = at ? at : where(name);
+    if (!at) at = own ? own : declared_at_;
     diagnostic d{level,     at ? at->file : "", at ? at->line : 0,
                  store_id_, std::string(name),  std::move(message)};
     // An entry of the store's own option: name its section as written in the file.
-    if (const config_entry* own = where(name)) d.section = own->section;
+    if (own) d.section = own->section;
     diagnostics_.push_back(std::move(d));
+}
+
+void store_options::error_at(const config_entry* at,
+                             std::string_view name,
+                             std::string message) const {
+    report(severity::error, name, std::move(message), at);
+}
+
+void store_options::warning_at(const config_entry* at,
+                               std::string_view name,
+                               std::string message) const {
+    report(severity::warning, name, std::move(message), at);
 }
 
 void store_options::error(std::string_view name, std::string message) const {

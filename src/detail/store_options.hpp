@@ -86,10 +86,17 @@ class store_options {
     bool is_set(std::string_view name) const;
     /// The entry the value came from, or nullptr for a built-in default.
     const config_entry* where(std::string_view name) const;
+    /// Every entry of the option in read order (each value of a multi-valued option); empty for
+    /// a built-in default.
+    std::span<const config_entry* const> entries(std::string_view name) const;
 
-    /// Adds an error about option `name`, located at its entry (or at the store section).
+    /// Adds an error about option `name`, located at its entry (or, for an option set nowhere,
+    /// at the `enabled_backends` entry that declared the store).
     void error(std::string_view name, std::string message) const;
     void warning(std::string_view name, std::string message) const;
+    /// The same, located at one entry of the option (a value of a multi-valued option).
+    void error_at(const config_entry* at, std::string_view name, std::string message) const;
+    void warning_at(const config_entry* at, std::string_view name, std::string message) const;
     /// Adds a diagnostic located elsewhere (e.g. in a file the option names).
     void add(diagnostic d) const { diagnostics_.push_back(std::move(d)); }
 
@@ -106,7 +113,10 @@ class store_options {
         bool valid = true;  // false once a type/range/choice error was reported
     };
     const resolved* find(std::string_view name) const;
-    void report(severity level, std::string_view name, std::string message) const;
+    void report(severity level,
+                std::string_view name,
+                std::string message,
+                const config_entry* at = nullptr) const;
     void validate(resolved& r);
 
     std::string store_id_;

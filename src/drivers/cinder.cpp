@@ -43,7 +43,7 @@ driver_result configure_cinder(const store_context& ctx) {
     driver_result r;
     r.codec = std::make_shared<stateless_codec<cinder_location, parse_cinder_location>>();
     // Upstream's prefix is `cinder://<id>` without '/', so cinder1 also owned cinder10's URLs.
-    r.prefixes.push_back("cinder://" + std::string(ctx.id) + "/");
+    r.prefixes.push_back({"cinder://" + std::string(ctx.id) + "/", std::nullopt});
     r.volume_type = ctx.options.str("cinder_volume_type").value_or("");
     return r;
 }

@@ -89,8 +89,9 @@ driver_result configure_s3(const store_context& ctx) {
         o.error("s3_store_bucket", "must be a bucket name without '/'");
         return r;
     }
-    r.prefixes.push_back(std::string(scheme) + "://" + std::string(host) + "/" +
-                         percent_encode(bucket, "!$&'()*+,;=:@") + "/");
+    r.prefixes.push_back({std::string(scheme) + "://" + std::string(host) + "/" +
+                              percent_encode(bucket, "!$&'()*+,;=:@") + "/",
+                          origin_of(o.where("s3_store_bucket"))});
     return r;
 }
 

@@ -85,6 +85,7 @@ struct account {
     std::string auth_address;  // as configured, scheme included when given
     std::string user;          // empty with application credentials
     secret key;
+    std::optional<prefix_origin> address_at;  // where auth_address is set
 };
 
 // `auth_address` without its http(s):// (any case) and surrounding '/': the host[/path] that
@@ -244,6 +245,7 @@ std::vector<account> read_accounts(const store_context& ctx, std::string_view na
             if (e->key == "auth_address") {
                 a.auth_address = std::string(trim(e->value));
                 address_at = e;
+                a.address_at = origin_of(e);
             }
             if (e->key == "user") a.user = std::string(trim(e->value));
             if (e->key == "key") a.key = secret(std::string(trim(e->value)));
@@ -280,6 +282,7 @@ std::vector<account> inline_account(const store_options& o, std::string_view nam
     account a;
     a.name = std::string(name);
     a.auth_address = std::string(trim(o.str("swift_store_auth_address").value_or("")));
+    a.address_at = origin_of(o.where("swift_store_auth_address"));
     a.user = std::string(trim(o.str("swift_store_user").value_or("")));
     a.key = secret(std::string(trim(o.str("swift_store_key").value_or(""))));
     const bool app = o.is_set("swift_store_application_credential_id");
@@ -335,13 +338,15 @@ driver_result configure_swift(const store_context& ctx) {
         }
         if (!endpoint || auth_host(*endpoint).empty()) {
             r.status = store_status::unresolvable;
+            r.reason_option = "swift_store_multi_tenant";
             r.reason =
                 "multi-tenant store: images live in each project's storage URL; set "
                 "swift_store_endpoint to resolve them";
             return r;
         }
-        r.prefixes.push_back(scheme_for(*endpoint) + "://" + std::string(auth_host(*endpoint)) +
-                             "/");
+        r.prefixes.push_back(
+            {scheme_for(*endpoint) + "://" + std::string(auth_host(*endpoint)) + "/",
+             origin_of(o.where("swift_store_endpoint"))});
         return r;
     }
 
@@ -367,8 +372,12 @@ driver_result configure_swift(const store_context& ctx) {
     const bool seeded = o.integer("swift_store_multiple_containers_seed").value_or(0) > 0;
     const std::string tail = seeded ? "/" : "/" + container + "/";
     const std::string host(auth_host(ref->auth_address));
-    r.prefixes.push_back(scheme_for(ref->auth_address) + "://" + host + tail);
-    if (config_file) r.prefixes.push_back("swift+config://" + reference + tail);
+    r.prefixes.push_back({scheme_for(ref->auth_address) + "://" + host + tail, ref->address_at});
+    if (config_file) {
+        const config_entry* from = o.where("default_swift_reference");
+        r.prefixes.push_back({"swift+config://" + reference + tail,
+                              origin_of(from ? from : o.where("swift_store_config_file"))});
+    }
     r.required_user = ref->user;
     return r;
 }
