@@ -12,6 +12,7 @@
 
 #include "detail/canonical_url.hpp"
 #include "detail/store_options.hpp"
+#include "detail/substitution.hpp"
 #include "detail/text.hpp"
 #include "drivers/driver.hpp"
 
@@ -284,11 +285,53 @@ load_result store_registry::build(const glance_config& config, const registry_op
     std::vector<diagnostic> diags;
     spdlog::logger* logger = options.logger.get();
 
+    // oslo's `$` substitution needs to know which options each group registers: every
+    // driver's in [backend_defaults], the store type's in a store's section (known once
+    // enabled_backends is read, which itself can only refer to [DEFAULT] and other groups).
+    detail::registered_group defaults_group;
+    for (store_type t : all_store_types()) {
+        for (const auto& spec : detail::all_options(detail::driver_for(t))) {
+            defaults_group.specs.push_back(spec);
+        }
+    }
+    std::unordered_map<std::string, const detail::registered_group*> groups{
+        {"backend_defaults", &defaults_group}};
+    const detail::option_substitution substitution(
+        config, [&](std::string_view lower_section) -> const detail::registered_group* {
+            auto it = groups.find(std::string(lower_section));
+            return it == groups.end() ? nullptr : it->second;
+        });
+    // Points `e` (when set) at a copy holding its expanded value; false after the expansion's
+    // error was reported.
+    auto expand_entry = [&](const config_entry*& e, std::optional<config_entry>& copy,
+                            std::string_view option) {
+        if (!e) return true;
+        auto value = substitution.expand(*e, option, diags);
+        if (!value) return false;
+        copy = *e;
+        copy->value = std::move(*value);
+        e = &*copy;
+        return true;
+    };
+
     const config_entry* backends_entry = config.last(defaults_section, "enabled_backends");
-    std::vector<declared_store> declared = parse_enabled_backends(backends_entry, diags);
+    std::optional<config_entry> backends_copy;
+    std::vector<declared_store> declared;
+    if (expand_entry(backends_entry, backends_copy, "enabled_backends")) {
+        declared = parse_enabled_backends(backends_entry, diags);
+    }
     const std::size_t operator_stores = declared.size();
     if (options.reserved_stores) {
         for (auto id : reserved_ids) declared.push_back({std::string(id), store_type::file, true});
+    }
+    std::array<detail::registered_group, 7> store_groups;  // by store_type
+    for (store_type t : all_store_types()) {
+        auto& g = store_groups[static_cast<std::size_t>(t)];
+        g.specs = detail::all_options(detail::driver_for(t));
+        g.unset_is_empty = true;
+    }
+    for (const declared_store& d : declared) {
+        groups.emplace(ascii_lower(d.id), &store_groups[static_cast<std::size_t>(d.type)]);
     }
     if (declared.size() > options.max_stores) {
         reporter(diags, backends_entry, defaults_section, "enabled_backends")
@@ -303,8 +346,12 @@ load_result store_registry::build(const glance_config& config, const registry_op
     constexpr std::size_t no_default = static_cast<std::size_t>(-1);
     std::size_t default_index = no_default;
     const config_entry* default_entry = config.last(glance_store_section, "default_backend");
+    std::optional<config_entry> default_copy;
+    const bool default_expanded = expand_entry(default_entry, default_copy, "default_backend");
     reporter default_at(diags, default_entry, glance_store_section, "default_backend");
-    if (!default_entry || trim(default_entry->value).empty()) {
+    if (!default_expanded) {
+        // Its substitution error is already reported at the entry.
+    } else if (!default_entry || trim(default_entry->value).empty()) {
         default_at.error("not set: name the store that receives new images");
     } else {
         std::string_view want = trim(default_entry->value);
@@ -336,7 +383,7 @@ load_result store_registry::build(const glance_config& config, const registry_op
         }
         // Reserved stores read only their own section (see store_options).
         detail::store_options opts(config, d.id, specs, diags, options.strict, backends_entry,
-                                   !d.reserved);
+                                   !d.reserved, &substitution);
         detail::driver_result r = drv.configure(
             {.id = d.id,
              .reserved = d.reserved,

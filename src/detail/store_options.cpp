@@ -7,30 +7,13 @@
 #include <charconv>
 #include <utility>
 
+#include "detail/substitution.hpp"
 #include "detail/text.hpp"
 
 namespace imgstore::detail {
 namespace {
 
 constexpr std::string_view backend_defaults = "backend_defaults";
-
-// oslo.config Integer: optional sign and decimal digits, surrounding blanks ignored.
-std::optional<std::int64_t> parse_int(std::string_view text) {
-    text = trim(text);
-    if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-    std::int64_t v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return v;
-}
-
-// oslo.config Boolean (strutils.bool_from_string with strict=True).
-std::optional<bool> parse_bool(std::string_view text) {
-    std::string v = ascii_lower(trim(text));
-    if (v == "true" || v == "yes" || v == "on" || v == "1" || v == "t" || v == "y") return true;
-    if (v == "false" || v == "no" || v == "off" || v == "0" || v == "f" || v == "n") return false;
-    return std::nullopt;
-}
 
 std::vector<const config_entry*> lookup(const glance_config& config,
                                         std::string_view section,
@@ -81,6 +64,22 @@ std::string redact_one_url(std::string_view value) {
 }
 
 }  // namespace
+
+std::optional<std::int64_t> parse_option_int(std::string_view text) {
+    text = trim(text);
+    if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return v;
+}
+
+std::optional<bool> parse_option_bool(std::string_view text) {
+    std::string v = ascii_lower(trim(text));
+    if (v == "true" || v == "yes" || v == "on" || v == "1" || v == "t" || v == "y") return true;
+    if (v == "false" || v == "no" || v == "off" || v == "0" || v == "f" || v == "n") return false;
+    return std::nullopt;
+}
 
 std::span<const std::string_view> secret_options() noexcept { return secret_option_names; }
 
@@ -138,7 +137,8 @@ store_options::store_options(const glance_config& config,
                              std::vector<diagnostic>& diagnostics,
                              bool strict,
                              const config_entry* declared_at,
-                             bool use_backend_defaults)
+                             bool use_backend_defaults,
+                             const option_substitution* substitution)
     : store_id_(store_id), declared_at_(declared_at), diagnostics_(diagnostics) {
     options_.reserve(specs.size());
     for (const auto& spec : specs) {
@@ -151,9 +151,18 @@ store_options::store_options(const glance_config& config,
             r.entries = lookup(config, backend_defaults, spec);
             if (!r.entries.empty()) r.from = store_option::origin::backend_defaults;
         }
+        // Values as oslo reads them: `$` substitution applied to each occurrence.
+        for (const config_entry* e : r.entries) {
+            std::optional<std::string> v =
+                substitution ? substitution->expand(*e, spec.name, diagnostics_) : e->value;
+            r.valid = r.valid && v.has_value();
+            r.values.push_back(v.value_or(std::string()));
+        }
         options_.push_back(std::move(r));
     }
-    for (auto& r : options_) validate(r);
+    for (auto& r : options_) {
+        if (r.valid) validate(r);
+    }
 
     for (const config_entry* e : config.section(store_id)) {
         bool known = std::any_of(specs.begin(), specs.end(), [&](const option_spec& s) {
@@ -177,7 +186,7 @@ void store_options::validate(resolved& r) {
         };
         switch (spec.kind) {
             case option_kind::integer: {
-                auto v = parse_int(value);
+                auto v = parse_option_int(value);
                 if (!v) return fail("must be an integer");
                 if (spec.min && *v < *spec.min)
                     return fail(fmt::format("must be >= {}", *spec.min));
@@ -186,7 +195,7 @@ void store_options::validate(resolved& r) {
                 break;
             }
             case option_kind::boolean:
-                if (!parse_bool(value))
+                if (!parse_option_bool(value))
                     return fail("must be a boolean (true/false/yes/no/on/off/1/0)");
                 break;
             default:
@@ -204,9 +213,9 @@ void store_options::validate(resolved& r) {
         return;
     }
     if (spec.kind == option_kind::multi_string) {
-        for (const auto* e : r.entries) check_one(e->value, e);
+        for (std::size_t i = 0; i < r.entries.size(); ++i) check_one(r.values[i], r.entries[i]);
     } else {
-        check_one(r.entries.back()->value, r.entries.back());
+        check_one(r.values.back(), r.entries.back());
     }
 }
 
@@ -220,7 +229,7 @@ const store_options::resolved* store_options::find(std::string_view name) const 
 std::optional<std::string> store_options::str(std::string_view name) const {
     const resolved* r = find(name);
     if (!r) return std::nullopt;
-    if (!r->entries.empty()) return r->entries.back()->value;
+    if (!r->values.empty()) return r->values.back();
     if (r->spec->default_value) return std::string(*r->spec->default_value);
     return std::nullopt;
 }
@@ -229,20 +238,20 @@ std::optional<std::int64_t> store_options::integer(std::string_view name) const 
     const resolved* r = find(name);
     if (!r || !r->valid) return std::nullopt;
     auto text = str(name);
-    return text ? parse_int(*text) : std::nullopt;
+    return text ? parse_option_int(*text) : std::nullopt;
 }
 
 std::optional<bool> store_options::boolean(std::string_view name) const {
     const resolved* r = find(name);
     if (!r || !r->valid) return std::nullopt;
     auto text = str(name);
-    return text ? parse_bool(*text) : std::nullopt;
+    return text ? parse_option_bool(*text) : std::nullopt;
 }
 
 std::vector<std::string> store_options::multi(std::string_view name) const {
     std::vector<std::string> out;
     if (const resolved* r = find(name)) {
-        for (const auto* e : r->entries) out.push_back(e->value);
+        out = r->values;
     }
     return out;
 }
@@ -267,6 +276,9 @@ void store_options::report(severity level,
                            std::string_view name,
                            std::string message,
                            const config_entry* at) const {
+    // An option whose value could not be read (a substitution or type error) was reported
+    // once; what a driver makes of the value it then sees adds nothing.
+    if (const resolved* r = find(name); r && !r->valid) return;
     const config_entry* own = at ? at : where(name);
     if (!at) at = own ? own : declared_at_;
     diagnostic d{level,     at ? at->file : "", at ? at->line : 0,
@@ -302,7 +314,7 @@ std::vector<store_option> store_options::display() const {
     for (const auto& r : options_) {
         std::string value;
         if (r.spec->kind == option_kind::multi_string) {
-            for (const auto* e : r.entries) value += (value.empty() ? "" : ", ") + e->value;
+            for (const auto& v : r.values) value += (value.empty() ? "" : ", ") + v;
         } else if (auto v = str(r.spec->name)) {
             value = *v;
         }

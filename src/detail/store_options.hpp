@@ -16,6 +16,8 @@
 
 namespace imgstore::detail {
 
+class option_substitution;
+
 enum class option_kind { string, integer, boolean, multi_string, dict, list };
 
 /// One option a driver declares: name, type and default exactly as glance_store.
@@ -53,6 +55,11 @@ std::string printable_key(std::string_view key);
 /// dict (`scheme:url, scheme:url`) each item's URL is redacted.
 std::string redact_option_url(std::string_view value, option_kind kind);
 
+/// oslo.config Integer: optional sign and decimal digits, surrounding blanks ignored.
+std::optional<std::int64_t> parse_option_int(std::string_view text);
+/// oslo.config Boolean (true/false/yes/no/on/off/1/0/t/f/y/n, any case).
+std::optional<bool> parse_option_bool(std::string_view text);
+
 /// True for the multi-valued options that accumulate instead of overriding
 /// (`filesystem_store_datadirs`, `vmware_datastores`).
 bool is_multi_valued_option(std::string_view name) noexcept;
@@ -63,7 +70,8 @@ bool is_multi_valued_option(std::string_view name) noexcept;
 /// `declared_at` (optional) is the `enabled_backends` entry that declared the store: problems
 /// with no entry of their own (a missing required option) are located there.
 /// `use_backend_defaults` false reads only the store's own section (reserved stores: upstream
-/// HEAD's fallback moved the staging area into the images directory, R11).
+/// HEAD's fallback moved the staging area into the images directory, R11). `substitution`
+/// (optional, outliving this object) expands `$` references in every value read.
 class store_options {
   public:
     store_options(const glance_config& config,
@@ -72,7 +80,8 @@ class store_options {
                   std::vector<diagnostic>& diagnostics,
                   bool strict,
                   const config_entry* declared_at = nullptr,
-                  bool use_backend_defaults = true);
+                  bool use_backend_defaults = true,
+                  const option_substitution* substitution = nullptr);
 
     /// String value (or nullopt when unset and without default). For multi options: the last.
     std::optional<std::string> str(std::string_view name) const;
@@ -109,6 +118,7 @@ class store_options {
     struct resolved {
         const option_spec* spec = nullptr;
         std::vector<const config_entry*> entries;  // empty = built-in default
+        std::vector<std::string> values;            // entries' values, `$` expanded
         store_option::origin from = store_option::origin::builtin_default;
         bool valid = true;  // false once a type/range/choice error was reported
     };
