@@ -298,11 +298,14 @@ TEST_F(SecretSentinel, NoTypoAroundASecretOptionShowsTheSecret) {
     const std::string base = secret_conf(swift_conf_path_);
     const std::string s(sentinel);
     // Each class of typo: a line without '=' (read whole as a key up to a ':', or not at all),
-    // wrong case, trailing garbage glued to the name, a blank or tab instead of '='.
+    // wrong case, trailing garbage glued to the name, a blank or tab instead of '=', and a '$'
+    // that oslo.config would substitute.
     const std::vector<std::string> typos{
         "@N@ @S@:x",  "@N@ @S@=x",  "@N@ @S@",    "@N@\t@S@:x", "@U@ = @S@", "@U@ @S@:x",
         "@N@@S@ = x", "@N@.@S@ = x", "@N@-@S@:x", "@N@_ = @S@",  "@N@ = @S@ trailing",
         "@N@ =@S@\n    @S@",
+        // `$` substitution in a secret: an unknown name, a braced one, a cycle.
+        "@N@ = x$@S@",  "@N@ = ${@S@}", "@N@ = $@N@@S@", "@N@ = $@N@",
     };
     auto fill = [&](std::string t, std::string_view name) {
         for (auto [from, to] : {std::pair<std::string_view, std::string>{"@N@", std::string(name)},

@@ -128,11 +128,15 @@ std::optional<std::string> option_substitution::expand_text(std::string_view raw
         if (!value) {
             if (!why.empty()) return std::nullopt;
             // The name came from the value's own text: of a secret, it is part of the secret.
-            why = secret_target
-                      ? fmt::format("holds a '$' that names no option ({})", literal_hint)
-                      : fmt::format("${}: no option {} in [{}] or [DEFAULT] ({})",
-                                    printable_key(name), printable_key(name), section,
-                                    literal_hint);
+            const std::string shown =
+                name.size() > 64 ? std::string(name.substr(0, 64)) + "..." : std::string(name);
+            const std::size_t dot = shown.find('.');
+            why = secret_target ? fmt::format("holds a '$' that names no option ({})", literal_hint)
+                  : dot == std::string::npos
+                      ? fmt::format("${}: no option '{}' in [{}] or [DEFAULT] ({})", shown, shown,
+                                    section, literal_hint)
+                      : fmt::format("${}: no option '{}' in [{}] ({})", shown, shown.substr(dot + 1),
+                                    shown.substr(0, dot), literal_hint);
             return std::nullopt;
         }
         out += *value;
