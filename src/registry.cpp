@@ -168,8 +168,12 @@ diagnostic at_prefix(severity level,
                      std::string message) {
     if (from) return {level, from->file, from->line, from->section, from->key, std::move(message)};
     if (declared_at) {
-        return {level,          declared_at->file, declared_at->line, declared_at->section,
-                declared_at->key, std::move(message)};
+        return {level,
+                declared_at->file,
+                declared_at->line,
+                declared_at->section,
+                declared_at->key,
+                std::move(message)};
     }
     return {level, "", 0, std::string(store_id), "", std::move(message)};
 }
@@ -237,8 +241,8 @@ void check_prefixes(const std::vector<store>& stores,
                         severity::warning, origin(in), declared_at, stores[in.store].id(),
                         fmt::format("URL prefix {} of store '{}' is inside prefix {} of store "
                                     "'{}'{}: the longer prefix wins",
-                                    key, stores[in.store].id(), outer->first,
-                                    stores[o.store].id(), place_of(origin(o), declared_at))));
+                                    key, stores[in.store].id(), outer->first, stores[o.store].id(),
+                                    place_of(origin(o), declared_at))));
                 }
             }
         }
@@ -384,12 +388,11 @@ load_result store_registry::build(const glance_config& config, const registry_op
         // Reserved stores read only their own section (see store_options).
         detail::store_options opts(config, d.id, specs, diags, options.strict, backends_entry,
                                    !d.reserved, &substitution);
-        detail::driver_result r = drv.configure(
-            {.id = d.id,
-             .reserved = d.reserved,
-             .options = opts,
-             .limits = options.limits,
-             .sources = config.sources()});
+        detail::driver_result r = drv.configure({.id = d.id,
+                                                 .reserved = d.reserved,
+                                                 .options = opts,
+                                                 .limits = options.limits,
+                                                 .sources = config.sources()});
 
         store::init init;
         init.id = d.id;

@@ -1,7 +1,5 @@
 // Files named inside the config: swift_store_config_file is found as oslo.config's find_file
 // finds it (semantics section 1), rbd_store_ceph_conf stays relative to the current directory.
-#include "imgstore/config.hpp"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "imgstore/config.hpp"
 #include "imgstore/registry.hpp"
 #include "test_util.hpp"
 
@@ -64,8 +63,8 @@ class FileLookup : public ::testing::Test {
 TEST_F(FileLookup, SearchesConfigDirThenConfigFilesLastFirstThenHomeThenEtc) {
     const file_search r = find_config_file(lookup_name, sources());
     EXPECT_FALSE(r.found);
-    EXPECT_THAT(r.searched, ElementsAre(at("D"), at("B"), at("A"), at("home/.glance"),
-                                        at("home"), fs::path("/etc/glance"), fs::path("/etc")));
+    EXPECT_THAT(r.searched, ElementsAre(at("D"), at("B"), at("A"), at("home/.glance"), at("home"),
+                                        fs::path("/etc/glance"), fs::path("/etc")));
 }
 
 TEST_F(FileLookup, TheFirstDirectoryHoldingTheFileWins) {
@@ -82,7 +81,8 @@ TEST_F(FileLookup, TheFirstDirectoryHoldingTheFileWins) {
     };
     for (const auto& row : rows) {
         test::temp_dir scratch;
-        for (auto sub : {"A", "B", "D", "home/.glance"}) fs::create_directories(scratch.path() / sub);
+        for (auto sub : {"A", "B", "D", "home/.glance"})
+            fs::create_directories(scratch.path() / sub);
         home_override home(scratch.path() / "home");
         for (auto where : row.copies) {
             scratch.write(std::string(where) + "/" + lookup_name, "[ref1]\n");
@@ -109,9 +109,7 @@ TEST_F(FileLookup, AbsoluteNameIsTakenAsIsAndRelativeSubdirectoriesWork) {
 
 TEST_F(FileLookup, NeverLooksInTheCurrentDirectory) {
     const fs::path in_cwd = fs::current_path() / lookup_name;
-    {
-        std::ofstream(in_cwd) << "[ref1]\n";
-    }
+    { std::ofstream(in_cwd) << "[ref1]\n"; }
     const file_search r = find_config_file(lookup_name, {});
     fs::remove(in_cwd);
     EXPECT_FALSE(r.found);
@@ -161,8 +159,8 @@ TEST_F(FileLookup, AReferenceFileNotFoundIsALoadErrorNamingThePlacesSearched) {
     EXPECT_EQ(d.line, 6u);
     EXPECT_EQ(d.key, "swift_store_config_file");
     EXPECT_THAT(d.message, HasSubstr("reference file " + lookup_name + " not found in: " +
-                                     at("A").string() + ", " + at("home/.glance").string() +
-                                     ", " + at("home").string() + ", /etc/glance, /etc"));
+                                     at("A").string() + ", " + at("home/.glance").string() + ", " +
+                                     at("home").string() + ", /etc/glance, /etc"));
 
     const fs::path empty = dir_.write("A/empty.conf", swift_api_conf(""));
     load_result e = store_registry::load({.files = {empty}});
@@ -184,9 +182,7 @@ TEST_F(FileLookup, CephConfStaysRelativeToTheCurrentDirectory) {
     EXPECT_EQ(beside.registry->find("ceph")->status(), store_status::unresolvable);
 
     const fs::path in_cwd = fs::current_path() / name;
-    {
-        std::ofstream(in_cwd) << "[global]\nfsid = " << fsid << "\n";
-    }
+    { std::ofstream(in_cwd) << "[global]\nfsid = " << fsid << "\n"; }
     load_result here = store_registry::load({.files = {api}});
     fs::remove(in_cwd);
     ASSERT_TRUE(here.ok()) << test::join(here.diagnostics);

@@ -11,10 +11,10 @@
 #include <cctype>
 #include <memory>
 #include <optional>
-#include <utility>
-#include <vector>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "detail/store_options.hpp"
 #include "drivers/driver.hpp"
@@ -121,8 +121,8 @@ class SecretSentinel : public ::testing::Test {
         logger_->flush();
         expect_clean("log", log_.str());
         if (!r.registry) return;
-        expect_clean("warnings", test::join({r.registry->warnings().begin(),
-                                             r.registry->warnings().end()}));
+        expect_clean("warnings",
+                     test::join({r.registry->warnings().begin(), r.registry->warnings().end()}));
         expect_clean("registry text", to_string(*r.registry));
         for (const store& s : r.registry->stores()) {
             expect_clean("id", s.id());
@@ -301,11 +301,23 @@ TEST_F(SecretSentinel, NoTypoAroundASecretOptionShowsTheSecret) {
     // wrong case, trailing garbage glued to the name, a blank or tab instead of '=', and a '$'
     // that oslo.config would substitute.
     const std::vector<std::string> typos{
-        "@N@ @S@:x",  "@N@ @S@=x",  "@N@ @S@",    "@N@\t@S@:x", "@U@ = @S@", "@U@ @S@:x",
-        "@N@@S@ = x", "@N@.@S@ = x", "@N@-@S@:x", "@N@_ = @S@",  "@N@ = @S@ trailing",
+        "@N@ @S@:x",
+        "@N@ @S@=x",
+        "@N@ @S@",
+        "@N@\t@S@:x",
+        "@U@ = @S@",
+        "@U@ @S@:x",
+        "@N@@S@ = x",
+        "@N@.@S@ = x",
+        "@N@-@S@:x",
+        "@N@_ = @S@",
+        "@N@ = @S@ trailing",
         "@N@ =@S@\n    @S@",
         // `$` substitution in a secret: an unknown name, a braced one, a cycle.
-        "@N@ = x$@S@",  "@N@ = ${@S@}", "@N@ = $@N@@S@", "@N@ = $@N@",
+        "@N@ = x$@S@",
+        "@N@ = ${@S@}",
+        "@N@ = $@N@@S@",
+        "@N@ = $@N@",
     };
     auto fill = [&](std::string t, std::string_view name) {
         for (auto [from, to] : {std::pair<std::string_view, std::string>{"@N@", std::string(name)},
@@ -346,9 +358,9 @@ TEST_F(SecretSentinel, UrlValuedOptionsAreShownWithoutTheirUserinfo) {
     const std::string s(sentinel);
     // Credentials pasted into a URL, with the characters a secret may hold: '/', ':', '@'.
     const std::vector<std::string> urls{
-        "https://admin:@S@@host.example.com/v3",  "http://admin:a/@S@@host.example.com:5000/v3",
-        "https://admin:a@b@S@@host.example.com",  "admin:@S@@host.example.com",
-        "https://@S@@host.example.com/x@y",        "HTTPS://admin:@S@@host.example.com",
+        "https://admin:@S@@host.example.com/v3", "http://admin:a/@S@@host.example.com:5000/v3",
+        "https://admin:a@b@S@@host.example.com", "admin:@S@@host.example.com",
+        "https://@S@@host.example.com/x@y",      "HTTPS://admin:@S@@host.example.com",
     };
     std::vector<std::string_view> url_options;
     for (store_type t : all_store_types()) {
@@ -356,11 +368,10 @@ TEST_F(SecretSentinel, UrlValuedOptionsAreShownWithoutTheirUserinfo) {
             if (spec.url) url_options.push_back(spec.name);
         }
     }
-    EXPECT_THAT(url_options,
-                ::testing::UnorderedElementsAre(
-                    "cinder_store_auth_address", "cinder_endpoint_template",
-                    "http_proxy_information", "swift_store_auth_address", "swift_store_endpoint",
-                    "s3_store_host", "vmware_server_host"));
+    EXPECT_THAT(url_options, ::testing::UnorderedElementsAre(
+                                 "cinder_store_auth_address", "cinder_endpoint_template",
+                                 "http_proxy_information", "swift_store_auth_address",
+                                 "swift_store_endpoint", "s3_store_host", "vmware_server_host"));
     for (std::string_view name : url_options) {
         const auto type = declaring_type(name);
         ASSERT_TRUE(type) << name;

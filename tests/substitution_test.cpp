@@ -69,8 +69,8 @@ const substitution_case substitution_cases[] = {
     {"Nested", "$a", "[DEFAULT]\na = $b/a\nb = $root/b\n", "/srv/b/a", ""},
     {"OtherStoreGroup", "$u.filesystem_store_datadir", "", "/srv/u", ""},
     {"OtherPlainGroup", "$glance_store.default_backend", "", "s", ""},
-    {"BackendDefaultsGivesTheDefault", "$backend_defaults.filesystem_store_chunk_size", "",
-     "65536", ""},
+    {"BackendDefaultsGivesTheDefault", "$backend_defaults.filesystem_store_chunk_size", "", "65536",
+     ""},
     {"UnknownName", "$nosuch/x", "", "", "$nosuch: no option 'nosuch' in [s] or [DEFAULT]"},
     {"NamesAreCaseSensitive", "$ROOT", "", "", "$ROOT: no option 'ROOT'"},
     {"UnknownGroup", "$nogroup.root", "", "", "$nogroup.root: no option 'root' in [nogroup]"},
@@ -83,7 +83,8 @@ const substitution_case substitution_cases[] = {
     {"MultiValuedOption", "$filesystem_store_datadirs", "filesystem_store_datadirs = /a\n", "",
      "$filesystem_store_datadirs: a multi-valued, list or dict option cannot be substituted"},
     {"SecretIntoPlainOption", "$v.s3_store_secret_key", "", "",
-     "$s3_store_secret_key: a secret option is never substituted into an option that is not secret"},
+     "$s3_store_secret_key: a secret option is never substituted into an option that is not "
+     "secret"},
     {"NotAnInteger", "$weight", "[DEFAULT]\n[s]\nweight = x\n", "",
      "$weight: its value is not an integer"},
     {"ExponentialGrowthIsBounded", "$x6", R"([DEFAULT]
@@ -102,8 +103,7 @@ class Substitution : public ::testing::TestWithParam<substitution_case> {};
 
 TEST_P(Substitution, ExpandsAsOsloConfigOrReportsTheEntry) {
     const substitution_case& c = GetParam();
-    config_load parsed =
-        parse_config(substitution_conf(c.description, c.extra), "glance-api.conf");
+    config_load parsed = parse_config(substitution_conf(c.description, c.extra), "glance-api.conf");
     ASSERT_TRUE(parsed.ok()) << test::join(parsed.diagnostics);
     load_result r = store_registry::build(parsed.config);
     if (c.error.empty()) {
@@ -128,8 +128,8 @@ INSTANTIATE_TEST_SUITE_P(Table,
                          [](const auto& row) { return std::string(row.param.name); });
 
 TEST(Substitution, AnUnsetStoreOptionReadsAsEmptyWithAWarning) {
-    config_load parsed = parse_config(substitution_conf("[$filesystem_store_datadir]", ""),
-                                      "glance-api.conf");
+    config_load parsed =
+        parse_config(substitution_conf("[$filesystem_store_datadir]", ""), "glance-api.conf");
     load_result r = store_registry::build(parsed.config);
     ASSERT_TRUE(r.ok());
     EXPECT_THAT(test::join(r.diagnostics),
@@ -176,10 +176,9 @@ filesystem_store_datadir = /srv/$$b
 
 TEST(Substitution, ASecretsErrorsNeverShowItsText) {
     for (std::string_view value : {"pa$Hunter2word", "${Hunter2}", "x$Hunter2.y"}) {
-        config_load parsed =
-            parse_config(substitution_conf("d", "[v]\ns3_store_secret_key = " +
-                                                    std::string(value) + "\n"),
-                         "glance-api.conf");
+        config_load parsed = parse_config(
+            substitution_conf("d", "[v]\ns3_store_secret_key = " + std::string(value) + "\n"),
+            "glance-api.conf");
         load_result r = store_registry::build(parsed.config);
         ASSERT_FALSE(r.ok()) << value;
         const std::string text = test::join(r.diagnostics);
@@ -187,10 +186,11 @@ TEST(Substitution, ASecretsErrorsNeverShowItsText) {
         EXPECT_EQ(text.find("Hunter2"), std::string::npos) << text;
     }
     // A secret may use another secret, and $$ for a literal $.
-    config_load ok = parse_config(
-        substitution_conf("d", "[v]\ns3_store_access_key = $s3_store_secret_key\n"
-                               "s3_store_secret_key = pa$$word\n"),
-        "glance-api.conf");
+    config_load ok =
+        parse_config(substitution_conf("d",
+                                       "[v]\ns3_store_access_key = $s3_store_secret_key\n"
+                                       "s3_store_secret_key = pa$$word\n"),
+                     "glance-api.conf");
     load_result r = store_registry::build(ok.config);
     EXPECT_TRUE(r.ok()) << test::join(r.diagnostics);
 }

@@ -118,7 +118,7 @@ void parse_config_text(glance_config& into,
 
 /// Outcome of looking a file up as oslo.config's `find_file` does.
 struct file_search {
-    std::optional<std::filesystem::path> found;  ///< the first existing candidate
+    std::optional<std::filesystem::path> found;   ///< the first existing candidate
     std::vector<std::filesystem::path> searched;  ///< every directory tried, in order
 };
 

@@ -118,7 +118,7 @@ class store_options {
     struct resolved {
         const option_spec* spec = nullptr;
         std::vector<const config_entry*> entries;  // empty = built-in default
-        std::vector<std::string> values;            // entries' values, `$` expanded
+        std::vector<std::string> values;           // entries' values, `$` expanded
         store_option::origin from = store_option::origin::builtin_default;
         bool valid = true;  // false once a type/range/choice error was reported
     };

@@ -51,8 +51,8 @@ std::optional<std::string> option_substitution::expand(const config_entry& e,
     auto value =
         expand_text(e.value, ascii_lower(e.section), is_secret_option(option), stack, notes, why);
     for (std::string& note : notes) {
-        out.push_back({severity::warning, e.file, e.line, e.section, std::string(option),
-                       std::move(note)});
+        out.push_back(
+            {severity::warning, e.file, e.line, e.section, std::string(option), std::move(note)});
     }
     if (!value) {
         out.push_back(
@@ -135,8 +135,8 @@ std::optional<std::string> option_substitution::expand_text(std::string_view raw
                   : dot == std::string::npos
                       ? fmt::format("${}: no option '{}' in [{}] or [DEFAULT] ({})", shown, shown,
                                     section, literal_hint)
-                      : fmt::format("${}: no option '{}' in [{}] ({})", shown, shown.substr(dot + 1),
-                                    shown.substr(0, dot), literal_hint);
+                      : fmt::format("${}: no option '{}' in [{}] ({})", shown,
+                                    shown.substr(dot + 1), shown.substr(0, dot), literal_hint);
             return std::nullopt;
         }
         out += *value;
@@ -179,9 +179,10 @@ std::optional<std::string> option_substitution::value_of(std::string_view sectio
     const option_spec* spec = spec_named(group, name);
     if (spec && (spec->kind == option_kind::multi_string || spec->kind == option_kind::dict ||
                  spec->kind == option_kind::list)) {
-        why = fmt::format("${}: a multi-valued, list or dict option cannot be substituted (glance "
-                          "would insert its Python form)",
-                          name);
+        why = fmt::format(
+            "${}: a multi-valued, list or dict option cannot be substituted (glance "
+            "would insert its Python form)",
+            name);
         return std::nullopt;
     }
     std::string text;

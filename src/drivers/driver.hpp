@@ -22,8 +22,8 @@ namespace imgstore::detail {
 struct store_context {
     std::string_view id;
     bool reserved = false;
-    const store_options& options;  ///< resolved options; report problems through it
-    const config_limits& limits;   ///< for files the driver reads (ceph.conf, swift references)
+    const store_options& options;   ///< resolved options; report problems through it
+    const config_limits& limits;    ///< for files the driver reads (ceph.conf, swift references)
     const config_sources& sources;  ///< where the config was read: files it names are beside
 };
 
@@ -50,7 +50,7 @@ struct driver_result {
     /// Empty for http and for unresolvable stores.
     std::vector<raw_prefix> prefixes;
     store_status status = store_status::ok;
-    std::string reason;  ///< why unresolvable; never holds a secret
+    std::string reason;              ///< why unresolvable; never holds a secret
     std::string_view reason_option;  ///< the option the reason is about (where it is located)
     std::string required_user;
     std::vector<std::string> datastores;

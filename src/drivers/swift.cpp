@@ -261,8 +261,7 @@ std::vector<account> read_accounts(const store_context& ctx, std::string_view na
             ok = false;
         };
         if (auth_host(a.auth_address).empty()) {
-            problem(address_at, address_at ? "auth_address" : "",
-                    "reference has no auth_address");
+            problem(address_at, address_at ? "auth_address" : "", "reference has no auth_address");
         } else if (!plain_address(a.auth_address)) {
             problem(address_at, "auth_address", "auth_address " + std::string(address_rule));
         }
