@@ -227,13 +227,19 @@ const error_case error_cases[] = {
     {"SamePrefixTwice",
      "[DEFAULT]\nenabled_backends = a:file, b:file\n[glance_store]\ndefault_backend = a\n"
      "[a]\nfilesystem_store_datadir = /srv/x\n[b]\nfilesystem_store_datadir = /srv/x/\n",
-     "[b]: stores 'a' and 'b' have the same URL prefix file:///srv/x/"},
+     "glance-api.conf:8: [b] filesystem_store_datadir: stores 'a' and 'b' have the same URL "
+     "prefix file:///srv/x/; 'a' has it (set at glance-api.conf:6)"},
+    {"SameDefaultPrefixIsLocatedWhereTheStoresAreDeclared",
+     "[DEFAULT]\nenabled_backends = a:file, b:file\n[glance_store]\ndefault_backend = a\n",
+     "glance-api.conf:2: [DEFAULT] enabled_backends: stores 'a' and 'b' have the same URL prefix "
+     "file:///var/lib/glance/images/; 'a' has it (declared at glance-api.conf:2)"},
     {"SamePrefixAcrossTheS3Family",
      "[DEFAULT]\nenabled_backends = a:s3, b:s3\n[glance_store]\ndefault_backend = a\n"
      "[a]\ns3_store_host = https://h\ns3_store_access_key = k\ns3_store_secret_key = s\n"
      "s3_store_bucket = x\n[b]\ns3_store_host = h\ns3_store_access_key = k\n"
      "s3_store_secret_key = s\ns3_store_bucket = x\n",
-     "[b]: stores 'a' and 'b' have the same URL prefix s3://h/x/"},
+     "glance-api.conf:14: [b] s3_store_bucket: stores 'a' and 'b' have the same URL prefix "
+     "s3://h/x/; 'a' has it (set at glance-api.conf:9)"},
 };
 
 class RegistryErrors : public ::testing::TestWithParam<error_case> {};
@@ -281,8 +287,10 @@ filesystem_store_datadir = /var/lib/glance/images
 )");
     ASSERT_TRUE(r.ok()) << test::join(r.diagnostics);
     EXPECT_THAT(test::join(r.diagnostics),
-                HasSubstr("URL prefix file:///var/lib/glance/images/ of store 'inner' is inside "
-                          "prefix file:///var/lib/glance/ of store 'outer'"));
+                HasSubstr("warning: glance-api.conf:8: [inner] filesystem_store_datadir: URL "
+                          "prefix file:///var/lib/glance/images/ of store 'inner' is inside "
+                          "prefix file:///var/lib/glance/ of store 'outer' (set at "
+                          "glance-api.conf:6): the longer prefix wins"));
     EXPECT_FALSE(r.registry->warnings().empty());
 }
 
