@@ -70,6 +70,12 @@ fresh() {
     { [ "$kind" = mysql ] && echo "SET FOREIGN_KEY_CHECKS = 0;"; cat "$schema"; } |
         sql "$kind" "$url" >/dev/null
     sql "$kind" "$url" <"$work/rows.$kind.sql" >/dev/null
+    # Planner statistics, as autovacuum keeps them on a live database (never analyzed, a
+    # freshly loaded PostgreSQL table is walked with a bitmap scan and a sort per batch).
+    case $kind in
+    postgresql) echo "ANALYZE images; ANALYZE image_locations;" | sql "$kind" "$url" ;;
+    mysql) echo "ANALYZE TABLE images, image_locations;" | sql "$kind" "$url" >/dev/null ;;
+    esac
     echo "$url"
 }
 

@@ -36,7 +36,7 @@ row_decision decide_row(const glance_db::location_row& row, const backfill_rules
         plain = std::move(*decrypted);
     }
     const std::string_view url = rules.cipher != nullptr ? std::string_view(plain) : row.value;
-    d.url = redact_url(url);
+    if (rules.describe) d.url = redact_url(url);
 
     std::optional<std::string_view> meta;
     if (row.meta_data) meta = *row.meta_data;

@@ -43,6 +43,7 @@ struct backfill_rules {
     stamp_options stamp;                                 ///< volume types of legacy cinder URLs
     const glance_db::location_cipher* cipher = nullptr;  ///< set iff values are encrypted
     bool restamp_unknown = false;                        ///< replace store ids this config lacks
+    bool describe = false;  ///< fill row_decision::url (for --changes; it costs a copy per row)
 };
 
 /// One row's decision. `update` is set iff outcome is stamped.
@@ -52,7 +53,7 @@ struct row_decision {
     std::string detail;     ///< malformed_metadata / undecryptable: what is wrong (no content)
     std::string old_store;  ///< the store the row named, if any
     std::string store;      ///< stamped: the new store; mismatch: the store the URL resolves to
-    std::string url;        ///< the plain URL with any userinfo replaced by "***"
+    std::string url;        ///< with rules.describe: the plain URL, userinfo replaced by "***"
     std::string new_url;    ///< stamped legacy cinder: the rewritten URL (no userinfo)
     std::optional<glance_db::row_update> update;
 };

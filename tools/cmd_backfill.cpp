@@ -534,6 +534,7 @@ int run_backfill(const common_options& common, const backfill_args& args) {
     s.rules.resolver = &*s.resolver;
     s.rules.cipher = s.cipher ? &*s.cipher : nullptr;
     s.rules.restamp_unknown = args.restamp_unknown;
+    s.rules.describe = !args.changes.empty();
     s.fingerprint = fingerprint_of(s, args, key_text);
 
     std::optional<backfill_checkpoint> from;
