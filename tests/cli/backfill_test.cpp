@@ -287,6 +287,11 @@ std::string outcome_of(const std::map<std::int64_t, boost::json::object>& change
 
 // ---- tests on every database ----------------------------------------------------------------
 
+// The name of a suite's row: the database it runs on.
+std::string server_name(const ::testing::TestParamInfo<db_server>& p) {
+    return db_server_name(p.param);
+}
+
 class Backfill : public ::testing::TestWithParam<db_server> {
   protected:
     void SetUp() override {
@@ -525,10 +530,7 @@ TEST_P(Backfill, RateCapsRowsPerSecond) {
     EXPECT_GE(seconds, 17.0 / 40.0 - 0.05);
 }
 
-INSTANTIATE_TEST_SUITE_P(Databases,
-                         Backfill,
-                         ::testing::ValuesIn(all_db_servers()),
-                         [](const auto& info) { return db_server_name(info.param); });
+INSTANTIATE_TEST_SUITE_P(Databases, Backfill, ::testing::ValuesIn(all_db_servers()), server_name);
 
 TEST(BackfillProgress, ABarWithRateAndEtaOnATerminalOnly) {
     backfill_dir dir;
@@ -710,7 +712,7 @@ TEST_P(BackfillKill, SigkillAtRandomPointsThenRerunEqualsAnUninterruptedRun) {
 INSTANTIATE_TEST_SUITE_P(Databases,
                          BackfillKill,
                          ::testing::ValuesIn(all_db_servers()),
-                         [](const auto& info) { return db_server_name(info.param); });
+                         server_name);
 
 // ---- a concurrent writer --------------------------------------------------------------------
 
@@ -804,7 +806,7 @@ TEST_P(BackfillConcurrent, AWriterBesideApplyKeepsEveryWrite) {
 INSTANTIATE_TEST_SUITE_P(Databases,
                          BackfillConcurrent,
                          ::testing::ValuesIn(all_db_servers()),
-                         [](const auto& info) { return db_server_name(info.param); });
+                         server_name);
 
 }  // namespace
 }  // namespace imgstore::test
