@@ -197,6 +197,13 @@ TEST(LocationResolver, NeverOutputsTheUserinfo) {
         "swift+https://svc%3Aglance:S3CR3TSENTINEL@keystone.example.com/v3/images/img",
         "swift+https://AKIDSENTINEL:S3CR3TSENTINEL@keystone.example.com/v3/images/img",
         "swift+config://AKIDSENTINEL:S3CR3TSENTINEL@ref1/glance/img",
+        // Swift keys with a raw '/' (upstream writes them so): read as userinfo to the last '@',
+        // never as host, port or path, whatever they look like.
+        "swift+https://AKIDSENTINEL:a/S3CR3TSENTINEL@keystone.example.com/v3/images/img",
+        "swift://AKIDSENTINEL:443/S3CR3TSENTINEL@keystone.example.com/v3/images/img",
+        "swift+http://svc%3Aglance:80/S3CR3TSENTINEL/x@keystone.example.com/v3/images/img",
+        "swift://svc%3Aglance:S3CR3TSENTINEL/@keystone.example.com/v3/images/img",
+        "s3://AKIDSENTINEL:443/S3CR3TSENTINEL@s3.example.com/glance/img",
         "https://AKIDSENTINEL:S3CR3TSENTINEL@example.com/x",
         "http://AKIDSENTINEL:S3CR3TSENTINEL@example.com/x?q=1",
         "http://AKIDSENTINEL:S3CR3TSENTINEL@h@x/y",
@@ -269,7 +276,7 @@ TEST(LocationResolver, ResolvesCanonicalUrlsWithoutAllocating) {
 
 TEST(LocationResolver, ExplainListsProbedPrefixesLongestFirstAndEveryHit) {
     explanation e =
-        table_resolver().explain("FILESYSTEM://user:pw@/srv/glance/images/nested/deeper/IMG");
+        table_resolver().explain("FILESYSTEM:///srv/glance/images/nested/deeper/IMG");
     EXPECT_EQ(e.status, resolve_status::matched);
     EXPECT_EQ(e.store_id, "nested");
     EXPECT_EQ(e.canonical_url, "filesystem:///srv/glance/images/nested/deeper/IMG");
