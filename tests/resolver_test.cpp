@@ -271,6 +271,32 @@ TEST(LocationResolver, ResolvesCanonicalUrlsWithoutAllocating) {
 #endif
 }
 
+// One set of rules (issue 15): a store's location parser accepts a URL only if the resolver
+// does not call it invalid. Every row goes to every store whose schemes include the URL's.
+TEST(LocationParsers, AcceptOnlyWhatTheResolverDoesNotCallInvalid) {
+    const location_resolver& resolver = table_resolver();
+    std::size_t accepted = 0, refused_invalid = 0;
+    for (const auto& c : table()) {
+        const resolution r = resolver.resolve(c.url);
+        for (const store& s : resolver.registry().stores()) {
+            const result<location> parsed = s.parse_location(c.url);
+            if (parsed) {
+                ++accepted;
+                EXPECT_NE(r.status, resolve_status::invalid)
+                    << s.id() << " parses resolve_cases.tsv:" << c.line << ", which is invalid ("
+                    << to_string(r.reason) << ")";
+            } else if (r.status == resolve_status::invalid &&
+                       parsed.error() == make_error_code(errc::bad_uri)) {
+                ++refused_invalid;  // a store of the URL's scheme said no
+            }
+        }
+    }
+    // Both sides are exercised: many rows parse, and many invalid rows reach a parser of their
+    // scheme (which refused them).
+    EXPECT_GT(accepted, 100u);
+    EXPECT_GT(refused_invalid, 100u);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Explanations.
 
