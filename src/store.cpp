@@ -1,8 +1,7 @@
 #include "imgstore/store.hpp"
 
-#include <string>
-
 #include <array>
+#include <string>
 #include <type_traits>
 #include <variant>
 

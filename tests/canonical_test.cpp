@@ -193,9 +193,9 @@ TEST(CanonicalFastPath, RewritesCaseAndEscapesAsTheGeneralCodeDoes) {
 // section 3: as upstream connects), by both paths.
 TEST(CanonicalForm, DropsEachSchemesDefaultPortAndNoOther) {
     const std::vector<std::pair<std::string, int>> default_of = {
-        {"http", 80},        {"https", 443},       {"s3", 80},      {"s3+http", 80},
-        {"s3+https", 443},   {"swift", 443},       {"swift+http", 80},
-        {"swift+https", 443}, {"rbd", 0},          {"vsphere", 0},
+        {"http", 80},      {"https", 443}, {"s3", 80},         {"s3+http", 80},
+        {"s3+https", 443}, {"swift", 443}, {"swift+http", 80}, {"swift+https", 443},
+        {"rbd", 0},        {"vsphere", 0},
     };
     for (const auto& [scheme, default_port] : default_of) {
         for (const int port : {80, 443, 8080}) {
@@ -207,8 +207,7 @@ TEST(CanonicalForm, DropsEachSchemesDefaultPortAndNoOther) {
                 std::string scratch;
                 canonical_url c{};
                 ASSERT_EQ(detail::canonicalize(url, scratch, c), reason_code::none) << url;
-                const std::string kept =
-                    port == default_port ? "" : ":" + std::to_string(port);
+                const std::string kept = port == default_port ? "" : ":" + std::to_string(port);
                 EXPECT_EQ(c.canonical,
                           scheme + "://host-1.example.com" + kept + "/pool/6bbe7cc2/snap")
                     << url;
@@ -230,8 +229,8 @@ std::string url_with_userinfo(std::string_view scheme, std::string_view userinfo
 // A userinfo is allowed on the s3 and swift families and http(s) only, and there it is never
 // part of the canonical form; everywhere else it is bad_userinfo, whatever its shape.
 TEST(CanonicalForm, AcceptsAUserinfoOnlyWhereDriversWriteOne) {
-    const std::vector<std::string> with = {"http",  "https",      "s3",         "s3+http",
-                                           "s3+https", "swift",   "swift+http", "swift+https"};
+    const std::vector<std::string> with = {"http",     "https", "s3",         "s3+http",
+                                           "s3+https", "swift", "swift+http", "swift+https"};
     const std::vector<std::string> without = {"file",   "filesystem", "rbd",
                                               "cinder", "vsphere",    "swift+config"};
     const std::vector<std::string> shapes = {"u", "u:p", "", ":", "a%3Ab:c", "AK:sec-ret_1"};
@@ -259,8 +258,8 @@ TEST(CanonicalForm, AcceptsAUserinfoOnlyWhereDriversWriteOne) {
 // s3 and swift keys are written raw by upstream: '/', '@' and ':' in them, and shapes that
 // read as a port and a path, all end up in the userinfo, never in the canonical form.
 TEST(CanonicalForm, ReadsS3AndSwiftUserinfoToTheLastAt) {
-    const std::vector<std::string> keys = {"sec/ret",   "a/b/c/d", "s@c",    "443/x",
-                                           "/",         "k/e@y:z", "x/../y", "%2F/"};
+    const std::vector<std::string> keys = {"sec/ret", "a/b/c/d", "s@c",    "443/x",
+                                           "/",       "k/e@y:z", "x/../y", "%2F/"};
     for (const std::string scheme : {"s3", "s3+https", "swift", "swift+http", "swift+https"}) {
         for (const std::string& key : keys) {
             const std::string userinfo = "user:" + key;

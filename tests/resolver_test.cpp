@@ -13,6 +13,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -301,8 +302,7 @@ TEST(LocationParsers, AcceptOnlyWhatTheResolverDoesNotCallInvalid) {
 // Explanations.
 
 TEST(LocationResolver, ExplainListsProbedPrefixesLongestFirstAndEveryHit) {
-    explanation e =
-        table_resolver().explain("FILESYSTEM:///srv/glance/images/nested/deeper/IMG");
+    explanation e = table_resolver().explain("FILESYSTEM:///srv/glance/images/nested/deeper/IMG");
     EXPECT_EQ(e.status, resolve_status::matched);
     EXPECT_EQ(e.store_id, "nested");
     EXPECT_EQ(e.canonical_url, "filesystem:///srv/glance/images/nested/deeper/IMG");
@@ -398,6 +398,22 @@ TEST(LocationResolver, MatchesUnderDirectoriesLongerThanKeysWithBoundaryBits) {
     EXPECT_EQ(what(resolver.resolve("file://" + deep + "0/img")), "no_prefix");
     EXPECT_EQ(resolver.resolve("file://" + deep).reason, reason_code::store_root);
     EXPECT_EQ(what(resolver.resolve("file:///srv/a/d1/img")), "fast");
+}
+
+TEST(LocationResolver, RefusesANullRegistryWithAClearError) {
+    // A load that failed leaves a null registry: building on it says so (it crashed before).
+    config_load parsed = parse_config("[DEFAULT]\nenabled_backends = fast:floppy\n");
+    load_result failed = store_registry::build(parsed.config);
+    ASSERT_FALSE(failed.ok());
+    for (const auto& registry : {failed.registry, std::shared_ptr<const store_registry>()}) {
+        try {
+            const location_resolver resolver(registry);
+            ADD_FAILURE() << "a resolver was built on a null registry";
+        } catch (const std::invalid_argument& e) {
+            EXPECT_THAT(e.what(), HasSubstr("null registry"));
+            EXPECT_THAT(e.what(), HasSubstr("load_result::ok()"));
+        }
+    }
 }
 
 TEST(LocationResolver, KeepsTheRegistryAlive) {

@@ -191,8 +191,7 @@ bool userinfo_to_last_at(scheme_family_id f) {
 // vsphere and swift+config URLs as part of the path, fsid or reference, so no store holds
 // such a location.
 bool userinfo_allowed(scheme_family_id f) {
-    return f == scheme_family_id::s3 || f == scheme_family_id::swift ||
-           f == scheme_family_id::http;
+    return f == scheme_family_id::s3 || f == scheme_family_id::swift || f == scheme_family_id::http;
 }
 
 // Families whose paths name files or volumes: an encoded separator there is a traversal risk.
@@ -701,9 +700,9 @@ std::optional<reason_code> canonical_fast(std::string_view url,
     }
 
     // Path: its odd bytes are kept as written (pchar; no '@' in s3, swift or swift+config, where
-    // it would end a userinfo) up to the first '?', but for escapes, rewritten below (never an encoded
-    // separator where paths name files); then the query: http(s) and vsphere only, non-empty,
-    // printable, no '#', every '%' with two hex digits.
+    // it would end a userinfo) up to the first '?', but for escapes, rewritten below (never an
+    // encoded separator where paths name files); then the query: http(s) and vsphere only,
+    // non-empty, printable, no '#', every '%' with two hex digits.
     std::size_t q = n;
     mask128 before_query = ~mask128{0};
     mask128 odd = m.odd & ~before_path;
