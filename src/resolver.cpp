@@ -255,7 +255,8 @@ struct location_resolver::impl {
 namespace {
 
 // A null registry is a load that failed and was not checked: say so instead of crashing.
-std::shared_ptr<const store_registry> registry_or_throw(std::shared_ptr<const store_registry> registry) {
+std::shared_ptr<const store_registry> registry_or_throw(
+    std::shared_ptr<const store_registry> registry) {
     if (registry == nullptr) {
         throw std::invalid_argument(
             "imgstore::location_resolver: null registry (the load failed: check "
