@@ -1,11 +1,14 @@
 #include "imgstore/store.hpp"
 
 #include <array>
+#include <string>
 #include <type_traits>
 #include <variant>
 
+#include "detail/canonical_url.hpp"
 #include "detail/location_codec.hpp"
 #include "detail/text.hpp"
+#include "imgstore/registry.hpp"
 
 namespace imgstore {
 namespace {
@@ -95,6 +98,19 @@ result<location> store::parse_location(std::string_view uri) const {
     for (const auto& s : schemes_) known = known || detail::iequals(s, scheme);
     if (!known) return make_error_code(errc::unknown_scheme);
     if (!codec_) return make_error_code(errc::bad_uri);
+    // One set of rules: a URL the resolver calls invalid is no location (a dot segment, a
+    // %2F that the rbd class would decode into a name, a userinfo where none belongs, a
+    // store's root...). The same checks, in the same code, as location_resolver::resolve().
+    std::string scratch;
+    detail::canonical_url c;
+    if (detail::canonicalize(uri, scratch, c) != reason_code::none) {
+        return make_error_code(errc::bad_uri);
+    }
+    if (c.family != detail::scheme_family_id::http &&
+        (c.trailing_slash ||
+         registry_->is_store_root(static_cast<unsigned>(c.family), c.key_tail()))) {
+        return make_error_code(errc::bad_uri);  // empty_segment or store_root
+    }
     return codec_->parse(uri);
 }
 

@@ -18,15 +18,16 @@ namespace imgstore {
 namespace detail {
 class location_codec;
 }
+class store_registry;
 
 /// The store types of glance_store's `enabled_backends` (`id:type`).
 enum class store_type { file, http, rbd, s3, swift, cinder, vmware };
 
 /// The type's name as written in `enabled_backends` ("file", "vmware", ...).
-std::string_view to_string(store_type t) noexcept;
+[[nodiscard]] std::string_view to_string(store_type t) noexcept;
 
 /// Parses a type name (exact, lower-case); nullopt for an unknown name.
-std::optional<store_type> parse_store_type(std::string_view name) noexcept;
+[[nodiscard]] std::optional<store_type> parse_store_type(std::string_view name) noexcept;
 
 /// All types, in the order above.
 std::span<const store_type> all_store_types() noexcept;
@@ -45,7 +46,8 @@ struct store_option {
 };
 
 /// A configured store. Immutable; every view returned lives as long as the owning registry.
-/// Thread-safe for concurrent const use.
+/// Thread-safe for concurrent const use. Only store_registry::build() makes stores (validated
+/// config), so there is no public constructor.
 class store {
   public:
     std::string_view id() const noexcept { return id_; }
@@ -76,20 +78,27 @@ class store {
     std::string_view volume_type() const noexcept { return volume_type_; }
 
     /// Parses `uri` with this store's location class. Errors: errc::unknown_scheme when the
-    /// scheme is not one of schemes(), errc::bad_uri when malformed. Never echoes the URI.
+    /// scheme is not one of schemes(); errc::bad_uri when malformed, which includes every URL
+    /// that location_resolver::resolve() (default resolver_options) calls invalid: the
+    /// resolver's canonical checks run first (doc/canonical-form.md), then the location class's
+    /// own, stricter, upstream rules (e.g. the scheme as written, a cinder volume UUID). Never
+    /// echoes the URI. Allocates; thread-safe.
     [[nodiscard]] result<location> parse_location(std::string_view uri) const;
 
     /// Formats a location of this store's type back to its URL (credentials included).
     [[nodiscard]] result<std::string> format_location(const location& loc) const;
 
-    /// Built by store_registry only (see detail::store_builder).
-    struct init;
-    explicit store(init&& i);
     store(store&&) noexcept;
     store& operator=(store&&) noexcept;
     ~store();
 
   private:
+    friend class store_registry;
+    /// Everything a store is made of; filled by the registry from a driver's output.
+    struct init;
+    explicit store(init&& i);
+
+    const store_registry* registry_ = nullptr;  ///< the owner, set by its constructor
     std::string id_;
     store_type type_ = store_type::file;
     std::vector<std::string> schemes_;
@@ -108,7 +117,6 @@ class store {
     std::shared_ptr<const detail::location_codec> codec_;
 };
 
-/// Everything a store is made of; filled by the registry from a driver's output.
 struct store::init {
     std::string id;
     store_type type = store_type::file;
