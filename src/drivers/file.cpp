@@ -65,6 +65,12 @@ std::optional<std::string> datadir_prefix(std::string_view dir, std::string& err
     return prefix;
 }
 
+// A valid datadir as the data plane opens it: without its trailing '/'.
+std::string datadir_path(std::string_view dir) {
+    if (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
+    return std::string(dir);
+}
+
 driver_result configure_file(const store_context& ctx) {
     const store_options& o = ctx.options;
     driver_result r;
@@ -94,6 +100,7 @@ driver_result configure_file(const store_context& ctx) {
                               : fmt::format("/var/lib/glance/{}", ctx.id);
         if (auto p = datadir_prefix(trim(dir), error)) {
             r.prefixes.push_back(std::move(*p));
+            r.datadirs.push_back({datadir_path(trim(dir)), 0});
         } else {
             o.error("filesystem_store_datadir", error);
         }
@@ -138,6 +145,7 @@ driver_result configure_file(const store_context& ctx) {
         // Upstream uses one directory, chosen by free space at start-up; every directory
         // holds images, so we own them all.
         r.prefixes.push_back(std::move(*prefix));
+        r.datadirs.push_back({datadir_path(path), priority});
     }
     return r;
 }
