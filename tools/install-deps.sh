@@ -10,7 +10,7 @@ packages=(
     libboost-url1.81-dev libboost-json1.81-dev libboost-system1.81-dev libssl-dev
     libfmt-dev libspdlog-dev libcli11-dev
     libgtest-dev libgmock-dev libbenchmark-dev
-    time
+    openssl time
 )
 if [ $# -ne 0 ]; then
     echo "usage: $0" >&2

@@ -23,7 +23,7 @@ namespace imgstore::data {
 struct byte_range {
     /// The whole object.
     static constexpr byte_range all() noexcept { return {}; }
-    /// From `first` to the end (`bytes=first-`).
+    /// From `first` to the end (`bytes=first-`); from(0) is all().
     static constexpr byte_range from(std::uint64_t first) noexcept { return {first, {}, {}}; }
     /// `first` to `last` inclusive (`bytes=first-last`); last < first is errc::bad_range.
     static constexpr byte_range between(std::uint64_t first, std::uint64_t last) noexcept {
