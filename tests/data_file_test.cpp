@@ -146,7 +146,7 @@ INSTANTIATE_TEST_SUITE_P(
                                  byte_range::between(65'530, 65'545), extent{65'530, 16, 200'000}},
                       range_case{"LastChunkPartly", 200'000, byte_range::from(196'600),
                                  extent{196'600, 3'400, 200'000}}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& row) { return std::string(row.param.name); });
 
 TEST(FileBackend, ReportsAFileThatShrankAsTruncated) {
     file_stores s;
@@ -471,7 +471,7 @@ INSTANTIATE_TEST_SUITE_P(
         hostile_case{"Directory", "/adir", errc::forbidden_location},
         hostile_case{"FileAsDirectory", "/sub/img/x", errc::forbidden_location},
         hostile_case{"Missing", "/nothing", errc::not_found}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& row) { return std::string(row.param.name); });
 
 TEST(FileBackend, ReadsANestedImageBelowItsDatadir) {
     file_stores s;

@@ -268,7 +268,7 @@ INSTANTIATE_TEST_SUITE_P(
                                       byte_range::between(100, 70'000)},
                       http_range_case{"IgnoredFrom", "/norange", byte_range::from(149'999)},
                       http_range_case{"IgnoredSuffix", "/norange", byte_range::suffix(7)}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& row) { return std::string(row.param.name); });
 
 struct http_error_case {
     const char* name;
@@ -308,7 +308,7 @@ INSTANTIATE_TEST_SUITE_P(
         http_error_case{"Stall", "/stall", byte_range::all(), errc::timeout},
         http_error_case{"NoContentLength", "/chunked", byte_range::all(), errc::upstream_error},
         http_error_case{"ShortBody", "/short", byte_range::all(), errc::truncated}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& row) { return std::string(row.param.name); });
 
 // Upstream's loop makes at most MAX_REDIRECTS (5) requests: 4 redirects are followed.
 TEST(HttpBackend, FollowsRedirectsUpToUpstreamsBound) {

@@ -184,7 +184,8 @@ class file_backend final : public backend {
         if (!chosen) return chosen.error();
         const datadir_entry& dir = dirs_[*chosen];
         file_descriptor dir_fd(::open(dir.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!dir_fd) return last_error();
+        // A missing datadir is the store's problem, not a missing image.
+        if (!dir_fd) return errno == ENOENT ? make_error_code(errc::io_error) : last_error();
         const std::string id(image_id);
         struct stat st {};
         if (::fstatat(dir_fd.get(), id.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {

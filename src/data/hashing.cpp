@@ -8,6 +8,15 @@
 #include "detail/text.hpp"
 
 namespace imgstore::data {
+
+// Owns an EVP digest context (not in the anonymous namespace: image_hasher::state holds two).
+namespace detail {
+struct evp_md_ctx_deleter {
+    void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
+};
+}  // namespace detail
+using evp_md_ctx = std::unique_ptr<EVP_MD_CTX, detail::evp_md_ctx_deleter>;
+
 namespace {
 
 // hashlib name -> OpenSSL name, for the fixed-length algorithms hashlib always offers.
@@ -37,15 +46,10 @@ const hash_name* find_hash(std::string_view algorithm) {
     return nullptr;
 }
 
-struct md_ctx_deleter {
-    void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
-};
-using md_ctx = std::unique_ptr<EVP_MD_CTX, md_ctx_deleter>;
-
-md_ctx start(const char* openssl_name) {
+evp_md_ctx start(const char* openssl_name) {
     const EVP_MD* md = EVP_get_digestbyname(openssl_name);
     if (!md) return nullptr;
-    md_ctx ctx(EVP_MD_CTX_new());
+    evp_md_ctx ctx(EVP_MD_CTX_new());
     if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) return nullptr;
     return ctx;
 }
@@ -67,8 +71,8 @@ std::string hex_digest(EVP_MD_CTX* ctx) {
 }  // namespace
 
 struct image_hasher::state {
-    md_ctx md5;
-    md_ctx multihash;
+    evp_md_ctx md5;
+    evp_md_ctx multihash;
     std::string algorithm;
 };
 
