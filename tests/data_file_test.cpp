@@ -3,12 +3,15 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "data_test_util.hpp"
 #include "test_util.hpp"
@@ -358,6 +361,143 @@ filesystem_store_datadirs = {0}/low:1
     auto added = plane->default_backend().add("img", source, {});
     ASSERT_TRUE(added) << added.error().message();
     EXPECT_EQ(added->location_url, "file://" + (tmp.path() / "low" / "img").string());
+}
+
+// A small tmpfs, unmounted on destruction; mounted() is false without the privilege to mount
+// (the tests using it then skip: CI runs as root).
+class small_tmpfs {
+  public:
+    small_tmpfs(fs::path where, std::size_t bytes) : path_(std::move(where)) {
+        fs::create_directories(path_);
+        const std::string options = "size=" + std::to_string(bytes);
+        mounted_ = ::mount("tmpfs", path_.c_str(), "tmpfs", 0, options.c_str()) == 0;
+    }
+    ~small_tmpfs() {
+        if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
+    }
+    small_tmpfs(const small_tmpfs&) = delete;
+    small_tmpfs& operator=(const small_tmpfs&) = delete;
+    bool mounted() const { return mounted_; }
+    const fs::path& path() const { return path_; }
+
+  private:
+    fs::path path_;
+    bool mounted_ = false;
+};
+
+TEST(FileBackend, ReportsAFullDiskAsStorageFullAndLeavesNothingBehind) {
+    test::temp_dir tmp;
+    small_tmpfs disk(tmp.path() / "disk", 256 << 10);
+    if (!disk.mounted()) GTEST_SKIP() << "needs the privilege to mount a tmpfs";
+    auto plane = test::make_plane(fmt::format(R"([DEFAULT]
+enabled_backends = fast:file
+[glance_store]
+default_backend = fast
+[fast]
+filesystem_store_datadir = {}
+)",
+                                              disk.path().string()));
+    test::string_source source(pattern(1 << 20));
+    auto added = plane->default_backend().add("img", source, {});
+    ASSERT_FALSE(added);
+    EXPECT_EQ(added.error(), make_error_code(errc::storage_full));
+    EXPECT_TRUE(dir_entries(disk.path()).empty());
+}
+
+TEST(FileBackend, ChoosesTheDatadirWithTheMostFreeSpaceThatCanHoldTheImage) {
+    test::temp_dir tmp;
+    small_tmpfs small(tmp.path() / "small", 256 << 10);
+    small_tmpfs large(tmp.path() / "large", 1 << 20);
+    small_tmpfs low(tmp.path() / "low", 4 << 20);
+    if (!small.mounted() || !large.mounted() || !low.mounted()) {
+        GTEST_SKIP() << "needs the privilege to mount a tmpfs";
+    }
+    auto plane = test::make_plane(fmt::format(R"([DEFAULT]
+enabled_backends = many:file
+[glance_store]
+default_backend = many
+[many]
+filesystem_store_datadirs = {}:5
+filesystem_store_datadirs = {}:5
+filesystem_store_datadirs = {}:1
+)",
+                                              small.path().string(), large.path().string(),
+                                              low.path().string()));
+    const data::backend& many = plane->default_backend();
+    auto add = [&](const char* id, std::size_t size) {
+        test::string_source source(pattern(size));
+        return many.add(id, source, {.expected_size = size});
+    };
+    // Same priority: the most free space, though listed second.
+    auto first = add("first", 1000);
+    ASSERT_TRUE(first) << first.error().message();
+    EXPECT_EQ(first->location_url, "file://" + (large.path() / "first").string());
+    // Too big for every directory of priority 5: the lower priority takes it.
+    auto big = add("big", 2 << 20);
+    ASSERT_TRUE(big) << big.error().message();
+    EXPECT_EQ(big->location_url, "file://" + (low.path() / "big").string());
+    // Too big for all of them.
+    auto huge = add("huge", 8 << 20);
+    ASSERT_FALSE(huge);
+    EXPECT_EQ(huge.error(), make_error_code(errc::storage_full));
+}
+
+// Whatever happens while streaming, an exception included, no temporary file stays.
+class throwing_source final : public data::source {
+  public:
+    result<std::size_t> read(std::span<std::byte> out) override {
+        if (calls_++ == 3) throw std::runtime_error("client went away");
+        std::fill(out.begin(), out.end(), std::byte{'x'});
+        return out.size();
+    }
+
+  private:
+    int calls_ = 0;
+};
+
+TEST(FileBackend, RemovesTheTemporaryFileWhenTheSourceThrows) {
+    file_stores s;
+    throwing_source source;
+    EXPECT_THROW((void)s.fast().add("img", source, {}), std::runtime_error);
+    EXPECT_TRUE(dir_entries(s.fast_dir).empty());
+}
+
+TEST(FileBackend, LetsExactlyOneOfConcurrentAddsOfOneImageWin) {
+    file_stores s;
+    constexpr int writers = 8;
+    std::vector<boost::system::error_code> outcomes(writers);
+    std::vector<std::string> contents(writers);
+    {
+        std::vector<std::thread> threads;
+        for (int i = 0; i < writers; ++i) {
+            contents[static_cast<std::size_t>(i)] =
+                std::string(100'000, static_cast<char>('a' + i));
+            threads.emplace_back([&, i] {
+                const auto k = static_cast<std::size_t>(i);
+                test::string_source source(contents[k], 4096);
+                auto added = s.fast().add("img", source, {});
+                outcomes[k] = added ? boost::system::error_code{} : added.error();
+            });
+        }
+        for (auto& t : threads) t.join();
+    }
+    const auto winners = std::count(outcomes.begin(), outcomes.end(), boost::system::error_code{});
+    EXPECT_EQ(winners, 1);
+    EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), make_error_code(errc::duplicate)),
+              writers - 1);
+    // The file is one writer's data, whole.
+    const std::string stored = file_contents(s.fast_dir / "img");
+    EXPECT_NE(std::find(contents.begin(), contents.end(), stored), contents.end());
+    EXPECT_THAT(dir_entries(s.fast_dir), ::testing::ElementsAre("img"));
+}
+
+TEST(FileBackend, ReportsAMissingDatadirOnAddAsAnIoError) {
+    file_stores s;
+    fs::remove_all(s.fast_dir);
+    test::string_source source("data");
+    auto added = s.fast().add("img", source, {});
+    ASSERT_FALSE(added);
+    EXPECT_EQ(added.error(), make_error_code(errc::io_error));
 }
 
 TEST(FileBackend, RemovesAnImageOnce) {
