@@ -100,10 +100,10 @@ driver_result configure_file(const store_context& ctx) {
                               : fmt::format("/var/lib/glance/{}", ctx.id);
         if (auto p = datadir_prefix(trim(dir), error)) {
             r.prefixes.push_back(std::move(*p));
-            r.datadirs.push_back({datadir_path(trim(dir)), 0});
         } else {
             o.error("filesystem_store_datadir", error);
         }
+        r.datadirs.push_back({datadir_path(trim(dir)), 0});  // unused when invalid: no registry
         return r;
     }
     std::map<std::string, std::int64_t> priorities;  // path -> priority
@@ -142,10 +142,10 @@ driver_result configure_file(const store_context& ctx) {
             }
             continue;
         }
+        r.datadirs.push_back({datadir_path(path), priority});
         // Upstream uses one directory, chosen by free space at start-up; every directory
         // holds images, so we own them all.
         r.prefixes.push_back(std::move(*prefix));
-        r.datadirs.push_back({datadir_path(path), priority});
     }
     return r;
 }
