@@ -337,9 +337,14 @@ class http_backend final : public backend {
 };
 
 // The proxy for http URLs from `http_proxy_information` (oslo DictOpt "scheme:proxy, ...").
-result<std::optional<http_proxy>> read_proxy(const store& s) {
+struct proxy_setting {
+    bool valid = true;
+    std::optional<http_proxy> proxy;  // none: connect directly
+};
+
+proxy_setting read_proxy(const store& s) {
     auto values = s.raw_option("http_proxy_information");
-    if (values.empty()) return std::optional<http_proxy>{};
+    if (values.empty()) return {};
     std::string_view text = values.back().reveal();
     while (!text.empty()) {
         std::size_t comma = text.find(',');
@@ -347,33 +352,33 @@ result<std::optional<http_proxy>> read_proxy(const store& s) {
         text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
         if (item.empty()) continue;
         std::size_t colon = item.find(':');
-        if (colon == std::string_view::npos) return make_error_code(errc::invalid_location);
+        if (colon == std::string_view::npos) return {false, {}};
         if (::imgstore::detail::trim(item.substr(0, colon)) != "http") continue;
         std::string proxy_url(::imgstore::detail::trim(item.substr(colon + 1)));
         if (proxy_url.find("://") == std::string::npos) proxy_url.insert(0, "http://");
         auto u = boost::urls::parse_uri(proxy_url);
         if (!u || u->scheme_id() != boost::urls::scheme::http || u->encoded_host().empty()) {
-            return make_error_code(errc::invalid_location);
+            return {false, {}};
         }
         http_proxy p{host_of(*u), port_of(*u), {}};
         if (u->has_userinfo()) p.authorization = basic_credentials(u->user(), u->password());
-        return std::optional<http_proxy>(std::move(p));
+        return {true, std::move(p)};
     }
-    return std::optional<http_proxy>{};
+    return {};
 }
 
 }  // namespace
 
 std::unique_ptr<backend> make_http_backend(const backend_context& c) {
-    auto proxy = read_proxy(c.config);
-    if (!proxy) {
+    proxy_setting proxy = read_proxy(c.config);
+    if (!proxy.valid) {
         c.diagnostics.push_back({severity::error, "", 0, std::string(c.config.id()),
                                  "http_proxy_information",
                                  "each entry must be scheme:proxy, the proxy an http:// URL or "
                                  "host:port"});
         return nullptr;
     }
-    return std::make_unique<http_backend>(c, std::move(*proxy));
+    return std::make_unique<http_backend>(c, std::move(proxy.proxy));
 }
 
 }  // namespace imgstore::data::detail
