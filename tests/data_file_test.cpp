@@ -53,6 +53,19 @@ filesystem_store_datadir = {}
     }
 };
 
+// A config with one file store, `fast`, over `datadir`, plus `extra` lines in its section.
+std::string one_file_store(const std::string& datadir, std::string_view extra = "") {
+    return fmt::format(R"([DEFAULT]
+enabled_backends = fast:file
+[glance_store]
+default_backend = fast
+[fast]
+filesystem_store_datadir = {}
+{}
+)",
+                       datadir, extra);
+}
+
 std::string file_contents(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), {}};
@@ -168,15 +181,7 @@ TEST(FileBackend, AddsAnImageWithTheHashesGlanceRecords) {
         file_stores s;
         data::data_options options;
         options.hashing_algorithm = std::string(algorithm);
-        auto plane = test::make_plane(fmt::format(R"([DEFAULT]
-enabled_backends = fast:file
-[glance_store]
-default_backend = fast
-[fast]
-filesystem_store_datadir = {}
-)",
-                                                  s.fast_dir.string()),
-                                      {}, options);
+        auto plane = test::make_plane(one_file_store(s.fast_dir.string()), {}, options);
         const std::string content = pattern(300'001);
         test::string_source source(content, 1000);
         auto added =
@@ -299,15 +304,8 @@ TEST(FileBackend, RefusesFileModesUpstreamRefuses) {
     for (const char* perm : {"200", "8", "1789", "77777"}) {
         SCOPED_TRACE(perm);
         test::temp_dir tmp;
-        auto made = test::try_make_plane(fmt::format(R"([DEFAULT]
-enabled_backends = fast:file
-[glance_store]
-default_backend = fast
-[fast]
-filesystem_store_datadir = {}
-filesystem_store_file_perm = {}
-)",
-                                                     tmp.path().string(), perm));
+        auto made = test::try_make_plane(one_file_store(
+            tmp.path().string(), std::string("filesystem_store_file_perm = ") + perm));
         ASSERT_FALSE(made.ok());
         ASSERT_EQ(made.diagnostics.size(), 1u);
         EXPECT_EQ(made.diagnostics[0].section, "fast");
@@ -389,14 +387,7 @@ TEST(FileBackend, ReportsAFullDiskAsStorageFullAndLeavesNothingBehind) {
     test::temp_dir tmp;
     small_tmpfs disk(tmp.path() / "disk", 256 << 10);
     if (!disk.mounted()) GTEST_SKIP() << "needs the privilege to mount a tmpfs";
-    auto plane = test::make_plane(fmt::format(R"([DEFAULT]
-enabled_backends = fast:file
-[glance_store]
-default_backend = fast
-[fast]
-filesystem_store_datadir = {}
-)",
-                                              disk.path().string()));
+    auto plane = test::make_plane(one_file_store(disk.path().string()));
     test::string_source source(pattern(1 << 20));
     auto added = plane->default_backend().add("img", source, {});
     ASSERT_FALSE(added);
@@ -628,14 +619,7 @@ TEST(FileBackend, ReadsThroughADatadirThatIsItselfASymlink) {
     fs::create_directories(tmp.path() / "real");
     fs::create_symlink(tmp.path() / "real", tmp.path() / "images");
     std::ofstream(tmp.path() / "real" / "img") << "data";
-    auto plane = test::make_plane(fmt::format(R"([DEFAULT]
-enabled_backends = fast:file
-[glance_store]
-default_backend = fast
-[fast]
-filesystem_store_datadir = {}/images
-)",
-                                              tmp.path().string()));
+    auto plane = test::make_plane(one_file_store((tmp.path() / "images").string()));
     auto r = plane->default_backend().get("file://" + (tmp.path() / "images" / "img").string(),
                                           byte_range::all());
     ASSERT_TRUE(r) << r.error().message();
