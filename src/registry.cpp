@@ -257,7 +257,18 @@ store_registry::store_registry(init&& i)
       warnings_(std::move(i.warnings)) {
     by_id_.reserve(stores_.size());
     for (std::size_t s = 0; s < stores_.size(); ++s) {
+        stores_[s].registry_ = this;  // never moves: the registry is neither copied nor moved
         by_id_.emplace(stores_[s].id(), s);
+        for (const std::string& prefix : stores_[s].url_prefixes()) {
+            const std::size_t sep = prefix.find("://");
+            detail::known_scheme k;
+            if (sep == std::string::npos || !detail::find_scheme(prefix.substr(0, sep), k)) {
+                continue;  // (prefixes are canonical: never)
+            }
+            const std::string_view tail =
+                std::string_view(prefix).substr(sep + 3, prefix.size() - sep - 4);
+            roots_[tail] |= 1u << static_cast<unsigned>(detail::family_of(k));
+        }
         for (const auto& scheme : stores_[s].schemes()) {
             auto it = std::find(schemes_.begin(), schemes_.end(), scheme);
             if (it == schemes_.end()) {
@@ -273,6 +284,11 @@ store_registry::store_registry(init&& i)
 const store* store_registry::find(std::string_view id) const noexcept {
     auto it = by_id_.find(id);
     return it == by_id_.end() ? nullptr : &stores_[it->second];
+}
+
+bool store_registry::is_store_root(unsigned family, std::string_view key_tail) const noexcept {
+    const auto it = roots_.find(key_tail);
+    return it != roots_.end() && (it->second >> family & 1u) != 0;
 }
 
 std::vector<const store*> store_registry::stores_for_scheme(std::string_view scheme) const {
@@ -427,8 +443,10 @@ load_result store_registry::build(const glance_config& config, const registry_op
         init.required_user = std::move(r.required_user);
         init.datastores = std::move(r.datastores);
         init.volume_type = std::move(r.volume_type);
+        init.datadirs = std::move(r.datadirs);
+        init.raw_options = opts.raw();
         init.codec = std::move(r.codec);
-        stores.emplace_back(std::move(init));
+        stores.push_back(store(std::move(init)));
     }
 
     std::size_t http_stores = static_cast<std::size_t>(std::count_if(
@@ -454,8 +472,8 @@ load_result store_registry::build(const glance_config& config, const registry_op
     for (const auto& d : diags) {
         if (d.level == severity::warning) warnings.push_back(d);
     }
-    auto registry = std::make_shared<const store_registry>(init{
-        std::move(stores), default_index == no_default ? 0 : default_index, std::move(warnings)});
+    std::shared_ptr<const store_registry> registry(new store_registry(init{
+        std::move(stores), default_index == no_default ? 0 : default_index, std::move(warnings)}));
     return {std::move(registry), std::move(diags)};
 }
 

@@ -55,6 +55,7 @@ struct driver_result {
     std::string required_user;
     std::vector<std::string> datastores;
     std::string volume_type;
+    std::vector<store_datadir> datadirs;  ///< file only
     std::shared_ptr<const location_codec> codec;
 };
 
@@ -99,11 +100,11 @@ std::string format_uri(const cinder_location& loc, bool redact);
 std::string format_uri(const vsphere_location& loc, bool redact);
 
 // Location parsers that need no store config (swift and cinder take theirs via their codecs).
-result<file_location> parse_file_location(std::string_view uri);
-result<http_location> parse_http_location(std::string_view uri);
-result<rbd_location> parse_rbd_location(std::string_view uri);
-result<s3_location> parse_s3_location(std::string_view uri);
-result<cinder_location> parse_cinder_location(std::string_view uri);
-result<vsphere_location> parse_vsphere_location(std::string_view uri);
+[[nodiscard]] result<file_location> parse_file_location(std::string_view uri);
+[[nodiscard]] result<http_location> parse_http_location(std::string_view uri);
+[[nodiscard]] result<rbd_location> parse_rbd_location(std::string_view uri);
+[[nodiscard]] result<s3_location> parse_s3_location(std::string_view uri);
+[[nodiscard]] result<cinder_location> parse_cinder_location(std::string_view uri);
+[[nodiscard]] result<vsphere_location> parse_vsphere_location(std::string_view uri);
 
 }  // namespace imgstore::detail

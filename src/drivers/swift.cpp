@@ -131,10 +131,20 @@ result<swift_location> parse_swift(std::string_view uri, std::span<const account
     }
     std::string_view rest = uri.substr(sep + 3);
     rest = rest.substr(0, rest.find_first_of("?#"));
+    // Upstream quotes keys keeping '/' (and a key may hold '@'): the userinfo runs to the last
+    // '@', as for s3 (semantics section 3), so no key byte is read as host or path.
+    std::string_view userinfo;
+    bool has_userinfo = false;
+    if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos) {
+        userinfo = rest.substr(0, at);
+        has_userinfo = true;
+        rest.remove_prefix(at + 1);
+    }
     const std::size_t slash = rest.find('/');
     std::string_view netloc = rest.substr(0, slash);
     std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
     if (loc.scheme == "swift+config") {
+        if (has_userinfo) return make_error_code(errc::bad_uri);  // credentials are in the file
         auto ref = std::find_if(accounts.begin(), accounts.end(),
                                 [&](const account& a) { return a.name == netloc; });
         if (ref == accounts.end()) return make_error_code(errc::bad_uri);  // X37
@@ -145,11 +155,8 @@ result<swift_location> parse_swift(std::string_view uri, std::span<const account
         }
         loc.auth_or_store_url = std::string(auth_host(ref->auth_address));
     } else {
-        if (std::size_t at = netloc.find('@'); at != std::string_view::npos) {
-            if (netloc.find('@', at + 1) != std::string_view::npos) {
-                return make_error_code(errc::bad_uri);
-            }
-            auto creds = percent_decode(netloc.substr(0, at));
+        if (has_userinfo) {
+            auto creds = percent_decode(userinfo);
             // "Badly formed credentials in Swift URI." (U20); the user may hold ':'.
             if (!creds || creds->find(':') == std::string::npos) {
                 return make_error_code(errc::bad_uri);
@@ -157,7 +164,6 @@ result<swift_location> parse_swift(std::string_view uri, std::span<const account
             const std::size_t colon = creds->rfind(':');
             loc.user = creds->substr(0, colon);
             loc.key = secret(creds->substr(colon + 1));
-            netloc.remove_prefix(at + 1);
         }
         if (netloc.empty()) return make_error_code(errc::bad_uri);
         loc.auth_or_store_url = std::string(netloc);

@@ -471,8 +471,13 @@ std::string sentinel_urls() {
            "s3://a:" + s + "@b@s3.example.com/glance/img#frag\n" +  // invalid
            "https://user:" + s + "@example.org/a/../img\n" +        // invalid
            "swift+https://other:" + s + "@keystone.example.com/v3/images/img\n" +  // user mismatch
-           s + "\n" +                                                              // invalid
-           "s3://AK:" + s + " with space@s3.example.com/glance/img\n";             // invalid
+           // swift keys with a raw '/' (upstream writes them so); shaped like a port and a
+           // path, they were read as host 'svc' and printed by --explain
+           "swift+https://svc:443/" + s + "@keystone.example.com/v3/images/img\n" +
+           "swift://svc%3Aglance:1/" + s + "@keystone.example.com/v3/images/img\n" +
+           "swift+config://u:k/" + s + "@ref1/other/img\n" +  // invalid: userinfo on a reference
+           s + "\n" +                                         // invalid
+           "s3://AK:" + s + " with space@s3.example.com/glance/img\n";  // invalid
 }
 
 class CliSecrets : public ::testing::Test {
