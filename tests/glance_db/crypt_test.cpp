@@ -63,7 +63,9 @@ TEST_P(GlanceCryptVectors, WrongKeyNeverYieldsThePlaintext) {
     std::string key = row.fields[0];
     key[0] = key[0] == 'x' ? 'y' : 'x';
     auto plain = decrypt_location(secret(key), row.fields[2]);
-    if (plain) EXPECT_NE(*plain, row.fields[1]);
+    if (plain) {
+        EXPECT_NE(*plain, row.fields[1]);
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(GlanceDb, GlanceCryptVectors, testing::ValuesIn(crypt_vectors()),
@@ -78,7 +80,9 @@ TEST(LocationCrypt, RejectsKeysThatAreNotAesSizes) {
         ASSERT_FALSE(cipher) << n;
         EXPECT_EQ(cipher.error().code, make_error_code(db_errc::bad_key));
         EXPECT_NE(cipher.error().message.find(std::to_string(n) + " bytes"), std::string::npos);
-        if (n >= 8) EXPECT_EQ(cipher.error().message.find(key), std::string::npos);
+        if (n >= 8) {
+            EXPECT_EQ(cipher.error().message.find(key), std::string::npos);
+        }
     }
 }
 
@@ -108,7 +112,9 @@ TEST(LocationCrypt, RejectsValuesThatAreNotCiphertext) {
     for (const auto& value : bad) {
         auto plain = cipher.decrypt(value);
         EXPECT_FALSE(plain) << "'" << value << "' decrypted to '" << *plain << "'";
-        if (!plain) EXPECT_EQ(plain.error().code, make_error_code(db_errc::bad_ciphertext));
+        if (!plain) {
+            EXPECT_EQ(plain.error().code, make_error_code(db_errc::bad_ciphertext));
+        }
     }
 }
 
