@@ -383,50 +383,61 @@ TEST_P(GlanceDatabase, HookSeesTheOutcomeAndItsFailureRollsBack) {
     EXPECT_EQ(scratch->location(a).value().meta_data, R"({"store": "s"})");
 }
 
+// One location, read by a connection with these contention settings; then the helper's own
+// connection opens a transaction that holds a write lock on the row (the whole file for
+// SQLite) until it runs COMMIT.
+struct locked_row {
+    std::unique_ptr<scratch_glance_db>& scratch;
+    std::int64_t id;
+    database db;
+    row_update update;
+
+    static std::int64_t add_one(scratch_glance_db& s) {
+        s.add_image("img");
+        return s.add_location("img", "file:///l", "{}");
+    }
+
+    locked_row(std::unique_ptr<scratch_glance_db>& s, open_options options)
+        : scratch(s), id(add_one(*s)),
+          db(open_or_fail(*s, options)),
+          update(stamp(read_batch(db, 0, 10, {}).value().at(0), R"({"store": "s"})")) {
+        scratch->exec(scratch->server() == db_server::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+        scratch->exec("UPDATE image_locations SET deleted = false WHERE id = " +
+                      std::to_string(id));
+    }
+};
+
+open_options contention(int lock_ms, int backoff_ms, unsigned attempts) {
+    open_options options;
+    options.lock_timeout = std::chrono::milliseconds(lock_ms);
+    options.first_backoff = std::chrono::milliseconds(backoff_ms);
+    options.max_attempts = attempts;
+    return options;
+}
+
 TEST_P(GlanceDatabase, RetriesWhileAnotherTransactionHoldsTheLock) {
     IMGSTORE_SCRATCH_DB(scratch, GetParam());
-    scratch->add_image("img");
-    auto id = scratch->add_location("img", "file:///l", "{}");
-    open_options options;
-    options.lock_timeout = std::chrono::milliseconds(100);
-    options.first_backoff = std::chrono::milliseconds(50);
-    options.max_attempts = 30;
-    database db = open_or_fail(*scratch, options);
-    auto rows = read_batch(db, 0, 10, {}).value();
-    // The helper's connection holds a write lock on the row (the whole file for SQLite).
-    scratch->exec(GetParam() == db_server::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-    scratch->exec("UPDATE image_locations SET deleted = false WHERE id = " + std::to_string(id));
+    locked_row row(scratch, contention(100, 50, 30));
     std::thread release([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(1500));
         scratch->exec("COMMIT");
     });
-    auto update = stamp(rows[0], R"({"store": "s"})");
-    auto applied = compare_and_swap(db, std::span(&update, 1));
+    auto applied = compare_and_swap(row.db, std::span(&row.update, 1));
     release.join();
     ASSERT_TRUE(applied) << applied.error().message;
     EXPECT_EQ(*applied, std::vector<bool>{true});
-    EXPECT_GT(db.retries(), 0u);
+    EXPECT_GT(row.db.retries(), 0u);
 }
 
 TEST_P(GlanceDatabase, GivesUpAfterMaxAttemptsWithANamedError) {
     IMGSTORE_SCRATCH_DB(scratch, GetParam());
-    scratch->add_image("img");
-    auto id = scratch->add_location("img", "file:///l", "{}");
-    open_options options;
-    options.lock_timeout = std::chrono::milliseconds(50);
-    options.first_backoff = std::chrono::milliseconds(1);
-    options.max_attempts = 2;
-    database db = open_or_fail(*scratch, options);
-    auto rows = read_batch(db, 0, 10, {}).value();
-    scratch->exec(GetParam() == db_server::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-    scratch->exec("UPDATE image_locations SET deleted = false WHERE id = " + std::to_string(id));
-    auto update = stamp(rows[0], R"({"store": "s"})");
-    auto applied = compare_and_swap(db, std::span(&update, 1));
+    locked_row row(scratch, contention(50, 1, 2));
+    auto applied = compare_and_swap(row.db, std::span(&row.update, 1));
     scratch->exec("COMMIT");
     ASSERT_FALSE(applied);
     EXPECT_EQ(applied.error().code, make_error_code(db_errc::retries_exhausted));
     EXPECT_NE(applied.error().message.find(scratch->spec().where()), std::string::npos);
-    EXPECT_EQ(scratch->location(id).value().meta_data, "{}");
+    EXPECT_EQ(scratch->location(row.id).value().meta_data, "{}");
 }
 
 INSTANTIATE_TEST_SUITE_P(GlanceDb, GlanceDatabase, testing::ValuesIn(test::all_db_servers()),
