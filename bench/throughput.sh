@@ -74,8 +74,8 @@ if [ "$large" -gt 0 ]; then
     fi
 fi
 
-# The example config names examples/ceph/*.conf and examples/glance-swift.conf relative to the
-# repository root, as glance-api would relative to its working directory.
+# The example config names examples/ceph/*.conf relative to the repository root, as librados
+# would relative to glance-api's working directory (glance-swift.conf is found beside it).
 cd "$root"
 
 now_ns() { date +%s%N; }

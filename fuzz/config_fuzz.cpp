@@ -4,8 +4,8 @@
 //     strict mode never accepts what plain mode rejects;
 //   - a loaded registry's prefixes are canonical, end with '/', and resolve (with an object
 //     part) to a store that owns them;
-//   - secrets never leak: the text is rewritten so that every secret-named key (`*_key`,
-//     `*_password`, `*_secret*`) holds a sentinel, and no diagnostic, prefix, option display,
+//   - secrets never leak: the text is rewritten so that every secret option (the list of
+//     detail::secret_options()) holds a sentinel, and no diagnostic, prefix, option display,
 //     store reason or registry dump may contain it.
 // Inputs naming device or proc files are skipped: the loader reads the ceph.conf and swift
 // reference files a config names, and a FIFO or terminal would block the fuzzer.
@@ -60,7 +60,7 @@ std::string with_sentinel_secrets(std::string_view text, bool& replaced_any) {
         const bool key_line = !line.empty() && line.front() != ' ' && line.front() != '\t' &&
                               line.front() != '#' && line.front() != ';' && line.front() != '[' &&
                               sep != std::string_view::npos;
-        if (key_line && imgstore::detail::is_secret_option_name(trim(line.substr(0, sep)))) {
+        if (key_line && imgstore::detail::is_secret_option(trim(line.substr(0, sep)))) {
             out += line.substr(0, sep + 1);
             out += ' ';
             out += sentinel;

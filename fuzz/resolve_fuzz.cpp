@@ -14,10 +14,11 @@
 //     mismatch, a stale one is replaced; legacy cinder URLs go through the volume-type lookup
 //     with their volume id only, and the rewritten URL resolves to the stamped store;
 //   - every store's location parser and formatter, and both redaction functions, take it
-//     without crashing;
+//     without crashing, and a parser accepts it only if resolve() does not call it invalid
+//     (one set of rules);
 //   - with the marker: has_credentials is set, and no output (canonical URL, every explain()
-//     string, stamp changes, redact_url(), redacted_uri() of a parsed http/s3/swift location)
-//     contains the marker, even lower-cased or percent-decoded.
+//     string, stamp changes, redact_url(), redacted_uri() of every parsed location) contains
+//     the marker, even lower-cased or percent-decoded.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -27,7 +28,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "detail/canonical_url.hpp"
@@ -359,20 +359,20 @@ void check(std::string_view url, bool marked) {
         imgstore::fuzz::fail(target, "volume-type lookup for a URL that is not legacy cinder", url);
     }
 
-    // Location parsers and redaction. Only http, s3 and swift locations have a userinfo: file,
-    // rbd and vsphere parsers keep what follows "://" as path or host, marker included.
+    // Location parsers and redaction. A parser accepts only what the resolver does not call
+    // invalid, so no parser takes a userinfo where none belongs (file, rbd, cinder, vsphere,
+    // swift+config): every parsed location's printable form is checked for the marker.
     std::vector<std::string> redacted;
     for (const imgstore::store& s : res.registry().stores()) {
         const auto loc = s.parse_location(url);
         if (!loc) continue;
+        if (r.status == resolve_status::invalid) {
+            imgstore::fuzz::fail(target, "a location parser accepts what resolve() calls invalid",
+                                 url);
+        }
         (void)s.format_location(*loc);
         (void)imgstore::uri_with_credentials(*loc);
-        std::string shown = imgstore::redacted_uri(*loc);
-        if (std::holds_alternative<imgstore::http_location>(*loc) ||
-            std::holds_alternative<imgstore::s3_location>(*loc) ||
-            std::holds_alternative<imgstore::swift_location>(*loc)) {
-            redacted.push_back(std::move(shown));
-        }
+        redacted.push_back(imgstore::redacted_uri(*loc));
     }
     redacted.push_back(imgstore::redact_url(url));
 
@@ -402,7 +402,8 @@ constexpr std::string_view schemes[] = {
 constexpr std::size_t scheme_count = sizeof schemes / sizeof schemes[0];
 
 // Userinfo shapes carrying the marker. The last one has a raw '/' in the secret, which only the
-// s3 family reads as userinfo (upstream's parser): it is used with s3 schemes only.
+// s3 and swift families read as userinfo (upstream writes their keys so): it is used with
+// those schemes only.
 constexpr std::string_view markers[] = {
     "fzuser:fzsecret"sv,          "fzuser"sv,
     "tenant%3Afzuser:fzsecret"sv, ":fzsecret"sv,
@@ -426,7 +427,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     std::size_t marker = (selector / scheme_count) % marker_count;
     std::string_view scheme = schemes[selector % scheme_count];
-    if (marker == marker_count - 1) scheme = selector % 2 == 0 ? "s3"sv : "s3+https"sv;
+    if (marker == marker_count - 1) {
+        constexpr std::string_view slash_key_schemes[] = {"s3"sv, "s3+https"sv, "swift"sv,
+                                                          "swift+https"sv};
+        scheme = slash_key_schemes[selector % 4];
+    }
     std::string url;
     url.reserve(size + 48);
     url += scheme;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <system_error>
 #include <utility>
@@ -104,9 +105,12 @@ class ini_reader {
     enum class pending_state { none, value, discard };
 
     void report(severity level, std::uint32_t line, std::string message, std::string_view key) {
+        // Keys come from arbitrary lines (`cinder_store_password SENTINEL:x` has the key
+        // `cinder_store_password SENTINEL`): only a bounded, value-free form is shown.
         out_.push_back({level, std::string(file_), line,
                         section_state_ == section_state::valid ? section_ : std::string(),
-                        std::string(key), std::move(message)});
+                        key.empty() ? std::string() : detail::printable_key(key),
+                        std::move(message)});
     }
     void error(std::uint32_t line, std::string message, std::string_view key = {}) {
         report(severity::error, line, std::move(message), key);
@@ -203,7 +207,7 @@ class ini_reader {
         }
         section_ = std::string(line.substr(1, line.size() - 2));
         section_state_ = section_state::valid;
-        into_.add_section(section_);
+        into_.add_section(section_, file_, line_no);
         if (is_blank(section_.front()) || is_blank(section_.back())) {
             warning(line_no,
                     "section name has leading or trailing blanks, which are part of the name "
@@ -243,7 +247,7 @@ class ini_reader {
         if (pending_value_.find('/') != std::string::npos &&
             (pending_value_.find(" #") != std::string::npos ||
              pending_value_.find("\t#") != std::string::npos) &&
-            !detail::is_secret_option_name(pending_key_)) {
+            !detail::is_secret_option(detail::ascii_lower(pending_key_))) {
             warning(pending_line_,
                     "inline '#' is part of the value (oslo.config has no inline comments)",
                     pending_key_);
@@ -359,9 +363,19 @@ void read_directory(glance_config& into,
 
 }  // namespace
 
-void glance_config::add_section(std::string_view section) {
+void glance_config::add_section(std::string_view section,
+                                std::string_view file,
+                                std::uint32_t line) {
     auto [it, inserted] = index_.try_emplace(detail::ascii_lower(section));
-    if (inserted) sections_.emplace_back(section);
+    if (inserted) sections_.push_back({std::string(section), "", "", std::string(file), line});
+}
+
+const config_entry* glance_config::section_origin(std::string_view name) const {
+    if (!has_section(name)) return nullptr;
+    for (const config_entry& s : sections_) {
+        if (detail::iequals(s.section, name)) return &s;
+    }
+    return nullptr;
 }
 
 void glance_config::add(std::string_view section,
@@ -370,7 +384,7 @@ void glance_config::add(std::string_view section,
                         std::string_view file,
                         std::uint32_t line) {
     auto [it, inserted] = index_.try_emplace(detail::ascii_lower(section));
-    if (inserted) sections_.emplace_back(section);
+    if (inserted) sections_.push_back({std::string(section), "", "", std::string(file), line});
     entries_.push_back(
         {std::string(section), std::string(key), std::string(value), std::string(file), line});
     try {
@@ -414,7 +428,12 @@ bool glance_config::has_section(std::string_view name) const {
     return index_.find(detail::ascii_lower(name)) != index_.end();
 }
 
-std::vector<std::string> glance_config::section_names() const { return sections_; }
+std::vector<std::string> glance_config::section_names() const {
+    std::vector<std::string> out;
+    out.reserve(sections_.size());
+    for (const config_entry& s : sections_) out.push_back(s.section);
+    return out;
+}
 
 void parse_config_text(glance_config& into,
                        std::string_view text,
@@ -437,8 +456,56 @@ config_load parse_config(std::string_view text,
     return result;
 }
 
+namespace {
+
+// oslo's _fixpath: `~` expanded, then made absolute and normalised (os.path.abspath).
+fs::path oslo_fixpath(const fs::path& p) {
+    fs::path out = p;
+    const std::string text = p.string();
+    if (text == "~" || text.starts_with("~/")) {
+        if (const char* home = std::getenv("HOME"); home && *home) {
+            out = fs::path(home) / text.substr(std::min<std::size_t>(text.size(), 2));
+        }
+    }
+    std::error_code ec;
+    fs::path absolute = fs::absolute(out, ec);
+    out = (ec ? out : absolute).lexically_normal();
+    // abspath drops a trailing separator: "/home/u/" is "/home/u".
+    if (!out.has_filename() && out != out.root_path()) out = out.parent_path();
+    return out;
+}
+
+}  // namespace
+
+file_search find_config_file(const fs::path& name, const config_sources& sources) {
+    file_search result;
+    auto try_path = [&](const fs::path& candidate) {
+        std::error_code ec;
+        if (fs::exists(candidate, ec)) result.found = candidate;
+        return result.found.has_value();
+    };
+    if (name.is_absolute()) {
+        try_path(name);
+        return result;
+    }
+    std::vector<fs::path> dirs;
+    if (sources.directory) dirs.push_back(oslo_fixpath(*sources.directory));
+    for (auto f = sources.files.rbegin(); f != sources.files.rend(); ++f) {
+        dirs.push_back(oslo_fixpath(*f).parent_path());
+    }
+    for (std::string_view d : {"~/.glance", "~"}) dirs.push_back(oslo_fixpath(fs::path(d)));
+    dirs.emplace_back("/etc/glance");
+    dirs.emplace_back("/etc");
+    for (const fs::path& dir : dirs) {
+        result.searched.push_back(dir);
+        if (try_path(dir / name)) break;
+    }
+    return result;
+}
+
 config_load read_config(const config_sources& sources, const config_limits& limits) {
     config_load result;
+    result.config.set_sources(sources);
     for (const fs::path& file : sources.files) {
         read_file(result.config, file, result.diagnostics, limits);
     }

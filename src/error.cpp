@@ -20,14 +20,6 @@ class category final : public boost::system::error_category {
                 return "malformed location URI";
             case errc::unknown_scheme:
                 return "unknown scheme";
-            case errc::unknown_store:
-                return "unknown store";
-            case errc::file_too_large:
-                return "file too large";
-            case errc::io_error:
-                return "cannot read file";
-            case errc::invalid_config:
-                return "invalid configuration";
         }
         return "unknown imgstore error";
     }

@@ -21,9 +21,11 @@ std::string redact_url(std::string_view url) {
     }
     const std::size_t rest_end = std::min(url.find_first_of("?#", start), url.size());
     std::size_t at;
-    if (detail::starts_with_nocase(url, "s3") || !authority_known) {
-        // s3 secrets may hold '/', ':' and '@': the userinfo runs to the last '@' before the
-        // query or fragment, as upstream's parser and glance's credential migration read it.
+    if (detail::starts_with_nocase(url, "s3") || detail::starts_with_nocase(url, "swift") ||
+        !authority_known) {
+        // s3 and swift secrets may hold '/', ':' and '@': the userinfo runs to the last '@'
+        // before the query or fragment, as upstream's s3 parser and glance's credential
+        // migration read it (semantics section 3).
         // Without "://" the authority cannot be told from the path: the same rule, erring on
         // the side of hiding.
         at = url.substr(start, rest_end - start).rfind('@');

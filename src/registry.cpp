@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
 #include "detail/canonical_url.hpp"
 #include "detail/store_options.hpp"
+#include "detail/substitution.hpp"
 #include "detail/text.hpp"
 #include "drivers/driver.hpp"
 
@@ -155,26 +157,73 @@ bool disjoint(std::span<const std::string> a, std::span<const std::string> b) {
     });
 }
 
-// Same prefix twice is an error (except vmware stores told apart by disjoint datastores);
-// one prefix inside another is a warning (longest wins).
-void check_prefixes(const std::vector<store>& stores, std::vector<diagnostic>& diags) {
-    std::unordered_map<std::string, std::vector<std::size_t>> owners;
-    for (std::size_t i = 0; i < stores.size(); ++i) {
-        for (const auto& p : stores[i].url_prefixes()) owners[match_key(p)].push_back(i);
+// Where each prefix of each store came from (parallel to store::url_prefixes()).
+using prefix_origins = std::vector<std::vector<std::optional<detail::prefix_origin>>>;
+
+// A diagnostic located at a prefix's origin, else at the store's `enabled_backends` entry.
+diagnostic at_prefix(severity level,
+                     const std::optional<detail::prefix_origin>& from,
+                     const config_entry* declared_at,
+                     std::string_view store_id,
+                     std::string message) {
+    if (from) return {level, from->file, from->line, from->section, from->key, std::move(message)};
+    if (declared_at) {
+        return {level,
+                declared_at->file,
+                declared_at->line,
+                declared_at->section,
+                declared_at->key,
+                std::move(message)};
     }
+    return {level, "", 0, std::string(store_id), "", std::move(message)};
+}
+
+// "file:line" of a prefix's origin for a message that names a second place, or "".
+std::string place_of(const std::optional<detail::prefix_origin>& from,
+                     const config_entry* declared_at) {
+    if (from && from->line != 0) return fmt::format(" (set at {}:{})", from->file, from->line);
+    if (!from && declared_at && declared_at->line != 0) {
+        return fmt::format(" (declared at {}:{})", declared_at->file, declared_at->line);
+    }
+    return {};
+}
+
+// Same prefix twice is an error (except vmware stores told apart by disjoint datastores);
+// one prefix inside another is a warning (longest wins). Each is located at the option that
+// produced the later store's prefix.
+void check_prefixes(const std::vector<store>& stores,
+                    const prefix_origins& origins,
+                    const config_entry* declared_at,
+                    std::vector<diagnostic>& diags) {
+    struct owner {
+        std::size_t store;
+        std::size_t prefix;
+    };
+    std::unordered_map<std::string, std::vector<owner>> owners;
+    for (std::size_t i = 0; i < stores.size(); ++i) {
+        const auto prefixes = stores[i].url_prefixes();
+        for (std::size_t p = 0; p < prefixes.size(); ++p) {
+            owners[match_key(prefixes[p])].push_back({i, p});
+        }
+    }
+    auto origin = [&](owner o) -> const std::optional<detail::prefix_origin>& {
+        return origins[o.store][o.prefix];
+    };
     for (const auto& [key, ids] : owners) {
         for (std::size_t a = 0; a < ids.size(); ++a) {
             for (std::size_t b = a + 1; b < ids.size(); ++b) {
-                const store& x = stores[ids[a]];
-                const store& y = stores[ids[b]];
+                const store& x = stores[ids[a].store];
+                const store& y = stores[ids[b].store];
                 if (x.type() == store_type::vmware && y.type() == store_type::vmware &&
                     disjoint(x.datastores(), y.datastores())) {
                     continue;
                 }
-                if (ids[a] == ids[b]) continue;
-                diags.push_back({severity::error, "", 0, std::string(y.id()), "",
-                                 fmt::format("stores '{}' and '{}' have the same URL prefix {}",
-                                             x.id(), y.id(), key)});
+                if (ids[a].store == ids[b].store) continue;
+                diags.push_back(at_prefix(
+                    severity::error, origin(ids[b]), declared_at, y.id(),
+                    fmt::format("stores '{}' and '{}' have the same URL prefix {}; '{}' has it{}",
+                                x.id(), y.id(), key, x.id(),
+                                place_of(origin(ids[a]), declared_at))));
             }
         }
     }
@@ -185,14 +234,15 @@ void check_prefixes(const std::vector<store>& stores, std::vector<diagnostic>& d
              slash = key.find('/', slash + 1)) {
             auto outer = owners.find(key.substr(0, slash + 1));
             if (outer == owners.end()) continue;
-            for (std::size_t o : outer->second) {
-                for (std::size_t in : ids) {
-                    if (o == in) continue;
-                    diags.push_back(
-                        {severity::warning, "", 0, std::string(stores[in].id()), "",
-                         fmt::format("URL prefix {} of store '{}' is inside prefix {} of store "
-                                     "'{}': the longer prefix wins",
-                                     key, stores[in].id(), outer->first, stores[o].id())});
+            for (owner o : outer->second) {
+                for (owner in : ids) {
+                    if (o.store == in.store) continue;
+                    diags.push_back(at_prefix(
+                        severity::warning, origin(in), declared_at, stores[in.store].id(),
+                        fmt::format("URL prefix {} of store '{}' is inside prefix {} of store "
+                                    "'{}'{}: the longer prefix wins",
+                                    key, stores[in.store].id(), outer->first, stores[o.store].id(),
+                                    place_of(origin(o), declared_at))));
                 }
             }
         }
@@ -207,7 +257,18 @@ store_registry::store_registry(init&& i)
       warnings_(std::move(i.warnings)) {
     by_id_.reserve(stores_.size());
     for (std::size_t s = 0; s < stores_.size(); ++s) {
+        stores_[s].registry_ = this;  // never moves: the registry is neither copied nor moved
         by_id_.emplace(stores_[s].id(), s);
+        for (const std::string& prefix : stores_[s].url_prefixes()) {
+            const std::size_t sep = prefix.find("://");
+            detail::known_scheme k;
+            if (sep == std::string::npos || !detail::find_scheme(prefix.substr(0, sep), k)) {
+                continue;  // (prefixes are canonical: never)
+            }
+            const std::string_view tail =
+                std::string_view(prefix).substr(sep + 3, prefix.size() - sep - 4);
+            roots_[tail] |= 1u << static_cast<unsigned>(detail::family_of(k));
+        }
         for (const auto& scheme : stores_[s].schemes()) {
             auto it = std::find(schemes_.begin(), schemes_.end(), scheme);
             if (it == schemes_.end()) {
@@ -225,6 +286,11 @@ const store* store_registry::find(std::string_view id) const noexcept {
     return it == by_id_.end() ? nullptr : &stores_[it->second];
 }
 
+bool store_registry::is_store_root(unsigned family, std::string_view key_tail) const noexcept {
+    const auto it = roots_.find(key_tail);
+    return it != roots_.end() && (it->second >> family & 1u) != 0;
+}
+
 std::vector<const store*> store_registry::stores_for_scheme(std::string_view scheme) const {
     std::vector<const store*> out;
     auto it = std::find(schemes_.begin(), schemes_.end(), scheme);
@@ -239,11 +305,53 @@ load_result store_registry::build(const glance_config& config, const registry_op
     std::vector<diagnostic> diags;
     spdlog::logger* logger = options.logger.get();
 
+    // oslo's `$` substitution needs to know which options each group registers: every
+    // driver's in [backend_defaults], the store type's in a store's section (known once
+    // enabled_backends is read, which itself can only refer to [DEFAULT] and other groups).
+    detail::registered_group defaults_group;
+    for (store_type t : all_store_types()) {
+        for (const auto& spec : detail::all_options(detail::driver_for(t))) {
+            defaults_group.specs.push_back(spec);
+        }
+    }
+    std::unordered_map<std::string, const detail::registered_group*> groups{
+        {"backend_defaults", &defaults_group}};
+    const detail::option_substitution substitution(
+        config, [&](std::string_view lower_section) -> const detail::registered_group* {
+            auto it = groups.find(std::string(lower_section));
+            return it == groups.end() ? nullptr : it->second;
+        });
+    // Points `e` (when set) at a copy holding its expanded value; false after the expansion's
+    // error was reported.
+    auto expand_entry = [&](const config_entry*& e, std::optional<config_entry>& copy,
+                            std::string_view option) {
+        if (!e) return true;
+        auto value = substitution.expand(*e, option, diags);
+        if (!value) return false;
+        copy = *e;
+        copy->value = std::move(*value);
+        e = &*copy;
+        return true;
+    };
+
     const config_entry* backends_entry = config.last(defaults_section, "enabled_backends");
-    std::vector<declared_store> declared = parse_enabled_backends(backends_entry, diags);
+    std::optional<config_entry> backends_copy;
+    std::vector<declared_store> declared;
+    if (expand_entry(backends_entry, backends_copy, "enabled_backends")) {
+        declared = parse_enabled_backends(backends_entry, diags);
+    }
     const std::size_t operator_stores = declared.size();
     if (options.reserved_stores) {
         for (auto id : reserved_ids) declared.push_back({std::string(id), store_type::file, true});
+    }
+    std::array<detail::registered_group, 7> store_groups;  // by store_type
+    for (store_type t : all_store_types()) {
+        auto& g = store_groups[static_cast<std::size_t>(t)];
+        g.specs = detail::all_options(detail::driver_for(t));
+        g.unset_is_empty = true;
+    }
+    for (const declared_store& d : declared) {
+        groups.emplace(ascii_lower(d.id), &store_groups[static_cast<std::size_t>(d.type)]);
     }
     if (declared.size() > options.max_stores) {
         reporter(diags, backends_entry, defaults_section, "enabled_backends")
@@ -258,8 +366,12 @@ load_result store_registry::build(const glance_config& config, const registry_op
     constexpr std::size_t no_default = static_cast<std::size_t>(-1);
     std::size_t default_index = no_default;
     const config_entry* default_entry = config.last(glance_store_section, "default_backend");
+    std::optional<config_entry> default_copy;
+    const bool default_expanded = expand_entry(default_entry, default_copy, "default_backend");
     reporter default_at(diags, default_entry, glance_store_section, "default_backend");
-    if (!default_entry || trim(default_entry->value).empty()) {
+    if (!default_expanded) {
+        // Its substitution error is already reported at the entry.
+    } else if (!default_entry || trim(default_entry->value).empty()) {
         default_at.error("not set: name the store that receives new images");
     } else {
         std::string_view want = trim(default_entry->value);
@@ -278,6 +390,8 @@ load_result store_registry::build(const glance_config& config, const registry_op
 
     std::vector<store> stores;
     stores.reserve(declared.size());
+    prefix_origins origins;
+    origins.reserve(declared.size());
     for (std::size_t i = 0; i < declared.size(); ++i) {
         const declared_store& d = declared[i];
         const detail::driver& drv = detail::driver_for(d.type);
@@ -289,21 +403,27 @@ load_result store_registry::build(const glance_config& config, const registry_op
         }
         // Reserved stores read only their own section (see store_options).
         detail::store_options opts(config, d.id, specs, diags, options.strict, backends_entry,
-                                   !d.reserved);
-        detail::driver_result r = drv.configure(
-            {.id = d.id, .reserved = d.reserved, .options = opts, .limits = options.limits});
+                                   !d.reserved, &substitution);
+        detail::driver_result r = drv.configure({.id = d.id,
+                                                 .reserved = d.reserved,
+                                                 .options = opts,
+                                                 .limits = options.limits,
+                                                 .sources = config.sources()});
 
         store::init init;
         init.id = d.id;
         init.type = d.type;
         init.schemes.assign(drv.schemes.begin(), drv.schemes.end());
-        for (const std::string& raw : r.prefixes) {
-            auto canonical = detail::canonicalize_prefix(raw);
+        std::vector<std::optional<detail::prefix_origin>>& from = origins.emplace_back();
+        for (detail::raw_prefix& raw : r.prefixes) {
+            auto canonical = detail::canonicalize_prefix(raw.url);
             if (!canonical) {
-                opts.error("", "the configuration does not give a valid URL prefix");
+                diags.push_back(at_prefix(severity::error, raw.from, backends_entry, d.id,
+                                          "the configuration does not give a valid URL prefix"));
                 continue;
             }
             init.prefixes.push_back(std::move(*canonical));
+            from.push_back(std::move(raw.from));
         }
         init.location_class = std::string(drv.location_class);
         init.is_default = default_index == i;
@@ -314,16 +434,19 @@ load_result store_registry::build(const glance_config& config, const registry_op
         init.reason = std::move(r.reason);
         if (init.status == store_status::unresolvable) {
             init.prefixes.clear();
-            diags.push_back({severity::warning, "", 0, d.id, "",
-                             fmt::format("store '{}' is unresolvable and will never be matched: {}",
-                                         d.id, init.reason)});
+            from.clear();
+            opts.warning(r.reason_option,
+                         fmt::format("store '{}' is unresolvable and will never be matched: {}",
+                                     d.id, init.reason));
         }
         init.options = opts.display();
         init.required_user = std::move(r.required_user);
         init.datastores = std::move(r.datastores);
         init.volume_type = std::move(r.volume_type);
+        init.datadirs = std::move(r.datadirs);
+        init.raw_options = opts.raw();
         init.codec = std::move(r.codec);
-        stores.emplace_back(std::move(init));
+        stores.push_back(store(std::move(init)));
     }
 
     std::size_t http_stores = static_cast<std::size_t>(std::count_if(
@@ -334,7 +457,7 @@ load_result store_registry::build(const glance_config& config, const registry_op
                                  "to no store (ambiguous)",
                                  http_stores));
     }
-    check_prefixes(stores, diags);
+    check_prefixes(stores, origins, backends_entry, diags);
 
     if (has_errors(diags)) {
         if (logger) logger->debug("store registry not built: {} problem(s)", diags.size());
@@ -349,8 +472,8 @@ load_result store_registry::build(const glance_config& config, const registry_op
     for (const auto& d : diags) {
         if (d.level == severity::warning) warnings.push_back(d);
     }
-    auto registry = std::make_shared<const store_registry>(init{
-        std::move(stores), default_index == no_default ? 0 : default_index, std::move(warnings)});
+    std::shared_ptr<const store_registry> registry(new store_registry(init{
+        std::move(stores), default_index == no_default ? 0 : default_index, std::move(warnings)}));
     return {std::move(registry), std::move(diags)};
 }
 
@@ -377,6 +500,8 @@ std::string to_string(const store_registry& registry) {
         if (!s.description().empty()) out += fmt::format("  description: {}\n", s.description());
         out += fmt::format("  weight: {}\n", s.weight());
         for (const auto& o : s.options()) {
+            // description and weight are printed above as the store's own fields.
+            if (o.name == "store_description" || o.name == "weight") continue;
             if (o.from != store_option::origin::builtin_default) {
                 out += fmt::format("  {} = {}\n", o.name, o.value);
             }

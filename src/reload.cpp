@@ -111,20 +111,16 @@ live_registry::live_registry(std::shared_ptr<const snapshot> first,
 
 live_registry::~live_registry() = default;
 
-namespace {
-
-live_registry::created create_from(load_result loaded,
-                                   const registry_options& options,
-                                   const resolver_options& resolver) {
+live_registry::created live_registry::create_from(load_result loaded,
+                                                  const registry_options& options,
+                                                  const resolver_options& resolver) {
     live_registry::created out;
     out.diagnostics = std::move(loaded.diagnostics);
     if (!loaded.ok()) return out;
-    out.handle = std::make_unique<live_registry>(
-        make_snapshot(std::move(loaded.registry), resolver), options, resolver);
+    out.handle.reset(
+        new live_registry(make_snapshot(std::move(loaded.registry), resolver), options, resolver));
     return out;
 }
-
-}  // namespace
 
 live_registry::created live_registry::create(const config_sources& sources,
                                              const registry_options& options,

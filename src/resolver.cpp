@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <stdexcept>
 #include <utility>
 
 #include "detail/canonical_url.hpp"
@@ -251,9 +252,24 @@ struct location_resolver::impl {
     }
 };
 
+namespace {
+
+// A null registry is a load that failed and was not checked: say so instead of crashing.
+std::shared_ptr<const store_registry> registry_or_throw(
+    std::shared_ptr<const store_registry> registry) {
+    if (registry == nullptr) {
+        throw std::invalid_argument(
+            "imgstore::location_resolver: null registry (the load failed: check "
+            "load_result::ok() and its diagnostics)");
+    }
+    return registry;
+}
+
+}  // namespace
+
 location_resolver::location_resolver(std::shared_ptr<const store_registry> registry,
                                      const resolver_options& options)
-    : impl_(std::make_unique<impl>(std::move(registry), options)) {}
+    : impl_(std::make_unique<impl>(registry_or_throw(std::move(registry)), options)) {}
 
 location_resolver::~location_resolver() = default;
 location_resolver::location_resolver(location_resolver&&) noexcept = default;

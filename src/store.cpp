@@ -1,11 +1,14 @@
 #include "imgstore/store.hpp"
 
 #include <array>
+#include <string>
 #include <type_traits>
 #include <variant>
 
+#include "detail/canonical_url.hpp"
 #include "detail/location_codec.hpp"
 #include "detail/text.hpp"
+#include "imgstore/registry.hpp"
 
 namespace imgstore {
 namespace {
@@ -81,11 +84,20 @@ store::store(init&& i)
       required_user_(std::move(i.required_user)),
       datastores_(std::move(i.datastores)),
       volume_type_(std::move(i.volume_type)),
+      datadirs_(std::move(i.datadirs)),
+      raw_options_(std::move(i.raw_options)),
       codec_(std::move(i.codec)) {}
 
 store::store(store&&) noexcept = default;
 store& store::operator=(store&&) noexcept = default;
 store::~store() = default;
+
+std::span<const secret> store::raw_option(std::string_view name) const noexcept {
+    for (const auto& [option, values] : raw_options_) {
+        if (option == name) return values;
+    }
+    return {};
+}
 
 result<location> store::parse_location(std::string_view uri) const {
     auto sep = uri.find("://");
@@ -95,6 +107,19 @@ result<location> store::parse_location(std::string_view uri) const {
     for (const auto& s : schemes_) known = known || detail::iequals(s, scheme);
     if (!known) return make_error_code(errc::unknown_scheme);
     if (!codec_) return make_error_code(errc::bad_uri);
+    // One set of rules: a URL the resolver calls invalid is no location (a dot segment, a
+    // %2F that the rbd class would decode into a name, a userinfo where none belongs, a
+    // store's root...). The same checks, in the same code, as location_resolver::resolve().
+    std::string scratch;
+    detail::canonical_url c;
+    if (detail::canonicalize(uri, scratch, c) != reason_code::none) {
+        return make_error_code(errc::bad_uri);
+    }
+    if (c.family != detail::scheme_family_id::http &&
+        (c.trailing_slash ||
+         registry_->is_store_root(static_cast<unsigned>(c.family), c.key_tail()))) {
+        return make_error_code(errc::bad_uri);  // empty_segment or store_root
+    }
     return codec_->parse(uri);
 }
 

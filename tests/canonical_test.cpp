@@ -72,12 +72,25 @@ const std::vector<std::string> bases = {
     "http://10.0.0.1/images/6bbe7cc2.qcow2",
     "http://[2001:db8::1]:8080/a/b",
     "file:///a/b/c",
-    // with userinfo: an s3 secret with a raw '/', swift's quoted user, http, vsphere, file
+    // with userinfo: s3 and swift secrets with a raw '/', swift's quoted user, http; and
+    // where no driver writes one (invalid): vsphere, file, rbd, cinder, swift+config
     "s3+https://AKIA1:SK/1+secret@s3-1.example.com/glance/6bbe7cc2-eae7-4c0f",
     "swift+https://tenant1%3Aglance:key1@keystone-1.example.com:5000/v3/glance/6bbe7cc2",
+    "swift+https://tenant1%3Aglance:k/e@y@keystone-1.example.com/v3/glance/6bbe7cc2",
+    "swift://svc:443/secret@keystone-1.example.com/v3/glance/6bbe7cc2",
     "https://user:pass@www.example.com/images/6bbe7cc2.qcow2",
     "vsphere://user@vc1.example.com/folder/openstack_glance/6bbe?dsName=ds1",
     "file://user@/srv/glance/images/6bbe7cc2-eae7-4c0f",
+    "rbd://admin@0123abcd-0000-1111-2222-333344445555/images/6bbe7cc2/snap",
+    "cinder://u:p@cinder28/9572004d-9d0d-1d26-cde7-70408d560705",
+    "swift+config://u:k/ey@ref1/glance/6bbe7cc2-eae7-4c0f-b50d",
+    // default ports, as upstream connects: s3 is http, swift is https
+    "s3://s3-29.example.com:80/glance/6bbe7cc2-eae7-4c0f",
+    "s3+https://s3-29.example.com:80/glance/6bbe7cc2-eae7-4c0f",
+    "swift://keystone.example.com:443/v3/glance/6bbe7cc2-eae7-4c0f",
+    "swift+http://keystone.example.com:443/v3/glance/6bbe7cc2-eae7-4c0f",
+    // an '@' in an s3 or swift path ends a userinfo
+    "swift+https://keystone.example.com/v3/glance/6bbe7cc2@v1",
 };
 
 TEST(CanonicalFastPath, AgreesWithTheGeneralCodeOnDriverUrls) {
@@ -172,6 +185,92 @@ TEST(CanonicalFastPath, RewritesCaseAndEscapesAsTheGeneralCodeDoes) {
         std::string scratch;
         canonical_url c{};
         EXPECT_EQ(detail::canonicalize(url, scratch, c), reason) << url;
+    }
+}
+
+// Every scheme with a host, each port that is some scheme's default, written plainly and with
+// leading zeros: the port is dropped exactly where it is the scheme's default (semantics
+// section 3: as upstream connects), by both paths.
+TEST(CanonicalForm, DropsEachSchemesDefaultPortAndNoOther) {
+    const std::vector<std::pair<std::string, int>> default_of = {
+        {"http", 80},      {"https", 443}, {"s3", 80},         {"s3+http", 80},
+        {"s3+https", 443}, {"swift", 443}, {"swift+http", 80}, {"swift+https", 443},
+        {"rbd", 0},        {"vsphere", 0},
+    };
+    for (const auto& [scheme, default_port] : default_of) {
+        for (const int port : {80, 443, 8080}) {
+            for (const std::string zeros : {"", "00"}) {
+                const std::string written = zeros + std::to_string(port);
+                const std::string url =
+                    scheme + "://host-1.example.com:" + written + "/pool/6bbe7cc2/snap";
+                EXPECT_EQ(both_ways(url), "") << url;
+                std::string scratch;
+                canonical_url c{};
+                ASSERT_EQ(detail::canonicalize(url, scratch, c), reason_code::none) << url;
+                const std::string kept = port == default_port ? "" : ":" + std::to_string(port);
+                EXPECT_EQ(c.canonical,
+                          scheme + "://host-1.example.com" + kept + "/pool/6bbe7cc2/snap")
+                    << url;
+            }
+        }
+    }
+}
+
+// One URL per scheme with `userinfo` spliced in before its authority.
+std::string url_with_userinfo(std::string_view scheme, std::string_view userinfo) {
+    std::string tail = "host-1.example.com/glance/6bbe7cc2";
+    if (scheme == "file" || scheme == "filesystem") tail = "/srv/glance/6bbe7cc2";
+    if (scheme == "cinder") tail = "cinder1/9572004d-9d0d-1d26-cde7-70408d560705";
+    if (scheme == "swift+config") tail = "ref1/glance/6bbe7cc2";
+    if (scheme == "vsphere") tail += "?dsName=ds1";
+    return std::string(scheme) + "://" + std::string(userinfo) + "@" + tail;
+}
+
+// A userinfo is allowed on the s3 and swift families and http(s) only, and there it is never
+// part of the canonical form; everywhere else it is bad_userinfo, whatever its shape.
+TEST(CanonicalForm, AcceptsAUserinfoOnlyWhereDriversWriteOne) {
+    const std::vector<std::pair<std::string, bool>> userinfo_allowed = {
+        {"http", true},     {"https", true},         {"s3", true},         {"s3+http", true},
+        {"s3+https", true}, {"swift", true},         {"swift+http", true}, {"swift+https", true},
+        {"file", false},    {"filesystem", false},   {"rbd", false},       {"cinder", false},
+        {"vsphere", false}, {"swift+config", false},
+    };
+    const std::vector<std::string> shapes = {"u", "u:p", "", ":", "a%3Ab:c", "AK:sec-ret_1"};
+    for (const std::string& userinfo : shapes) {
+        for (const auto& [scheme, allowed] : userinfo_allowed) {
+            const std::string url = url_with_userinfo(scheme, userinfo);
+            EXPECT_EQ(both_ways(url), "") << url;
+            std::string scratch;
+            canonical_url c{};
+            const reason_code r = detail::canonicalize(url, scratch, c);
+            if (!allowed) {
+                EXPECT_EQ(r, reason_code::bad_userinfo) << url;
+                continue;
+            }
+            ASSERT_EQ(r, reason_code::none) << url;
+            EXPECT_TRUE(c.has_credentials) << url;
+            EXPECT_EQ(c.userinfo, userinfo) << url;
+            EXPECT_EQ(c.canonical, url_with_userinfo(scheme, "").erase(scheme.size() + 3, 1));
+        }
+    }
+}
+
+// s3 and swift keys are written raw by upstream: '/', '@' and ':' in them, and shapes that
+// read as a port and a path, all end up in the userinfo, never in the canonical form.
+TEST(CanonicalForm, ReadsS3AndSwiftUserinfoToTheLastAt) {
+    const std::vector<std::string> keys = {"sec/ret", "a/b/c/d", "s@c",    "443/x",
+                                           "/",       "k/e@y:z", "x/../y", "%2F/"};
+    for (const std::string scheme : {"s3", "s3+https", "swift", "swift+http", "swift+https"}) {
+        for (const std::string& key : keys) {
+            const std::string userinfo = "user:" + key;
+            const std::string url = url_with_userinfo(scheme, userinfo);
+            EXPECT_EQ(both_ways(url), "") << url;
+            std::string scratch;
+            canonical_url c{};
+            ASSERT_EQ(detail::canonicalize(url, scratch, c), reason_code::none) << url;
+            EXPECT_EQ(c.userinfo, userinfo) << url;
+            EXPECT_EQ(c.canonical, scheme + "://host-1.example.com/glance/6bbe7cc2") << url;
+        }
     }
 }
 

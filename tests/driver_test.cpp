@@ -1,10 +1,15 @@
 // The seven drivers: their URL prefixes for the upstream vectors we keep (table
 // tests/data/prefix_vectors.tsv), and one named test for each place we deliberately differ from
 // upstream glance_store (each test names the upstream behaviour it replaces).
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <ostream>
 #include <string>
@@ -432,15 +437,89 @@ TEST(RbdDriver, FsidMustBeAUuidWhereUpstreamQuotesAnyStringR14) {
                 HasSubstr("[ceph] rbd_store_fsid: the cluster fsid must be a UUID"));
 }
 
+// A TCP listener on 127.0.0.1 (an ephemeral port) standing in for a Ceph monitor: it can tell
+// whether anything connected to it, without accepting on its own.
+class monitor_listener {
+  public:
+    monitor_listener() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) {
+        sockaddr_in at{};
+        at.sin_family = AF_INET;
+        at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t size = sizeof at;
+        ok_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&at), size) == 0 &&
+              ::listen(fd_, 16) == 0 &&
+              ::getsockname(fd_, reinterpret_cast<sockaddr*>(&at), &size) == 0;
+        port_ = ntohs(at.sin_port);
+    }
+    ~monitor_listener() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    monitor_listener(const monitor_listener&) = delete;
+    monitor_listener& operator=(const monitor_listener&) = delete;
+
+    bool ok() const { return ok_; }
+    int port() const { return port_; }
+    /// How many connections are waiting (accepted and closed here).
+    int connections() const {
+        int n = 0;
+        for (int c; (c = ::accept(fd_, nullptr, nullptr)) >= 0; ++n) ::close(c);
+        return n;
+    }
+    /// Connects to the listener, as a client of the monitor would.
+    bool connect_once() const {
+        const int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in at{};
+        at.sin_family = AF_INET;
+        at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        at.sin_port = htons(static_cast<std::uint16_t>(port_));
+        const bool done = c >= 0 && ::connect(c, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0;
+        if (c >= 0) ::close(c);
+        return done;
+    }
+
+  private:
+    int fd_;
+    bool ok_ = false;
+    int port_ = 0;
+};
+
 TEST(RbdDriver, PrefixNeverReadsTheNetwork) {
-    // Upstream connects to the cluster at start-up (one round trip per rbd store); here a
-    // monitor address that cannot answer changes nothing.
-    load_result r = build_one("rbd", "ceph",
-                              {{"rbd_store_fsid", "e2e6f4a0-1111-2222-3333-444455556666"},
-                               {"rados_connect_timeout", "1"},
-                               {"rbd_store_user", "glance"}});
+    // Upstream connects to the cluster at start-up (one round trip per rbd store) and asks it
+    // for its fsid. Here every cluster's monitor is a listener: loading stores whose fsid comes
+    // from rbd_store_fsid, from ceph.conf, or from nowhere (unresolvable, where upstream would
+    // ask), building a resolver and parsing locations never connects to it.
+    monitor_listener monitor;
+    ASSERT_TRUE(monitor.ok()) << "no loopback listener";
+    const std::string mon = "127.0.0.1:" + std::to_string(monitor.port());
+    test::temp_dir dir;
+    const auto with_fsid =
+        dir.write("ceph-a.conf", "[global]\nmon host = " + mon +
+                                     "\nfsid = e2e6f4a0-1111-2222-3333-444455556666\n");
+    const auto without_fsid = dir.write("ceph-b.conf", "[global]\nmon_host = v2:" + mon + "\n");
+    glance_config c;
+    c.add("DEFAULT", "enabled_backends", "ceph:rbd, ceph2:rbd, ceph3:rbd");
+    c.add("glance_store", "default_backend", "ceph");
+    c.add("ceph", "rbd_store_ceph_conf", with_fsid.string());
+    c.add("ceph", "rados_connect_timeout", "1");
+    c.add("ceph", "rbd_store_user", "glance");
+    c.add("ceph2", "rbd_store_ceph_conf", without_fsid.string());
+    c.add("ceph3", "rbd_store_ceph_conf", without_fsid.string());
+    c.add("ceph3", "rbd_store_fsid", "c0ffee00-0000-4000-8000-000000000003");
+    load_result r = store_registry::build(c);
     ASSERT_TRUE(r.ok()) << test::join(r.diagnostics);
     EXPECT_EQ(r.registry->find("ceph")->status(), store_status::ok);
+    EXPECT_EQ(r.registry->find("ceph2")->status(), store_status::unresolvable);
+    EXPECT_EQ(r.registry->find("ceph3")->status(), store_status::ok);
+    const location_resolver resolver(r.registry);
+    EXPECT_EQ(owner_of(resolver, "rbd://e2e6f4a0-1111-2222-3333-444455556666/images/IMG/snap"),
+              "ceph");
+    EXPECT_TRUE(
+        r.registry->find("ceph")->parse_location("rbd://e2e6f4a0-1111-2222-3333-444455556666/"
+                                                 "images/IMG/snap"));
+    EXPECT_EQ(monitor.connections(), 0) << "the library connected to the Ceph monitor";
+    // The listener does see a connection when there is one.
+    ASSERT_TRUE(monitor.connect_once());
+    EXPECT_EQ(monitor.connections(), 1);
 }
 
 // ---------------------------------------------------------------------------------------------

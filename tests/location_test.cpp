@@ -17,6 +17,7 @@
 
 #include "imgstore/config.hpp"
 #include "imgstore/registry.hpp"
+#include "imgstore/resolver.hpp"
 #include "imgstore/secret.hpp"
 #include "imgstore/store.hpp"
 #include "test_util.hpp"
@@ -240,6 +241,28 @@ TEST(LocationVectorsTable, CoversEveryStoreTypeWithValidAndMalformedInputs) {
             return have == v || have.starts_with(v + "-");
         })) << v;
     }
+}
+
+// One set of rules: over this table too, a parser accepts a URL only if the resolver (over
+// the same registry) does not call it invalid.
+TEST(LocationVectorsTable, ParsersAcceptOnlyWhatTheResolverDoesNotCallInvalid) {
+    const location_resolver resolver(registry());
+    std::size_t accepted = 0, refused = 0;
+    for (const auto& c : location_cases()) {
+        const resolution r = resolver.resolve(c.input);
+        for (const store& s : registry()->stores()) {
+            const result<location> parsed = s.parse_location(c.input);
+            if (!parsed) {
+                refused += r.status == resolve_status::invalid ? 1 : 0;
+                continue;
+            }
+            ++accepted;
+            EXPECT_NE(r.status, resolve_status::invalid)
+                << s.id() << " parses " << c.vector << ", which is " << to_string(r.reason);
+        }
+    }
+    EXPECT_GT(accepted, 40u);
+    EXPECT_GT(refused, 20u);
 }
 
 // ---------------------------------------------------------------------------------------------

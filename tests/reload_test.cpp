@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
+#include <type_traits>
 
 #include "imgstore/config.hpp"
 #include "test_util.hpp"
@@ -21,6 +23,18 @@ std::string owner_of(const snapshot& s, std::string_view url) {
 bool matches(const prefix_change& c, std::string_view id, std::string_view prefix) {
     return c.store_id == id && c.prefix == prefix;
 }
+
+// The embedding API cannot be misused silently (issue 15): what holds stores is made only
+// from config that loaded, so no public constructor takes unvalidated parts.
+static_assert(!std::is_constructible_v<live_registry,
+                                       std::shared_ptr<const snapshot>,
+                                       registry_options,
+                                       resolver_options>);
+static_assert(!std::is_default_constructible_v<store_registry> &&
+              !std::is_copy_constructible_v<store_registry> &&
+              !std::is_move_constructible_v<store_registry>);
+static_assert(!std::is_default_constructible_v<store> && !std::is_copy_constructible_v<store>);
+static_assert(!std::is_constructible_v<store, const store&&>);  // stores() are const
 
 TEST(LiveRegistry, SwapsInANewConfigAndReportsTheDiff) {
     auto live = live_registry::create(test::two_file_stores("/srv/one", "/srv/two"));

@@ -53,7 +53,8 @@ inline std::vector<tsv_row> read_tsv(const std::string& path, std::size_t min_fi
     return rows;
 }
 
-/// A gtest-safe name for a row: letters and digits of `text` (others dropped), then the line.
+/// A gtest-safe name for a row: letters and digits of `text` (others dropped), then "Line" and
+/// the line number (a bare "L<n>" would read as an upstream vector code, doc/upstream.md).
 inline std::string row_name(std::string_view text, std::size_t line) {
     std::string out;
     bool upper = true;
@@ -65,7 +66,7 @@ inline std::string row_name(std::string_view text, std::size_t line) {
             upper = true;
         }
     }
-    return out + "L" + std::to_string(line);
+    return out + "Line" + std::to_string(line);
 }
 
 }  // namespace imgstore::test

@@ -119,7 +119,7 @@ void pretty(std::string& out, const boost::json::value& v, std::size_t indent) {
 
 line_reader::line_reader(std::FILE* in, std::size_t max_line)
     : in_(in), max_line_(std::max<std::size_t>(max_line, 1)) {
-    buf_.resize(std::min(initial_block, max_line_));
+    buf_.resize(std::min(initial_block, max_line_ + 1));
 }
 
 line_reader::status line_reader::next(std::string_view& text, bool& had_newline) {
@@ -153,8 +153,10 @@ line_reader::status line_reader::next(std::string_view& text, bool& had_newline)
             begin_ = 0;
         }
         if (end_ == buf_.size()) {
-            if (buf_.size() < max_line_) {
-                buf_.resize(std::min(buf_.size() * 2, max_line_));
+            // Room for max_line bytes and their '\n': a full buffer without one holds a line
+            // longer than max_line.
+            if (buf_.size() < max_line_ + 1) {
+                buf_.resize(std::min(buf_.size() * 2, max_line_ + 1));
             } else {
                 text = std::string_view(buf_.data(), end_);
                 begin_ = end_ = scanned_ = 0;
@@ -208,6 +210,90 @@ void output_buffer::put_uint(unsigned long long v) {
 
 void append_json_string(std::string& out, std::string_view s) {
     escape_into([&out](std::string_view piece) { out.append(piece); }, s);
+}
+
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+    const auto byte = [&](std::size_t k) {
+        return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u;
+    };
+    const unsigned b0 = byte(0);
+    if (b0 < 0x80) return 1;
+    const auto cont = [&](std::size_t k) { return (byte(k) & 0xC0u) == 0x80u; };
+    // Ranges of the second byte per lead byte (RFC 3629, table 3-7 of the Unicode standard).
+    if (b0 >= 0xC2 && b0 <= 0xDF) return cont(1) ? 2 : 0;
+    if (b0 >= 0xE0 && b0 <= 0xEF) {
+        const unsigned b1 = byte(1);
+        const bool ok = b0 == 0xE0   ? (b1 >= 0xA0 && b1 <= 0xBF)
+                        : b0 == 0xED ? (b1 >= 0x80 && b1 <= 0x9F)
+                                     : cont(1);
+        return ok && cont(2) ? 3 : 0;
+    }
+    if (b0 >= 0xF0 && b0 <= 0xF4) {
+        const unsigned b1 = byte(1);
+        const bool ok = b0 == 0xF0   ? (b1 >= 0x90 && b1 <= 0xBF)
+                        : b0 == 0xF4 ? (b1 >= 0x80 && b1 <= 0x8F)
+                                     : cont(1);
+        return ok && cont(2) && cont(3) ? 4 : 0;
+    }
+    return 0;
+}
+
+bool is_valid_utf8(std::string_view s) noexcept {
+    for (std::size_t i = 0; i < s.size();) {
+        const std::size_t n = utf8_sequence_length(s, i);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
+std::string escape_text(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    const auto hex = [&out](unsigned char c) {
+        out += "\\x";
+        out += hex_digits[c >> 4];
+        out += hex_digits[c & 0xF];
+    };
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const std::size_t n = utf8_sequence_length(s, i);
+        // C1 controls (U+0080..U+009F, C2 80..C2 9F) start escape sequences on some terminals.
+        const bool c1 = n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0;
+        if (n > 1 && !c1) {
+            out.append(s.substr(i, n));
+            i += n;
+            continue;
+        }
+        if (c1) {
+            hex(c);
+            hex(static_cast<unsigned char>(s[i + 1]));
+            i += 2;
+            continue;
+        }
+        switch (c) {
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (c < 0x20 || c >= 0x7F) {
+                    hex(c);
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+        ++i;
+    }
+    return out;
 }
 
 std::string pretty_json(const boost::json::value& v) {

@@ -1,7 +1,6 @@
 #include "record_edit.hpp"
 
 #include <algorithm>
-#include <boost/json/serialize.hpp>
 #include <cstring>
 #include <string_view>
 
@@ -9,6 +8,79 @@
 
 namespace imgstore::cli {
 namespace {
+
+unsigned hex4(std::string_view s) {
+    unsigned v = 0;
+    for (const char c : s.substr(0, 4)) {
+        v <<= 4;
+        v |= c <= '9' ? static_cast<unsigned>(c - '0')
+                      : static_cast<unsigned>((c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+void append_utf8(std::string& out, unsigned cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+// Appends the value of the body of a JSON string (between its quotes) that a strict parser has
+// accepted, escapes decoded as the parser decodes them (a lone surrogate as U+FFFD).
+void decode_json_string(std::string_view raw, std::string& out) {
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] != '\\') {
+            out += raw[i];
+            continue;
+        }
+        const char e = raw[++i];
+        switch (e) {
+            case 'b':
+                out += '\b';
+                break;
+            case 'f':
+                out += '\f';
+                break;
+            case 'n':
+                out += '\n';
+                break;
+            case 'r':
+                out += '\r';
+                break;
+            case 't':
+                out += '\t';
+                break;
+            case 'u': {
+                unsigned cp = hex4(raw.substr(i + 1));
+                i += 4;
+                if (cp >= 0xD800 && cp <= 0xDBFF && raw.substr(i + 1, 2) == "\\u") {
+                    const unsigned low = hex4(raw.substr(i + 3));
+                    if (low >= 0xDC00 && low <= 0xDFFF) {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                        i += 6;
+                    }
+                }
+                if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
+                append_utf8(out, cp);
+                break;
+            }
+            default:  // '"', '\\', '/'
+                out += e;
+        }
+    }
+}
 
 // A structural scanner over JSON text that a strict parser has already accepted: it only finds
 // where values begin and end, so it need not validate anything.
@@ -70,21 +142,26 @@ class scanner {
         return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
     }
 
-    // Calls f(key, value_begin, value_end) for each member of the object opening at `open`.
-    // Returns false (having stopped) at a key written with an escape: its text is not its name.
+    // Calls f(key, value_begin, value_end) for each member of the object opening at `open`,
+    // `key` decoded (a key written with escapes, "loc\u0061tions", is "locations").
     template <class F>
-    bool members(std::size_t open, F&& f) const {
+    void members(std::size_t open, F&& f) const {
         std::size_t i = ws(open + 1);
-        if (at(i) == '}') return true;
+        if (at(i) == '}') return;
+        std::string decoded;
         for (;;) {
             const std::size_t key_end = string_end(i);
-            const std::string_view key = s_.substr(i + 1, key_end - i - 2);
-            if (key.find('\\') != std::string_view::npos) return false;
+            std::string_view key = s_.substr(i + 1, key_end - i - 2);
+            if (key.find('\\') != std::string_view::npos) {
+                decoded.clear();
+                decode_json_string(key, decoded);
+                key = decoded;
+            }
             const std::size_t value = ws(ws(key_end) + 1);  // past ':'
             const std::size_t value_stop = value_end(value);
             f(key, value, value_stop);
             i = ws(value_stop);
-            if (at(i) != ',') return true;
+            if (at(i) != ',') return;
             i = ws(i + 1);
         }
     }
@@ -119,7 +196,8 @@ struct edit {
     std::string text;
 };
 
-// Edits in place; false when the text cannot be edited that way (escaped keys).
+// The edits of `changes`, found in the text itself (the last of duplicate keys, as the parser
+// keeps it). False only when the text does not have the shape collect_locations() accepted.
 bool edit_text(std::string_view text,
                std::span<const location_change> changes,
                std::vector<edit>& edits) {
@@ -127,11 +205,9 @@ bool edit_text(std::string_view text,
     const std::size_t root = sc.ws(0);
     range locations;
     if (sc.at(root) != '{') return false;
-    if (!sc.members(root, [&](std::string_view key, std::size_t b, std::size_t e) {
-            if (key == "locations") locations = {b, e, true};
-        })) {
-        return false;
-    }
+    sc.members(root, [&](std::string_view key, std::size_t b, std::size_t e) {
+        if (key == "locations") locations = {b, e, true};
+    });
     if (!locations.found || sc.at(locations.begin) != '[') return false;
     std::vector<range> items;
     sc.elements(locations.begin, [&](std::size_t b, std::size_t e) {
@@ -146,27 +222,22 @@ bool edit_text(std::string_view text,
         range metadata;
         bool item_has_members = false;
         bool spaced = false;  // the record's style: `"key": value, ...` or `"key":value,...`
-        if (!sc.members(item.begin, [&](std::string_view key, std::size_t b, std::size_t e) {
-                item_has_members = true;
-                if (key == "url") {
-                    url = {b, e, true};
-                    spaced = b > 0 && text[b - 1] == ' ';
-                }
-                if (key == "metadata") metadata = {b, e, true};
-            })) {
-            return false;
-        }
+        sc.members(item.begin, [&](std::string_view key, std::size_t b, std::size_t e) {
+            item_has_members = true;
+            if (key == "url") {
+                url = {b, e, true};
+                spaced = b > 0 && text[b - 1] == ' ';
+            }
+            if (key == "metadata") metadata = {b, e, true};
+        });
         range store;
         bool metadata_has_members = false;
         if (metadata.found) {
             if (sc.at(metadata.begin) != '{') return false;
-            if (!sc.members(metadata.begin,
-                            [&](std::string_view key, std::size_t b, std::size_t e) {
-                                metadata_has_members = true;
-                                if (key == "store") store = {b, e, true};
-                            })) {
-                return false;
-            }
+            sc.members(metadata.begin, [&](std::string_view key, std::size_t b, std::size_t e) {
+                metadata_has_members = true;
+                if (key == "store") store = {b, e, true};
+            });
         }
         if (c.new_url) {
             if (!url.found) return false;
@@ -193,17 +264,6 @@ bool edit_text(std::string_view text,
         }
     }
     return true;
-}
-
-void edit_record(boost::json::value& record, std::span<const location_change> changes) {
-    auto& locations = record.as_object()["locations"].as_array();
-    for (const location_change& c : changes) {
-        auto& loc = locations.at(c.index).as_object();
-        if (c.new_url) loc["url"] = *c.new_url;
-        auto& metadata = loc["metadata"];
-        if (!metadata.is_object()) metadata = boost::json::object(record.storage());
-        metadata.as_object()["store"] = c.new_store;
-    }
 }
 
 }  // namespace
@@ -249,18 +309,11 @@ bool collect_locations(const boost::json::value& record,
     return true;
 }
 
-void apply_changes(std::string_view text,
-                   boost::json::value& record,
+bool apply_changes(std::string_view text,
                    std::span<const location_change> changes,
                    std::string& out) {
     std::vector<edit> edits;
-    if (!edit_text(text, changes, edits)) {
-        edit_record(record, changes);
-        out += boost::json::serialize(record);
-        // Keep the line's own trailing '\r', if any (the parser accepted it as whitespace).
-        if (text.ends_with('\r')) out += '\r';
-        return;
-    }
+    if (!edit_text(text, changes, edits)) return false;
     std::stable_sort(edits.begin(), edits.end(),
                      [](const edit& a, const edit& b) { return a.pos < b.pos; });
     std::size_t copied = 0;
@@ -270,6 +323,7 @@ void apply_changes(std::string_view text,
         copied = e.pos + e.erase;
     }
     out.append(text.substr(copied));
+    return true;
 }
 
 }  // namespace imgstore::cli

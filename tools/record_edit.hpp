@@ -24,13 +24,15 @@ bool collect_locations(const boost::json::value& record,
                        std::string& why);
 
 /// Appends to `out` the record `text` with `changes` applied: `metadata.store` set (the
-/// metadata object is created when missing) and `url` replaced when a change has new_url.
-/// Everything else is copied byte for byte. `record` must be the parse of `text` and have passed
-/// collect_locations(); it is used, and modified, only in the rare case the text cannot be edited
-/// in place (a key written with escapes): the record is then re-serialised compactly.
-void apply_changes(std::string_view text,
-                   boost::json::value& record,
-                   std::span<const location_change> changes,
-                   std::string& out);
+/// metadata object is created when missing) and `url` replaced when a change has new_url, in the
+/// record's own spacing. Every other byte is copied as it is: numbers (`1e999`, `-0`, integers
+/// of any length), escapes (`\u00e9`, `\/`), whitespace, key order and duplicate keys. Keys are
+/// found by their decoded name (`"loc\u0061tions"` is `locations`); of duplicate keys the last
+/// is edited, the one a JSON parser keeps. `changes` must come from the locations that
+/// collect_locations() found in the parse of `text`; false (nothing appended) only when the
+/// text does not have that shape.
+[[nodiscard]] bool apply_changes(std::string_view text,
+                                 std::span<const location_change> changes,
+                                 std::string& out);
 
 }  // namespace imgstore::cli

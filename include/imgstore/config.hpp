@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "imgstore/diagnostic.hpp"
@@ -24,6 +25,13 @@ struct config_entry {
     std::string value;       ///< stripped, quotes removed, continuation lines joined with '\n'
     std::string file;        ///< file name, "<memory>" or a caller-supplied name
     std::uint32_t line = 0;  ///< line of the key (0 for entries added in code)
+};
+
+/// Where to read config from, as oslo.config's command-line options.
+struct config_sources {
+    std::vector<std::filesystem::path> files;  ///< `--config-file`, later override earlier
+    std::optional<std::filesystem::path>
+        directory;  ///< `--config-dir`: `*.conf`, sorted, read last
 };
 
 /// Limits that protect the loader from hostile or mistaken input.
@@ -64,13 +72,27 @@ class glance_config {
     std::span<const config_entry> entries() const noexcept { return entries_; }
 
     /// Records a section header without entries (so `has_section` sees empty sections).
-    void add_section(std::string_view section);
+    /// `file` and `line` say where it was first seen (see `section_origin`).
+    void add_section(std::string_view section,
+                     std::string_view file = "<api>",
+                     std::uint32_t line = 0);
+
+    /// Where `section` was first declared (its header, or its first entry when built in code):
+    /// an entry with empty key and value, or nullptr when the section does not exist.
+    const config_entry* section_origin(std::string_view section) const;
+
+    /// The sources this config was read from (set by read_config; empty for config built in
+    /// code unless the caller sets them). Files the config names (`swift_store_config_file`)
+    /// are looked up beside them, as oslo.config's find_file does.
+    const config_sources& sources() const noexcept { return sources_; }
+    void set_sources(config_sources sources) { sources_ = std::move(sources); }
 
   private:
     std::vector<config_entry> entries_;
-    std::vector<std::string> sections_;  // as first written, first-seen order
+    std::vector<config_entry> sections_;  // name as first written and where, first-seen order
     // lower-cased section name -> indices into entries_, in read order
     std::unordered_map<std::string, std::vector<std::size_t>> index_;
+    config_sources sources_;
 };
 
 /// Outcome of reading config: the config (complete only when `diagnostics` has no error) and
@@ -79,13 +101,6 @@ struct config_load {
     glance_config config;
     std::vector<diagnostic> diagnostics;
     bool ok() const noexcept { return !has_errors(diagnostics); }
-};
-
-/// Where to read config from, as oslo.config's command-line options.
-struct config_sources {
-    std::vector<std::filesystem::path> files;  ///< `--config-file`, later override earlier
-    std::optional<std::filesystem::path>
-        directory;  ///< `--config-dir`: `*.conf`, sorted, read last
 };
 
 /// Parses one file's text in the oslo.config INI dialect and appends it to `into`; problems go to
@@ -101,8 +116,23 @@ void parse_config_text(glance_config& into,
                                        std::string_view file_name = "<memory>",
                                        const config_limits& limits = {});
 
+/// Outcome of looking a file up as oslo.config's `find_file` does.
+struct file_search {
+    std::optional<std::filesystem::path> found;   ///< the first existing candidate
+    std::vector<std::filesystem::path> searched;  ///< every directory tried, in order
+};
+
+/// Finds a file named inside the config (`swift_store_config_file`) as oslo.config's
+/// `ConfigOpts.find_file` does: an absolute `name` as is; a relative one in the `--config-dir`
+/// directory, then beside each `--config-file` from the last given to the first, then in
+/// `~/.glance/`, `~/`, `/etc/glance/`, `/etc/` (`~` is $HOME); never in the current directory.
+/// Reads no file; one stat per candidate. Thread-safe.
+[[nodiscard]] file_search find_config_file(const std::filesystem::path& name,
+                                           const config_sources& sources);
+
 /// Reads `sources` in oslo order. An unreadable, missing or oversize file or directory is an
-/// error diagnostic naming it. Thread-safe (no shared state).
+/// error diagnostic naming it. The config records `sources` (glance_config::sources). Thread-safe
+/// (no shared state).
 [[nodiscard]] config_load read_config(const config_sources& sources,
                                       const config_limits& limits = {});
 

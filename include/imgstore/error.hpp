@@ -8,15 +8,13 @@
 
 namespace imgstore {
 
-/// Error conditions of single calls (config loading reports diagnostics instead, see config.hpp).
-/// Messages name the condition only: they never contain a URL, a value or a secret.
+/// Error conditions of single calls (config loading reports diagnostics instead, see config.hpp;
+/// resolving reports reason codes, see resolver.hpp). Each is produced by some call: a code
+/// that nothing returns is not listed. Messages name the condition only: they never contain a
+/// URL, a value or a secret.
 enum class errc {
-    bad_uri = 1,     ///< a location URL that its location class cannot parse
-    unknown_scheme,  ///< no store or location class handles the URL's scheme
-    unknown_store,   ///< a store id that is not in the registry
-    file_too_large,  ///< an input file over the configured size limit
-    io_error,        ///< a file could not be opened or read
-    invalid_config,  ///< configuration invalid; details are in the diagnostics
+    bad_uri = 1,     ///< a location URL that its location class cannot parse (store.hpp)
+    unknown_scheme,  ///< a URL whose scheme the store's location class does not handle
 };
 
 /// The category of imgstore::errc. Thread-safe; the object lives for the whole program.

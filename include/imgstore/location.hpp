@@ -101,10 +101,11 @@ std::string uri_with_credentials(const location& loc);
 /// form that may be logged or shown.
 std::string redacted_uri(const location& loc);
 
-/// Redacts the userinfo of a raw URL string without parsing it as a location: for s3 schemes
-/// the userinfo runs to the last '@' before the query, elsewhere to the last '@' of the
-/// authority. A string without "://" (a mistyped URL) loses everything between its scheme (if
-/// any) and its last '@'. Total: never fails, never throws except std::bad_alloc; thread-safe.
+/// Redacts the userinfo of a raw URL string without parsing it as a location: for s3 and swift
+/// schemes the userinfo runs to the last '@' before the query (their keys may hold a raw '/'),
+/// elsewhere to the last '@' of the authority. A string without "://" (a mistyped URL) loses
+/// everything between its scheme (if any) and its last '@'. Total: never fails, never throws except
+/// std::bad_alloc; thread-safe.
 std::string redact_url(std::string_view url);
 
 }  // namespace imgstore

@@ -4,6 +4,7 @@
 
 #include <spdlog/fwd.h>
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -60,7 +61,7 @@ class store_registry {
     std::span<const store> stores() const noexcept { return stores_; }
 
     /// The store with this id (exact, case-sensitive, as glance's dict), or nullptr. O(1) avg.
-    const store* find(std::string_view id) const noexcept;
+    [[nodiscard]] const store* find(std::string_view id) const noexcept;
 
     /// `[glance_store] default_backend`.
     const store& default_store() const noexcept { return stores_[default_index_]; }
@@ -70,24 +71,34 @@ class store_registry {
 
     /// Stores registered under `scheme` (lower-case), in registration order: upstream's
     /// SCHEME_TO_CLS_BACKEND_MAP[scheme]. Empty for an unknown scheme.
-    std::vector<const store*> stores_for_scheme(std::string_view scheme) const;
+    [[nodiscard]] std::vector<const store*> stores_for_scheme(std::string_view scheme) const;
 
     /// Warnings found while building (also in load_result::diagnostics).
     std::span<const diagnostic> warnings() const noexcept { return warnings_; }
 
-    struct init;
-    explicit store_registry(init&& i);
     // Views into stores_ are handed out: the registry never moves or copies.
     store_registry(const store_registry&) = delete;
     store_registry& operator=(const store_registry&) = delete;
 
   private:
+    friend class store;
+    // Only build() makes a registry, from validated config: no public constructor.
+    struct init;
+    explicit store_registry(init&& i);
+
+    /// True if `key_tail + '/'` is a URL prefix of some store of scheme family `family`
+    /// (detail::scheme_family_id): the URL names that store's root (reason_code::store_root).
+    /// `key_tail` is a canonical match key without its scheme, "://" and query. O(1) avg.
+    bool is_store_root(unsigned family, std::string_view key_tail) const noexcept;
+
     std::vector<store> stores_;
     std::unordered_map<std::string_view, std::size_t> by_id_;
     std::size_t default_index_ = 0;
     std::vector<std::string> schemes_;
     std::vector<std::vector<std::size_t>> by_scheme_;  // parallel to schemes_
     std::vector<diagnostic> warnings_;
+    // Every prefix without its scheme and final '/' -> the bit set of its scheme families.
+    std::unordered_map<std::string_view, std::uint32_t> roots_;
 };
 
 struct store_registry::init {
@@ -97,6 +108,6 @@ struct store_registry::init {
 };
 
 /// Prints the registry as text (one block per store; secrets shown as "***").
-std::string to_string(const store_registry& registry);
+[[nodiscard]] std::string to_string(const store_registry& registry);
 
 }  // namespace imgstore

@@ -36,7 +36,8 @@ struct reload_diff {
 };
 
 /// What changed from `before` to `after`. Thread-safe (both are immutable).
-reload_diff diff_registries(const store_registry& before, const store_registry& after);
+[[nodiscard]] reload_diff diff_registries(const store_registry& before,
+                                          const store_registry& after);
 
 struct reload_result {
     bool ok = false;                      ///< false: the old snapshot is still live
@@ -48,6 +49,7 @@ struct reload_result {
 /// to swap the pointer; reload() builds the new registry and index beside the live one, outside
 /// that lock, and publishes both in one swap. Concurrent reload() calls are serialised.
 /// Snapshots stay valid as long as a reader holds them, whatever reloads happen meanwhile.
+/// Made only by create(), from a config that loaded: there is no public constructor.
 class live_registry {
   public:
     /// Builds the first snapshot; on failure `ok()` is false and `diagnostics` says why.
@@ -59,21 +61,26 @@ class live_registry {
                                         const registry_options& options = {},
                                         const resolver_options& resolver = {});
 
-    /// The snapshot now live. Thread-safe.
-    std::shared_ptr<const snapshot> current() const;
+    /// The snapshot now live (never null). Thread-safe.
+    [[nodiscard]] std::shared_ptr<const snapshot> current() const;
 
-    /// Reads and builds the new config; swaps it in only if it loads without error.
-    reload_result reload(const config_sources& sources);
-    reload_result reload(const glance_config& config);
+    /// Reads and builds the new config; swaps it in only if it loads without error. The result
+    /// says which (`ok`) and why not (`diagnostics`): a reload that failed keeps the old
+    /// snapshot live, so ignoring it would hide that the new config is not in use.
+    [[nodiscard]] reload_result reload(const config_sources& sources);
+    [[nodiscard]] reload_result reload(const glance_config& config);
 
-    live_registry(std::shared_ptr<const snapshot> first,
-                  registry_options options,
-                  resolver_options resolver);
     ~live_registry();
     live_registry(const live_registry&) = delete;
     live_registry& operator=(const live_registry&) = delete;
 
   private:
+    live_registry(std::shared_ptr<const snapshot> first,
+                  registry_options options,
+                  resolver_options resolver);
+    static created create_from(load_result loaded,
+                               const registry_options& options,
+                               const resolver_options& resolver);
     struct impl;
     std::unique_ptr<impl> impl_;
 };

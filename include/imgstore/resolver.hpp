@@ -25,7 +25,7 @@ enum class reason_code {
     bad_percent,           ///< '%' not followed by two hex digits
     not_absolute,          ///< no `scheme://` (relative reference, `file:/x`, ...)
     bad_scheme,            ///< scheme not of RFC 3986 form
-    bad_userinfo,          ///< a second '@' in the authority
+    bad_userinfo,          ///< userinfo on file/rbd/cinder/vsphere/swift+config; 2nd '@' in http
     bad_host,              ///< empty, '%', trailing dot, malformed IP literal, zone id
     bad_port,              ///< not digits, 0, or > 65535
     dot_segment,           ///< '.' or '..' path segment, literal or encoded
@@ -43,9 +43,9 @@ enum class reason_code {
 };
 
 /// Stable name of a reason ("store_root", ...). "matched" for none.
-std::string_view to_string(reason_code r) noexcept;
+[[nodiscard]] std::string_view to_string(reason_code r) noexcept;
 /// "matched", "no_store" or "invalid".
-std::string_view to_string(resolve_status s) noexcept;
+[[nodiscard]] std::string_view to_string(resolve_status s) noexcept;
 
 /// Result of one resolve. Views point into the registry (store) or into the input URL or the
 /// caller's scratch buffer (canonical_url): they live until either is changed or destroyed.
@@ -103,7 +103,8 @@ struct resolver_options {
 class location_resolver {
   public:
     /// Builds the index: a bucketed hash table of every resolvable store's prefixes.
-    /// O(total prefix bytes); never fails for a registry that loaded (std::bad_alloc aside).
+    /// O(total prefix bytes). Throws std::invalid_argument when `registry` is null (a load that
+    /// failed: check load_result::ok() first), std::bad_alloc; never fails otherwise.
     explicit location_resolver(std::shared_ptr<const store_registry> registry,
                                const resolver_options& options = {});
     ~location_resolver();
@@ -116,25 +117,25 @@ class location_resolver {
     /// canonical URL is never copied (canonical_url views `url`). Cost is linear in
     /// the URL's length and independent of the number of stores. Never throws (except
     /// std::bad_alloc growing scratch).
-    resolution resolve(std::string_view url, std::string& scratch) const;
+    [[nodiscard]] resolution resolve(std::string_view url, std::string& scratch) const;
 
     /// Convenience overload with an internal thread_local buffer; canonical_url is then only
     /// valid until the next call on the same thread (and while `url` lives).
-    resolution resolve(std::string_view url) const;
+    [[nodiscard]] resolution resolve(std::string_view url) const;
 
     /// The slow, descriptive form of resolve() for people (`imgstore resolve --explain`): same
     /// status, reason and store, plus the canonical form and the probes. Allocates; never
     /// throws except std::bad_alloc.
-    explanation explain(std::string_view url) const;
+    [[nodiscard]] explanation explain(std::string_view url) const;
 
     /// The registry the index was built from; lives as long as this resolver.
-    const store_registry& registry() const noexcept;
+    [[nodiscard]] const store_registry& registry() const noexcept;
     /// The same registry, shared (never null).
-    const std::shared_ptr<const store_registry>& registry_ptr() const noexcept;
+    [[nodiscard]] const std::shared_ptr<const store_registry>& registry_ptr() const noexcept;
 
     /// Bytes held by the index (hash table, prefix bytes, owner groups), not the registry.
     /// About 70-125 bytes per prefix.
-    std::size_t index_bytes() const noexcept;
+    [[nodiscard]] std::size_t index_bytes() const noexcept;
 
   private:
     struct impl;

@@ -31,7 +31,7 @@ enum class stamp_outcome {
     invalid,      ///< needed a store, the URL is invalid (reason says why)
 };
 
-std::string_view to_string(stamp_outcome o) noexcept;
+[[nodiscard]] std::string_view to_string(stamp_outcome o) noexcept;
 
 /// One change for the caller to save.
 struct location_change {
@@ -68,9 +68,9 @@ struct stamp_options {
 /// naming a known store is never changed (a different resolution is reported as mismatch).
 /// Idempotent: applying the changes and stamping again yields no changes. Thread-safe for
 /// concurrent calls on one resolver. Never throws except std::bad_alloc.
-image_stamp stamp_locations(const location_resolver& resolver,
-                            std::span<const location_ref> locations,
-                            const stamp_options& options = {});
+[[nodiscard]] image_stamp stamp_locations(const location_resolver& resolver,
+                                          std::span<const location_ref> locations,
+                                          const stamp_options& options = {});
 
 /// Running totals over many images (for summaries).
 struct stamp_totals {

@@ -8,25 +8,28 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "imgstore/error.hpp"
 #include "imgstore/location.hpp"
+#include "imgstore/secret.hpp"
 
 namespace imgstore {
 
 namespace detail {
 class location_codec;
 }
+class store_registry;
 
 /// The store types of glance_store's `enabled_backends` (`id:type`).
 enum class store_type { file, http, rbd, s3, swift, cinder, vmware };
 
 /// The type's name as written in `enabled_backends` ("file", "vmware", ...).
-std::string_view to_string(store_type t) noexcept;
+[[nodiscard]] std::string_view to_string(store_type t) noexcept;
 
 /// Parses a type name (exact, lower-case); nullopt for an unknown name.
-std::optional<store_type> parse_store_type(std::string_view name) noexcept;
+[[nodiscard]] std::optional<store_type> parse_store_type(std::string_view name) noexcept;
 
 /// All types, in the order above.
 std::span<const store_type> all_store_types() noexcept;
@@ -44,8 +47,17 @@ struct store_option {
     enum class origin { store_section, backend_defaults, builtin_default } from;
 };
 
+/// file: one data directory (`filesystem_store_datadir`, or one `filesystem_store_datadirs`
+/// entry `path[:priority]`), path as configured without a trailing '/'.
+struct store_datadir {
+    std::string path;
+    std::int64_t priority = 0;  ///< 0 for filesystem_store_datadir and entries without one
+    friend bool operator==(const store_datadir&, const store_datadir&) = default;
+};
+
 /// A configured store. Immutable; every view returned lives as long as the owning registry.
-/// Thread-safe for concurrent const use.
+/// Thread-safe for concurrent const use. Only store_registry::build() makes stores (validated
+/// config), so there is no public constructor.
 class store {
   public:
     std::string_view id() const noexcept { return id_; }
@@ -74,22 +86,40 @@ class store {
     std::span<const std::string> datastores() const noexcept { return datastores_; }
     /// cinder: `cinder_volume_type`, empty when unset.
     std::string_view volume_type() const noexcept { return volume_type_; }
+    /// file: the data directories, in config order (the url_prefixes() are made from them);
+    /// empty for other types.
+    std::span<const store_datadir> datadirs() const noexcept { return datadirs_; }
+
+    /// The effective raw value of option `name` (store section, then [backend_defaults], then
+    /// the built-in default), for code that talks to the backend (the data plane, an
+    /// embedder's own S3 or RBD client): one element per occurrence for a multi-valued option,
+    /// else at most one; empty when unset without default or not an option of this type. Any
+    /// value may be a credential (keys, proxy URLs with userinfo), so each is a `secret` that
+    /// prints as "***". O(number of options).
+    std::span<const secret> raw_option(std::string_view name) const noexcept;
 
     /// Parses `uri` with this store's location class. Errors: errc::unknown_scheme when the
-    /// scheme is not one of schemes(), errc::bad_uri when malformed. Never echoes the URI.
+    /// scheme is not one of schemes(); errc::bad_uri when malformed, which includes every URL
+    /// that location_resolver::resolve() (default resolver_options) calls invalid: the
+    /// resolver's canonical checks run first (doc/canonical-form.md), then the location class's
+    /// own, stricter, upstream rules (e.g. the scheme as written, a cinder volume UUID). Never
+    /// echoes the URI. Allocates; thread-safe.
     [[nodiscard]] result<location> parse_location(std::string_view uri) const;
 
     /// Formats a location of this store's type back to its URL (credentials included).
     [[nodiscard]] result<std::string> format_location(const location& loc) const;
 
-    /// Built by store_registry only (see detail::store_builder).
-    struct init;
-    explicit store(init&& i);
     store(store&&) noexcept;
     store& operator=(store&&) noexcept;
     ~store();
 
   private:
+    friend class store_registry;
+    /// Everything a store is made of; filled by the registry from a driver's output.
+    struct init;
+    explicit store(init&& i);
+
+    const store_registry* registry_ = nullptr;  ///< the owner, set by its constructor
     std::string id_;
     store_type type_ = store_type::file;
     std::vector<std::string> schemes_;
@@ -105,10 +135,11 @@ class store {
     std::string required_user_;
     std::vector<std::string> datastores_;
     std::string volume_type_;
+    std::vector<store_datadir> datadirs_;
+    std::vector<std::pair<std::string, std::vector<secret>>> raw_options_;
     std::shared_ptr<const detail::location_codec> codec_;
 };
 
-/// Everything a store is made of; filled by the registry from a driver's output.
 struct store::init {
     std::string id;
     store_type type = store_type::file;
@@ -125,6 +156,8 @@ struct store::init {
     std::string required_user;
     std::vector<std::string> datastores;
     std::string volume_type;
+    std::vector<store_datadir> datadirs;
+    std::vector<std::pair<std::string, std::vector<secret>>> raw_options;
     std::shared_ptr<const detail::location_codec> codec;
 };
 

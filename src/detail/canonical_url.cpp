@@ -159,19 +159,39 @@ class lazy_writer {
     bool dirty_ = false;
 };
 
+// The port each scheme connects to when none is written, as upstream's drivers connect: `s3`
+// is plain http (boto3 gets an http:// endpoint), `swift` is https (swift_url prefixes
+// https:// unless the scheme says http). vsphere has none we can be sure of.
 bool default_port(known_scheme s, std::uint32_t port) {
     switch (s) {
         case known_scheme::http:
+        case known_scheme::s3:
         case known_scheme::s3_http:
         case known_scheme::swift_http:
             return port == 80;
         case known_scheme::https:
         case known_scheme::s3_https:
+        case known_scheme::swift:
         case known_scheme::swift_https:
             return port == 443;
         default:
             return false;
     }
+}
+
+// Families whose userinfo runs to the last '@' before the query or fragment: upstream writes
+// s3 and swift keys with a raw '/' (and '@', ':'). swift+config URLs carry no credentials, but
+// a swift key pasted into one must be refused whole, not read as a reference and a path.
+bool userinfo_to_last_at(scheme_family_id f) {
+    return f == scheme_family_id::s3 || f == scheme_family_id::swift ||
+           f == scheme_family_id::swift_config;
+}
+
+// Families whose URLs may carry a userinfo at all: upstream reads one on file, rbd, cinder,
+// vsphere and swift+config URLs as part of the path, fsid or reference, so no store holds
+// such a location.
+bool userinfo_allowed(scheme_family_id f) {
+    return f == scheme_family_id::s3 || f == scheme_family_id::swift || f == scheme_family_id::http;
 }
 
 // Families whose paths name files or volumes: an encoded separator there is a traversal risk.
@@ -679,10 +699,10 @@ std::optional<reason_code> canonical_fast(std::string_view url,
         }
     }
 
-    // Path: its odd bytes are kept as written (pchar; no '@' in s3, where it would end a
-    // userinfo) up to the first '?', but for escapes, rewritten below (never an encoded
-    // separator where paths name files); then the query: http(s) and vsphere only, non-empty,
-    // printable, no '#', every '%' with two hex digits.
+    // Path: its odd bytes are kept as written (pchar; no '@' in s3, swift or swift+config, where
+    // it would end a userinfo) up to the first '?', but for escapes, rewritten below (never an
+    // encoded separator where paths name files); then the query: http(s) and vsphere only,
+    // non-empty, printable, no '#', every '%' with two hex digits.
     std::size_t q = n;
     mask128 before_query = ~mask128{0};
     mask128 odd = m.odd & ~before_path;
@@ -712,7 +732,7 @@ std::optional<reason_code> canonical_fast(std::string_view url,
             odd &= ~(mask128{3} << (i + 1));  // its hex digits are not path bytes to check
             continue;
         }
-        if (!(cls(c) & pchar) || (c == '@' && family == scheme_family_id::s3)) return std::nullopt;
+        if (!(cls(c) & pchar) || (c == '@' && userinfo_to_last_at(family))) return std::nullopt;
     }
     if (q < n) {
         if ((family != scheme_family_id::http && family != scheme_family_id::vsphere) ||
@@ -929,14 +949,16 @@ reason_code canonicalize_general(std::string_view url,
     const std::size_t start = colon + 3;
     out.tail = w.size();
 
-    // Authority (and userinfo). s3 secrets may contain a raw '/': as upstream's parser, the
-    // s3 userinfo ends at the last '@' before the query or fragment.
+    // Authority (and userinfo). s3 and swift keys may contain a raw '/': as upstream's s3
+    // parser, their userinfo ends at the last '@' before the query or fragment. A userinfo
+    // where no driver writes one is invalid.
     std::size_t auth_begin = start;
     std::size_t auth_end;
-    if (out.family == scheme_family_id::s3) {
+    if (userinfo_to_last_at(out.family)) {
         const std::size_t rest_end = find_query_or_fragment(url, start);
         std::size_t at = url.substr(start, rest_end - start).rfind('@');
         if (at != std::string_view::npos) {
+            if (!userinfo_allowed(out.family)) return reason_code::bad_userinfo;
             out.userinfo = url.substr(start, at);
             out.has_credentials = true;
             auth_begin = start + at + 1;
@@ -948,7 +970,8 @@ reason_code canonicalize_general(std::string_view url,
         std::string_view authority = url.substr(start, auth_end - start);
         std::size_t at = authority.find('@');
         if (at != std::string_view::npos) {
-            if (authority.find('@', at + 1) != std::string_view::npos) {
+            if (!userinfo_allowed(out.family) ||
+                authority.find('@', at + 1) != std::string_view::npos) {
                 return reason_code::bad_userinfo;
             }
             out.userinfo = authority.substr(0, at);

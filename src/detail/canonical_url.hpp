@@ -108,19 +108,19 @@ struct canonical_url {
 /// port, path, query and fragment rules, in that order). Schemes outside `declared` give
 /// reason_code::unknown_scheme. Writes into `scratch` only when the canonical form differs from
 /// the input. Returns reason_code::none on success. Allocation-free when `url` is canonical.
-reason_code canonicalize(std::string_view url,
-                         std::string& scratch,
-                         canonical_url& out,
-                         std::size_t max_bytes = 8u << 10,
-                         scheme_mask declared = all_schemes);
+[[nodiscard]] reason_code canonicalize(std::string_view url,
+                                       std::string& scratch,
+                                       canonical_url& out,
+                                       std::size_t max_bytes = 8u << 10,
+                                       scheme_mask declared = all_schemes);
 
 /// canonicalize() without its fast path: every URL through the general code. The two must
 /// agree on every input (tests/canonical_test.cpp and resolve_fuzz check it, calling this).
-reason_code canonicalize_general(std::string_view url,
-                                 std::string& scratch,
-                                 canonical_url& out,
-                                 std::size_t max_bytes = 8u << 10,
-                                 scheme_mask declared = all_schemes);
+[[nodiscard]] reason_code canonicalize_general(std::string_view url,
+                                               std::string& scratch,
+                                               canonical_url& out,
+                                               std::size_t max_bytes = 8u << 10,
+                                               scheme_mask declared = all_schemes);
 
 /// The same parts (every field, the boundary bits, and the userinfo's bytes): what the fast
 /// path and the general code must agree on.
@@ -128,7 +128,7 @@ bool same_parts(const canonical_url& a, const canonical_url& b) noexcept;
 
 /// Canonicalises a driver-built prefix (`scheme://authority/path/`, ending with '/').
 /// Errors: errc::bad_uri when the prefix is not a valid canonical-able URL prefix.
-result<std::string> canonicalize_prefix(std::string_view raw_prefix);
+[[nodiscard]] result<std::string> canonicalize_prefix(std::string_view raw_prefix);
 
 /// True if `s` is a UUID in canonical 8-4-4-4-12 hex form (any case).
 bool is_uuid(std::string_view s) noexcept;

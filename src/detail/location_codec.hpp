@@ -14,7 +14,7 @@ class location_codec {
   public:
     virtual ~location_codec() = default;
     /// Parses a URL of one of the store's schemes. Errors: errc::bad_uri (never echoes the URI).
-    virtual result<location> parse(std::string_view uri) const = 0;
+    [[nodiscard]] virtual result<location> parse(std::string_view uri) const = 0;
 };
 
 /// The codec of a store type whose URLs parse without any store config.

@@ -3,33 +3,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <utility>
 
+#include "detail/substitution.hpp"
 #include "detail/text.hpp"
 
 namespace imgstore::detail {
 namespace {
 
 constexpr std::string_view backend_defaults = "backend_defaults";
-
-// oslo.config Integer: optional sign and decimal digits, surrounding blanks ignored.
-std::optional<std::int64_t> parse_int(std::string_view text) {
-    text = trim(text);
-    if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-    std::int64_t v = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return v;
-}
-
-// oslo.config Boolean (strutils.bool_from_string with strict=True).
-std::optional<bool> parse_bool(std::string_view text) {
-    std::string v = ascii_lower(trim(text));
-    if (v == "true" || v == "yes" || v == "on" || v == "1" || v == "t" || v == "y") return true;
-    if (v == "false" || v == "no" || v == "off" || v == "0" || v == "f" || v == "n") return false;
-    return std::nullopt;
-}
 
 std::vector<const config_entry*> lookup(const glance_config& config,
                                         std::string_view section,
@@ -45,11 +29,102 @@ std::vector<const config_entry*> lookup(const glance_config& config,
     return found;
 }
 
+// glance_store's `secret=True` options, every driver.
+constexpr std::array<std::string_view, 9> secret_option_names{
+    "s3_store_access_key",
+    "s3_store_secret_key",
+    "swift_store_user",
+    "swift_store_key",
+    "swift_store_application_credential_id",
+    "swift_store_application_credential_secret",
+    "cinder_store_password",
+    "cinder_store_application_credential_secret",
+    "vmware_server_password",
+};
+
+// glance-swift.conf's credential keys (swift/utils.py SwiftParams).
+constexpr std::array<std::string_view, 4> secret_reference_key_names{
+    "user", "key", "application_credential_id", "application_credential_secret"};
+
+bool option_name_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// `value` with the userinfo of its URL replaced: from after "://" (or the start) to the last
+// '@'. Over-hiding a path or query that holds '@' is the safe side for a config display.
+std::string redact_one_url(std::string_view value) {
+    const std::size_t at = value.rfind('@');
+    if (at == std::string_view::npos) return std::string(value);
+    const std::size_t sep = value.find("://");
+    const std::size_t start = sep != std::string_view::npos && sep < at ? sep + 3 : 0;
+    std::string out(value.substr(0, start));
+    out += redacted_mark;
+    out += value.substr(at);
+    return out;
+}
+
 }  // namespace
 
-bool is_secret_option_name(std::string_view name) noexcept {
-    return name.ends_with("_key") || name.ends_with("_password") ||
-           name.find("_secret") != std::string_view::npos;
+std::optional<std::int64_t> parse_option_int(std::string_view text) {
+    text = trim(text);
+    if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return v;
+}
+
+std::optional<bool> parse_option_bool(std::string_view text) {
+    std::string v = ascii_lower(trim(text));
+    if (v == "true" || v == "yes" || v == "on" || v == "1" || v == "t" || v == "y") return true;
+    if (v == "false" || v == "no" || v == "off" || v == "0" || v == "f" || v == "n") return false;
+    return std::nullopt;
+}
+
+std::span<const std::string_view> secret_options() noexcept { return secret_option_names; }
+
+bool is_secret_option(std::string_view name) noexcept {
+    return std::find(secret_option_names.begin(), secret_option_names.end(), name) !=
+           secret_option_names.end();
+}
+
+std::span<const std::string_view> secret_reference_keys() noexcept {
+    return secret_reference_key_names;
+}
+
+std::string printable_key(std::string_view key) {
+    constexpr std::size_t max_shown = 64;
+    std::size_t n = 0;
+    while (n < key.size() && n < max_shown && option_name_char(key[n])) ++n;
+    for (auto list : {secret_options(), secret_reference_keys()}) {
+        for (std::string_view name : list) {
+            if (n > name.size() && starts_with_nocase(key, name)) n = name.size();
+        }
+    }
+    std::string out(key.substr(0, n));
+    if (n < key.size()) out += "...";
+    return out;
+}
+
+std::string redact_option_url(std::string_view value, option_kind kind) {
+    if (kind != option_kind::dict) return redact_one_url(value);
+    // oslo Dict: items split on ',', each `key:value` split on the first ':'.
+    std::string out;
+    for (std::size_t pos = 0; pos <= value.size();) {
+        std::size_t comma = value.find(',', pos);
+        if (comma == std::string_view::npos) comma = value.size();
+        const std::string_view item = value.substr(pos, comma - pos);
+        const std::size_t colon = item.find(':');
+        if (colon == std::string_view::npos) {
+            out += redact_one_url(item);
+        } else {
+            out += item.substr(0, colon + 1);
+            out += redact_one_url(item.substr(colon + 1));
+        }
+        if (comma < value.size()) out += ',';
+        pos = comma + 1;
+    }
+    return out;
 }
 
 bool is_multi_valued_option(std::string_view name) noexcept {
@@ -62,7 +137,8 @@ store_options::store_options(const glance_config& config,
                              std::vector<diagnostic>& diagnostics,
                              bool strict,
                              const config_entry* declared_at,
-                             bool use_backend_defaults)
+                             bool use_backend_defaults,
+                             const option_substitution* substitution)
     : store_id_(store_id), declared_at_(declared_at), diagnostics_(diagnostics) {
     options_.reserve(specs.size());
     for (const auto& spec : specs) {
@@ -75,9 +151,18 @@ store_options::store_options(const glance_config& config,
             r.entries = lookup(config, backend_defaults, spec);
             if (!r.entries.empty()) r.from = store_option::origin::backend_defaults;
         }
+        // Values as oslo reads them: `$` substitution applied to each occurrence.
+        for (const config_entry* e : r.entries) {
+            std::optional<std::string> v =
+                substitution ? substitution->expand(*e, spec.name, diagnostics_) : e->value;
+            r.valid = r.valid && v.has_value();
+            r.values.push_back(v.value_or(std::string()));
+        }
         options_.push_back(std::move(r));
     }
-    for (auto& r : options_) validate(r);
+    for (auto& r : options_) {
+        if (r.valid) validate(r);
+    }
 
     for (const config_entry* e : config.section(store_id)) {
         bool known = std::any_of(specs.begin(), specs.end(), [&](const option_spec& s) {
@@ -85,7 +170,8 @@ store_options::store_options(const glance_config& config,
         });
         if (known) continue;
         diagnostics_.push_back({strict ? severity::error : severity::warning, e->file, e->line,
-                                e->section, e->key, "unknown option for this store type"});
+                                e->section, printable_key(e->key),
+                                "unknown option for this store type"});
     }
 }
 
@@ -100,7 +186,7 @@ void store_options::validate(resolved& r) {
         };
         switch (spec.kind) {
             case option_kind::integer: {
-                auto v = parse_int(value);
+                auto v = parse_option_int(value);
                 if (!v) return fail("must be an integer");
                 if (spec.min && *v < *spec.min)
                     return fail(fmt::format("must be >= {}", *spec.min));
@@ -109,7 +195,7 @@ void store_options::validate(resolved& r) {
                 break;
             }
             case option_kind::boolean:
-                if (!parse_bool(value))
+                if (!parse_option_bool(value))
                     return fail("must be a boolean (true/false/yes/no/on/off/1/0)");
                 break;
             default:
@@ -127,9 +213,9 @@ void store_options::validate(resolved& r) {
         return;
     }
     if (spec.kind == option_kind::multi_string) {
-        for (const auto* e : r.entries) check_one(e->value, e);
+        for (std::size_t i = 0; i < r.entries.size(); ++i) check_one(r.values[i], r.entries[i]);
     } else {
-        check_one(r.entries.back()->value, r.entries.back());
+        check_one(r.values.back(), r.entries.back());
     }
 }
 
@@ -143,7 +229,7 @@ const store_options::resolved* store_options::find(std::string_view name) const 
 std::optional<std::string> store_options::str(std::string_view name) const {
     const resolved* r = find(name);
     if (!r) return std::nullopt;
-    if (!r->entries.empty()) return r->entries.back()->value;
+    if (!r->values.empty()) return r->values.back();
     if (r->spec->default_value) return std::string(*r->spec->default_value);
     return std::nullopt;
 }
@@ -152,20 +238,20 @@ std::optional<std::int64_t> store_options::integer(std::string_view name) const 
     const resolved* r = find(name);
     if (!r || !r->valid) return std::nullopt;
     auto text = str(name);
-    return text ? parse_int(*text) : std::nullopt;
+    return text ? parse_option_int(*text) : std::nullopt;
 }
 
 std::optional<bool> store_options::boolean(std::string_view name) const {
     const resolved* r = find(name);
     if (!r || !r->valid) return std::nullopt;
     auto text = str(name);
-    return text ? parse_bool(*text) : std::nullopt;
+    return text ? parse_option_bool(*text) : std::nullopt;
 }
 
 std::vector<std::string> store_options::multi(std::string_view name) const {
     std::vector<std::string> out;
     if (const resolved* r = find(name)) {
-        for (const auto* e : r->entries) out.push_back(e->value);
+        out = r->values;
     }
     return out;
 }
@@ -180,14 +266,38 @@ const config_entry* store_options::where(std::string_view name) const {
     return r && !r->entries.empty() ? r->entries.back() : nullptr;
 }
 
-void store_options::report(severity level, std::string_view name, std::string message) const {
-    const config_entry* at = where(name);
-    if (!at) at = declared_at_;
+std::span<const config_entry* const> store_options::entries(std::string_view name) const {
+    const resolved* r = find(name);
+    if (!r) return {};
+    return r->entries;
+}
+
+void store_options::report(severity level,
+                           std::string_view name,
+                           std::string message,
+                           const config_entry* at) const {
+    // An option whose value could not be read (a substitution or type error) was reported
+    // once; what a driver makes of the value it then sees adds nothing.
+    if (const resolved* r = find(name); r && !r->valid) return;
+    const config_entry* own = at ? at : where(name);
+    if (!at) at = own ? own : declared_at_;
     diagnostic d{level,     at ? at->file : "", at ? at->line : 0,
                  store_id_, std::string(name),  std::move(message)};
     // An entry of the store's own option: name its section as written in the file.
-    if (const config_entry* own = where(name)) d.section = own->section;
+    if (own) d.section = own->section;
     diagnostics_.push_back(std::move(d));
+}
+
+void store_options::error_at(const config_entry* at,
+                             std::string_view name,
+                             std::string message) const {
+    report(severity::error, name, std::move(message), at);
+}
+
+void store_options::warning_at(const config_entry* at,
+                               std::string_view name,
+                               std::string message) const {
+    report(severity::warning, name, std::move(message), at);
 }
 
 void store_options::error(std::string_view name, std::string message) const {
@@ -204,14 +314,31 @@ std::vector<store_option> store_options::display() const {
     for (const auto& r : options_) {
         std::string value;
         if (r.spec->kind == option_kind::multi_string) {
-            for (const auto* e : r.entries) value += (value.empty() ? "" : ", ") + e->value;
+            for (const auto& v : r.values) value += (value.empty() ? "" : ", ") + v;
         } else if (auto v = str(r.spec->name)) {
             value = *v;
         }
-        if ((r.spec->secret || is_secret_option_name(r.spec->name)) && !value.empty()) {
+        if (is_secret_option(r.spec->name) && !value.empty()) {
             value = std::string(redacted_mark);
+        } else if (r.spec->url) {
+            value = redact_option_url(value, r.spec->kind);
         }
         out.push_back({std::string(r.spec->name), std::move(value), r.from});
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, std::vector<secret>>> store_options::raw() const {
+    std::vector<std::pair<std::string, std::vector<secret>>> out;
+    out.reserve(options_.size());
+    for (const auto& r : options_) {
+        std::vector<secret> values;
+        if (r.spec->kind == option_kind::multi_string) {
+            for (const auto* e : r.entries) values.emplace_back(e->value);
+        } else if (auto v = str(r.spec->name)) {
+            values.emplace_back(std::move(*v));
+        }
+        out.emplace_back(std::string(r.spec->name), std::move(values));
     }
     return out;
 }

@@ -16,6 +16,8 @@
 
 namespace imgstore::detail {
 
+class option_substitution;
+
 enum class option_kind { string, integer, boolean, multi_string, dict, list };
 
 /// One option a driver declares: name, type and default exactly as glance_store.
@@ -23,16 +25,40 @@ struct option_spec {
     std::string_view name;
     option_kind kind = option_kind::string;
     std::optional<std::string_view> default_value;  ///< textual; nullopt = no default (None)
-    bool secret = false;                            ///< never printed: shown as "***"
+    bool url = false;  ///< holds URLs (or hosts): shown with any userinfo redacted
     std::optional<std::int64_t> min = std::nullopt;
     std::optional<std::int64_t> max = std::nullopt;
     std::span<const std::string_view> choices = {};  ///< allowed values, empty = any
     std::string_view deprecated_name = {};           ///< old name still accepted (oslo)
 };
 
-/// True for secret option names by pattern (`*_key`, `*_password`, `*_secret*`), used for keys
-/// that no driver declares (unknown keys are shown redacted too).
-bool is_secret_option_name(std::string_view name) noexcept;
+/// The one list of secret store options: the options glance_store declares `secret=True`
+/// (exact names). Their values are never printed (`***`), never echoed in a diagnostic and
+/// never substituted into an option that is not secret.
+std::span<const std::string_view> secret_options() noexcept;
+bool is_secret_option(std::string_view name) noexcept;
+
+/// The credential keys of a swift reference file section (glance-swift.conf): `user`, `key`,
+/// `application_credential_id`, `application_credential_secret`.
+std::span<const std::string_view> secret_reference_keys() noexcept;
+
+/// A key that may be mistyped, as diagnostics show it: bounded and without anything that may
+/// be a value. A line `cinder_store_password SENTINEL:x` is read as the key
+/// `cinder_store_password SENTINEL`. Keeps the leading run of characters an option name holds
+/// (`A-Z a-z 0-9 _`), at most 64, and stops after the name of a secret option or reference key
+/// the key starts with (any case: `keySENTINEL` shows as `key...`); "..." marks that something
+/// was left out.
+std::string printable_key(std::string_view key);
+
+/// A URL-valued option's value for display: the userinfo (from the authority's start to the
+/// last '@' of the value, so secrets holding '/', ':' or '@' are covered) becomes "***". For a
+/// dict (`scheme:url, scheme:url`) each item's URL is redacted.
+std::string redact_option_url(std::string_view value, option_kind kind);
+
+/// oslo.config Integer: optional sign and decimal digits, surrounding blanks ignored.
+std::optional<std::int64_t> parse_option_int(std::string_view text);
+/// oslo.config Boolean (true/false/yes/no/on/off/1/0/t/f/y/n, any case).
+std::optional<bool> parse_option_bool(std::string_view text);
 
 /// True for the multi-valued options that accumulate instead of overriding
 /// (`filesystem_store_datadirs`, `vmware_datastores`).
@@ -44,7 +70,8 @@ bool is_multi_valued_option(std::string_view name) noexcept;
 /// `declared_at` (optional) is the `enabled_backends` entry that declared the store: problems
 /// with no entry of their own (a missing required option) are located there.
 /// `use_backend_defaults` false reads only the store's own section (reserved stores: upstream
-/// HEAD's fallback moved the staging area into the images directory, R11).
+/// HEAD's fallback moved the staging area into the images directory, R11). `substitution`
+/// (optional, outliving this object) expands `$` references in every value read.
 class store_options {
   public:
     store_options(const glance_config& config,
@@ -53,7 +80,8 @@ class store_options {
                   std::vector<diagnostic>& diagnostics,
                   bool strict,
                   const config_entry* declared_at = nullptr,
-                  bool use_backend_defaults = true);
+                  bool use_backend_defaults = true,
+                  const option_substitution* substitution = nullptr);
 
     /// String value (or nullopt when unset and without default). For multi options: the last.
     std::optional<std::string> str(std::string_view name) const;
@@ -67,15 +95,24 @@ class store_options {
     bool is_set(std::string_view name) const;
     /// The entry the value came from, or nullptr for a built-in default.
     const config_entry* where(std::string_view name) const;
+    /// Every entry of the option in read order (each value of a multi-valued option); empty for
+    /// a built-in default.
+    std::span<const config_entry* const> entries(std::string_view name) const;
 
-    /// Adds an error about option `name`, located at its entry (or at the store section).
+    /// Adds an error about option `name`, located at its entry (or, for an option set nowhere,
+    /// at the `enabled_backends` entry that declared the store).
     void error(std::string_view name, std::string message) const;
     void warning(std::string_view name, std::string message) const;
+    /// The same, located at one entry of the option (a value of a multi-valued option).
+    void error_at(const config_entry* at, std::string_view name, std::string message) const;
+    void warning_at(const config_entry* at, std::string_view name, std::string message) const;
     /// Adds a diagnostic located elsewhere (e.g. in a file the option names).
     void add(diagnostic d) const { diagnostics_.push_back(std::move(d)); }
 
     /// Effective options for display, secrets redacted.
     std::vector<store_option> display() const;
+    /// Effective raw values per option (see store::raw_option), in declaration order.
+    std::vector<std::pair<std::string, std::vector<secret>>> raw() const;
 
     std::string_view store_id() const noexcept { return store_id_; }
 
@@ -83,11 +120,15 @@ class store_options {
     struct resolved {
         const option_spec* spec = nullptr;
         std::vector<const config_entry*> entries;  // empty = built-in default
+        std::vector<std::string> values;           // entries' values, `$` expanded
         store_option::origin from = store_option::origin::builtin_default;
         bool valid = true;  // false once a type/range/choice error was reported
     };
     const resolved* find(std::string_view name) const;
-    void report(severity level, std::string_view name, std::string message) const;
+    void report(severity level,
+                std::string_view name,
+                std::string message,
+                const config_entry* at = nullptr) const;
     void validate(resolved& r);
 
     std::string store_id_;

@@ -12,7 +12,7 @@ constexpr std::array<std::string_view, 1> cinder_schemes{"cinder"};
 
 constexpr std::array<option_spec, 22> cinder_options{{
     {.name = "cinder_catalog_info", .default_value = "volumev3::publicURL"},
-    {.name = "cinder_endpoint_template"},
+    {.name = "cinder_endpoint_template", .url = true},
     {.name = "cinder_os_region_name", .deprecated_name = "os_region_name"},
     {.name = "cinder_ca_certificates_file"},
     {.name = "cinder_http_retries", .kind = option_kind::integer, .default_value = "3"},
@@ -26,14 +26,14 @@ constexpr std::array<option_spec, 22> cinder_options{{
     {.name = "cinder_enforce_multipath", .kind = option_kind::boolean, .default_value = "false"},
     {.name = "cinder_use_multipath", .kind = option_kind::boolean, .default_value = "false"},
     {.name = "cinder_do_extend_attached", .kind = option_kind::boolean, .default_value = "false"},
-    {.name = "cinder_store_auth_address"},
+    {.name = "cinder_store_auth_address", .url = true},
     {.name = "cinder_store_user_name"},
-    {.name = "cinder_store_password", .secret = true},
+    {.name = "cinder_store_password"},
     {.name = "cinder_store_project_name"},
     {.name = "cinder_store_user_domain_name", .default_value = "Default"},
     {.name = "cinder_store_project_domain_name", .default_value = "Default"},
     {.name = "cinder_store_application_credential_id"},
-    {.name = "cinder_store_application_credential_secret", .secret = true},
+    {.name = "cinder_store_application_credential_secret"},
     {.name = "rootwrap_config", .default_value = "/etc/glance/rootwrap.conf"},
     {.name = "cinder_volume_type"},
     {.name = "cinder_mount_point_base", .default_value = "/var/lib/glance/mnt"},
@@ -43,7 +43,7 @@ driver_result configure_cinder(const store_context& ctx) {
     driver_result r;
     r.codec = std::make_shared<stateless_codec<cinder_location, parse_cinder_location>>();
     // Upstream's prefix is `cinder://<id>` without '/', so cinder1 also owned cinder10's URLs.
-    r.prefixes.push_back("cinder://" + std::string(ctx.id) + "/");
+    r.prefixes.push_back({"cinder://" + std::string(ctx.id) + "/", std::nullopt});
     r.volume_type = ctx.options.str("cinder_volume_type").value_or("");
     return r;
 }

@@ -24,6 +24,11 @@ const driver& driver_for(store_type type) noexcept {
     return file_driver;
 }
 
+std::optional<prefix_origin> origin_of(const config_entry* e) {
+    if (!e) return std::nullopt;
+    return prefix_origin{e->file, e->line, e->section, e->key};
+}
+
 std::span<const option_spec> common_options() noexcept {
     static constexpr std::array<option_spec, 2> specs{{
         {.name = "store_description", .kind = option_kind::string},

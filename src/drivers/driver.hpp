@@ -2,7 +2,9 @@
 // class) and how it turns its resolved options into URL prefixes and a location codec.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,20 +22,40 @@ namespace imgstore::detail {
 struct store_context {
     std::string_view id;
     bool reserved = false;
-    const store_options& options;  ///< resolved options; report problems through it
-    const config_limits& limits;   ///< for files the driver reads (ceph.conf, swift references)
+    const store_options& options;   ///< resolved options; report problems through it
+    const config_limits& limits;    ///< for files the driver reads (ceph.conf, swift references)
+    const config_sources& sources;  ///< where the config was read: files it names are beside
+};
+
+/// Where a prefix comes from: the file, line, section and key of the option that produced it
+/// (values are never kept). Unset: the store's declaration in `enabled_backends`.
+struct prefix_origin {
+    std::string file;
+    std::uint32_t line = 0;
+    std::string section;
+    std::string key;
+};
+
+/// The origin of an entry, or nullopt for nullptr (a built-in default).
+std::optional<prefix_origin> origin_of(const config_entry* e);
+
+/// One raw prefix (scheme://authority/path/, ending with '/'), for the registry to canonicalise.
+struct raw_prefix {
+    std::string url;
+    std::optional<prefix_origin> from;
 };
 
 /// What a driver makes of one store's config.
 struct driver_result {
-    /// Raw prefixes (scheme://authority/path/), each ending with '/'; the registry canonicalises
-    /// them. Empty for http and for unresolvable stores.
-    std::vector<std::string> prefixes;
+    /// Empty for http and for unresolvable stores.
+    std::vector<raw_prefix> prefixes;
     store_status status = store_status::ok;
-    std::string reason;  ///< why unresolvable; never holds a secret
+    std::string reason;              ///< why unresolvable; never holds a secret
+    std::string_view reason_option;  ///< the option the reason is about (where it is located)
     std::string required_user;
     std::vector<std::string> datastores;
     std::string volume_type;
+    std::vector<store_datadir> datadirs;  ///< file only
     std::shared_ptr<const location_codec> codec;
 };
 
@@ -78,11 +100,11 @@ std::string format_uri(const cinder_location& loc, bool redact);
 std::string format_uri(const vsphere_location& loc, bool redact);
 
 // Location parsers that need no store config (swift and cinder take theirs via their codecs).
-result<file_location> parse_file_location(std::string_view uri);
-result<http_location> parse_http_location(std::string_view uri);
-result<rbd_location> parse_rbd_location(std::string_view uri);
-result<s3_location> parse_s3_location(std::string_view uri);
-result<cinder_location> parse_cinder_location(std::string_view uri);
-result<vsphere_location> parse_vsphere_location(std::string_view uri);
+[[nodiscard]] result<file_location> parse_file_location(std::string_view uri);
+[[nodiscard]] result<http_location> parse_http_location(std::string_view uri);
+[[nodiscard]] result<rbd_location> parse_rbd_location(std::string_view uri);
+[[nodiscard]] result<s3_location> parse_s3_location(std::string_view uri);
+[[nodiscard]] result<cinder_location> parse_cinder_location(std::string_view uri);
+[[nodiscard]] result<vsphere_location> parse_vsphere_location(std::string_view uri);
 
 }  // namespace imgstore::detail

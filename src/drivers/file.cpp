@@ -65,6 +65,12 @@ std::optional<std::string> datadir_prefix(std::string_view dir, std::string& err
     return prefix;
 }
 
+// A valid datadir as the data plane opens it: without its trailing '/'.
+std::string datadir_path(std::string_view dir) {
+    if (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
+    return std::string(dir);
+}
+
 driver_result configure_file(const store_context& ctx) {
     const store_options& o = ctx.options;
     driver_result r;
@@ -93,16 +99,23 @@ driver_result configure_file(const store_context& ctx) {
                               ? o.str("filesystem_store_datadir").value_or("")
                               : fmt::format("/var/lib/glance/{}", ctx.id);
         if (auto p = datadir_prefix(trim(dir), error)) {
-            r.prefixes.push_back(std::move(*p));
+            r.prefixes.push_back({std::move(*p), origin_of(o.where("filesystem_store_datadir"))});
         } else {
             o.error("filesystem_store_datadir", error);
         }
+        r.datadirs.push_back({datadir_path(trim(dir)), 0});  // unused when invalid: no registry
         return r;
     }
     std::map<std::string, std::int64_t> priorities;  // path -> priority
-    for (const std::string& entry : o.multi("filesystem_store_datadirs")) {
+    const std::vector<std::string> values = o.multi("filesystem_store_datadirs");
+    const auto entries = o.entries("filesystem_store_datadirs");
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const config_entry* at = entries[i];  // each problem at its own line
+        auto error_here = [&](std::string message) {
+            o.error_at(at, "filesystem_store_datadirs", std::move(message));
+        };
         // `path[:priority]`, split on the last ':' (upstream), both parts stripped.
-        std::string_view text = trim(entry);
+        std::string_view text = trim(values[i]);
         std::string_view path = text;
         std::int64_t priority = 0;
         if (auto colon = text.rfind(':'); colon != std::string_view::npos) {
@@ -111,33 +124,33 @@ driver_result configure_file(const store_context& ctx) {
             if (!prio.empty()) {
                 auto [end, ec] = std::from_chars(prio.data(), prio.data() + prio.size(), priority);
                 if (ec != std::errc{} || end != prio.data() + prio.size()) {
-                    o.error("filesystem_store_datadirs", "priority must be an integer");
+                    error_here("priority must be an integer");
                     continue;
                 }
             }
         }
         if (path.empty()) {
-            o.error("filesystem_store_datadirs", "entry has an empty path");
+            error_here("entry has an empty path");
             continue;
         }
         auto prefix = datadir_prefix(path, error);
         if (!prefix) {
-            o.error("filesystem_store_datadirs", error);
+            error_here(error);
             continue;
         }
         auto [it, inserted] = priorities.emplace(*prefix, priority);
         if (!inserted) {
             if (it->second != priority) {
-                o.error("filesystem_store_datadirs",
-                        "the same directory is listed with different priorities");
+                error_here("the same directory is listed with different priorities");
             } else {
-                o.warning("filesystem_store_datadirs", "the same directory is listed twice");
+                o.warning_at(at, "filesystem_store_datadirs", "the same directory is listed twice");
             }
             continue;
         }
+        r.datadirs.push_back({datadir_path(path), priority});
         // Upstream uses one directory, chosen by free space at start-up; every directory
         // holds images, so we own them all.
-        r.prefixes.push_back(std::move(*prefix));
+        r.prefixes.push_back({std::move(*prefix), origin_of(at)});
     }
     return r;
 }

@@ -13,7 +13,7 @@ constexpr std::array<std::string_view, 2> http_schemes{"http", "https"};
 constexpr std::array<option_spec, 3> http_options{{
     {.name = "https_ca_certificates_file"},
     {.name = "https_insecure", .kind = option_kind::boolean, .default_value = "true"},
-    {.name = "http_proxy_information", .kind = option_kind::dict, .default_value = ""},
+    {.name = "http_proxy_information", .kind = option_kind::dict, .default_value = "", .url = true},
 }};
 
 driver_result configure_http(const store_context&) {

@@ -129,6 +129,7 @@ driver_result configure_rbd(const store_context& ctx) {
             // Upstream falls back to the catch-all `rbd://`; an unknown cluster owns nothing.
             r.status = store_status::unresolvable;
             r.reason = std::move(why);
+            r.reason_option = "rbd_store_ceph_conf";
             return r;
         }
     }
@@ -137,7 +138,9 @@ driver_result configure_rbd(const store_context& ctx) {
         return r;
     }
     // quote(pool, safe='') as upstream: '/' in a pool name becomes %2F.
-    r.prefixes.push_back("rbd://" + ascii_lower(fsid) + "/" + percent_encode(pool, "") + "/");
+    const config_entry* from = o.where("rbd_store_pool");
+    r.prefixes.push_back({"rbd://" + ascii_lower(fsid) + "/" + percent_encode(pool, "") + "/",
+                          origin_of(from ? from : o.where(fsid_option))});
     return r;
 }
 

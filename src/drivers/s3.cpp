@@ -14,9 +14,9 @@ constexpr std::array<std::string_view, 3> url_formats{"auto", "virtual", "path"}
 constexpr std::array<std::string_view, 2> checksum_modes{"when_supported", "when_required"};
 
 constexpr std::array<option_spec, 14> s3_options{{
-    {.name = "s3_store_host"},
-    {.name = "s3_store_access_key", .secret = true},
-    {.name = "s3_store_secret_key", .secret = true},
+    {.name = "s3_store_host", .url = true},
+    {.name = "s3_store_access_key"},
+    {.name = "s3_store_secret_key"},
     {.name = "s3_store_bucket"},
     {.name = "s3_store_region_name", .default_value = ""},
     {.name = "s3_store_create_bucket_on_put",
@@ -89,8 +89,9 @@ driver_result configure_s3(const store_context& ctx) {
         o.error("s3_store_bucket", "must be a bucket name without '/'");
         return r;
     }
-    r.prefixes.push_back(std::string(scheme) + "://" + std::string(host) + "/" +
-                         percent_encode(bucket, "!$&'()*+,;=:@") + "/");
+    r.prefixes.push_back({std::string(scheme) + "://" + std::string(host) + "/" +
+                              percent_encode(bucket, "!$&'()*+,;=:@") + "/",
+                          origin_of(o.where("s3_store_bucket"))});
     return r;
 }
 

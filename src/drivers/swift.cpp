@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <vector>
 
 #include "detail/text.hpp"
@@ -23,17 +24,17 @@ constexpr std::array<std::string_view, 3> endpoint_types{"publicURL", "adminURL"
 constexpr std::array<option_spec, 29> swift_options{{
     {.name = "default_swift_reference", .default_value = "ref1"},
     {.name = "swift_store_config_file"},
-    {.name = "swift_store_auth_address"},
+    {.name = "swift_store_auth_address", .url = true},
     {.name = "swift_store_user"},
-    {.name = "swift_store_key", .secret = true},
+    {.name = "swift_store_key"},
     {.name = "swift_store_auth_version", .default_value = "3", .choices = auth_versions},
     {.name = "swift_store_application_credential_id"},
-    {.name = "swift_store_application_credential_secret", .secret = true},
+    {.name = "swift_store_application_credential_secret"},
     {.name = "swift_store_project_name"},
     {.name = "swift_store_project_id"},
     {.name = "swift_store_container", .default_value = "glance"},
     {.name = "swift_store_multi_tenant", .kind = option_kind::boolean, .default_value = "false"},
-    {.name = "swift_store_endpoint"},
+    {.name = "swift_store_endpoint", .url = true},
     {.name = "swift_store_endpoint_type", .default_value = "publicURL", .choices = endpoint_types},
     {.name = "swift_store_service_type", .default_value = "object-store"},
     {.name = "swift_store_region"},
@@ -84,6 +85,7 @@ struct account {
     std::string auth_address;  // as configured, scheme included when given
     std::string user;          // empty with application credentials
     secret key;
+    std::optional<prefix_origin> address_at;  // where auth_address is set
 };
 
 // `auth_address` without its http(s):// (any case) and surrounding '/': the host[/path] that
@@ -129,10 +131,20 @@ result<swift_location> parse_swift(std::string_view uri, std::span<const account
     }
     std::string_view rest = uri.substr(sep + 3);
     rest = rest.substr(0, rest.find_first_of("?#"));
+    // Upstream quotes keys keeping '/' (and a key may hold '@'): the userinfo runs to the last
+    // '@', as for s3 (semantics section 3), so no key byte is read as host or path.
+    std::string_view userinfo;
+    bool has_userinfo = false;
+    if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos) {
+        userinfo = rest.substr(0, at);
+        has_userinfo = true;
+        rest.remove_prefix(at + 1);
+    }
     const std::size_t slash = rest.find('/');
     std::string_view netloc = rest.substr(0, slash);
     std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
     if (loc.scheme == "swift+config") {
+        if (has_userinfo) return make_error_code(errc::bad_uri);  // credentials are in the file
         auto ref = std::find_if(accounts.begin(), accounts.end(),
                                 [&](const account& a) { return a.name == netloc; });
         if (ref == accounts.end()) return make_error_code(errc::bad_uri);  // X37
@@ -143,11 +155,8 @@ result<swift_location> parse_swift(std::string_view uri, std::span<const account
         }
         loc.auth_or_store_url = std::string(auth_host(ref->auth_address));
     } else {
-        if (std::size_t at = netloc.find('@'); at != std::string_view::npos) {
-            if (netloc.find('@', at + 1) != std::string_view::npos) {
-                return make_error_code(errc::bad_uri);
-            }
-            auto creds = percent_decode(netloc.substr(0, at));
+        if (has_userinfo) {
+            auto creds = percent_decode(userinfo);
             // "Badly formed credentials in Swift URI." (U20); the user may hold ':'.
             if (!creds || creds->find(':') == std::string::npos) {
                 return make_error_code(errc::bad_uri);
@@ -155,7 +164,6 @@ result<swift_location> parse_swift(std::string_view uri, std::span<const account
             const std::size_t colon = creds->rfind(':');
             loc.user = creds->substr(0, colon);
             loc.key = secret(creds->substr(colon + 1));
-            netloc.remove_prefix(at + 1);
         }
         if (netloc.empty()) return make_error_code(errc::bad_uri);
         loc.auth_or_store_url = std::string(netloc);
@@ -193,14 +201,30 @@ class swift_codec final : public location_codec {
     std::vector<account> accounts_;
 };
 
-// Reads glance-swift.conf. Problems are reported at the swift_store_config_file entry or at
-// the reference file's own lines; values (keys, secrets) are never echoed.
-std::vector<account> read_accounts(const store_options& o,
-                                   const std::string& path,
-                                   const config_limits& limits,
-                                   bool& ok) {
+// Finds and reads glance-swift.conf. Problems are reported at the swift_store_config_file
+// entry or at the reference file's own lines; values (keys, secrets) are never echoed.
+std::vector<account> read_accounts(const store_context& ctx, std::string_view name, bool& ok) {
+    const store_options& o = ctx.options;
     std::vector<account> out;
-    config_load read = read_config({.files = {path}}, limits);
+    if (name.empty()) {
+        o.error("swift_store_config_file", "is empty: name the swift reference file");
+        ok = false;
+        return out;
+    }
+    // oslo's find_file, as glance_store does: never relative to the current directory.
+    const file_search search = find_config_file(std::filesystem::path(name), ctx.sources);
+    if (!search.found) {
+        std::string where;
+        for (const auto& dir : search.searched) where += (where.empty() ? "" : ", ") + dir.string();
+        o.error("swift_store_config_file",
+                search.searched.empty()
+                    ? fmt::format("reference file {} not found", name)
+                    : fmt::format("reference file {} not found in: {}", name, where));
+        ok = false;
+        return out;
+    }
+    const std::string path = search.found->string();
+    config_load read = read_config({.files = {*search.found}}, ctx.limits);
     for (diagnostic& d : read.diagnostics) {
         if (d.line == 0 && d.key.empty()) {
             // The file itself could not be read: say so at the option that names it.
@@ -217,31 +241,41 @@ std::vector<account> read_accounts(const store_options& o,
         a.name = section;
         bool app_id = false;
         bool app_secret = false;
+        const config_entry* address_at = nullptr;
         for (const config_entry* e : read.config.section(section)) {
             if (std::find(reference_keys.begin(), reference_keys.end(), e->key) ==
                 reference_keys.end()) {
-                o.add({severity::warning, e->file, e->line, e->section, e->key,
+                o.add({severity::warning, e->file, e->line, e->section, printable_key(e->key),
                        "unknown key in a swift account reference"});
             }
-            if (e->key == "auth_address") a.auth_address = std::string(trim(e->value));
+            if (e->key == "auth_address") {
+                a.auth_address = std::string(trim(e->value));
+                address_at = e;
+                a.address_at = origin_of(e);
+            }
             if (e->key == "user") a.user = std::string(trim(e->value));
             if (e->key == "key") a.key = secret(std::string(trim(e->value)));
             app_id |= e->key == "application_credential_id" && !trim(e->value).empty();
             app_secret |= e->key == "application_credential_secret" && !trim(e->value).empty();
         }
-        auto problem = [&](std::string message) {
-            o.add({severity::error, path, 0, section, "", std::move(message)});
+        // Located at the offending entry, else at the section header.
+        const config_entry* header = read.config.section_origin(section);
+        auto problem = [&](const config_entry* at, std::string_view key, std::string message) {
+            if (!at) at = header;
+            o.add({severity::error, at ? at->file : path, at ? at->line : 0, section,
+                   std::string(key), std::move(message)});
             ok = false;
         };
         if (auth_host(a.auth_address).empty()) {
-            problem("reference has no auth_address");
+            problem(address_at, address_at ? "auth_address" : "", "reference has no auth_address");
         } else if (!plain_address(a.auth_address)) {
-            problem("auth_address " + std::string(address_rule));
+            problem(address_at, "auth_address", "auth_address " + std::string(address_rule));
         }
         if (app_id != app_secret) {
-            problem("application_credential_id and application_credential_secret go together");
+            problem(nullptr, "",
+                    "application_credential_id and application_credential_secret go together");
         } else if (!app_id && (a.user.empty() || a.key.empty())) {
-            problem("reference needs user and key, or application credentials");
+            problem(nullptr, "", "reference needs user and key, or application credentials");
         }
         out.push_back(std::move(a));
     }
@@ -253,6 +287,7 @@ std::vector<account> inline_account(const store_options& o, std::string_view nam
     account a;
     a.name = std::string(name);
     a.auth_address = std::string(trim(o.str("swift_store_auth_address").value_or("")));
+    a.address_at = origin_of(o.where("swift_store_auth_address"));
     a.user = std::string(trim(o.str("swift_store_user").value_or("")));
     a.key = secret(std::string(trim(o.str("swift_store_key").value_or(""))));
     const bool app = o.is_set("swift_store_application_credential_id");
@@ -308,20 +343,22 @@ driver_result configure_swift(const store_context& ctx) {
         }
         if (!endpoint || auth_host(*endpoint).empty()) {
             r.status = store_status::unresolvable;
+            r.reason_option = "swift_store_multi_tenant";
             r.reason =
                 "multi-tenant store: images live in each project's storage URL; set "
                 "swift_store_endpoint to resolve them";
             return r;
         }
-        r.prefixes.push_back(scheme_for(*endpoint) + "://" + std::string(auth_host(*endpoint)) +
-                             "/");
+        r.prefixes.push_back(
+            {scheme_for(*endpoint) + "://" + std::string(auth_host(*endpoint)) + "/",
+             origin_of(o.where("swift_store_endpoint"))});
         return r;
     }
 
     std::vector<account> accounts;
     std::string reference(trim(o.str("default_swift_reference").value_or("")));
     if (config_file) {
-        accounts = read_accounts(o, std::string(trim(*config_file)), ctx.limits, ok);
+        accounts = read_accounts(ctx, trim(*config_file), ok);
     } else {
         accounts = inline_account(o, reference, ok);
     }
@@ -340,8 +377,12 @@ driver_result configure_swift(const store_context& ctx) {
     const bool seeded = o.integer("swift_store_multiple_containers_seed").value_or(0) > 0;
     const std::string tail = seeded ? "/" : "/" + container + "/";
     const std::string host(auth_host(ref->auth_address));
-    r.prefixes.push_back(scheme_for(ref->auth_address) + "://" + host + tail);
-    if (config_file) r.prefixes.push_back("swift+config://" + reference + tail);
+    r.prefixes.push_back({scheme_for(ref->auth_address) + "://" + host + tail, ref->address_at});
+    if (config_file) {
+        const config_entry* from = o.where("default_swift_reference");
+        r.prefixes.push_back({"swift+config://" + reference + tail,
+                              origin_of(from ? from : o.where("swift_store_config_file"))});
+    }
     r.required_user = ref->user;
     return r;
 }

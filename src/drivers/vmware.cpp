@@ -12,9 +12,9 @@ namespace {
 constexpr std::array<std::string_view, 1> vmware_schemes{"vsphere"};
 
 constexpr std::array<option_spec, 9> vmware_options{{
-    {.name = "vmware_server_host"},
+    {.name = "vmware_server_host", .url = true},
     {.name = "vmware_server_username"},
-    {.name = "vmware_server_password", .secret = true},
+    {.name = "vmware_server_password"},
     {.name = "vmware_api_retry_count",
      .kind = option_kind::integer,
      .default_value = "10",
@@ -57,11 +57,14 @@ driver_result configure_vmware(const store_context& ctx) {
         }
     }
     // `dc_path:ds_name[:weight]`, split from the right as upstream.
-    for (const std::string& entry : o.multi("vmware_datastores")) {
-        std::string_view text = trim(entry);
+    const std::vector<std::string> values = o.multi("vmware_datastores");
+    const auto entries = o.entries("vmware_datastores");
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const config_entry* at = entries[i];  // each problem at its own line
+        std::string_view text = trim(values[i]);
         std::size_t last = text.rfind(':');
         if (last == std::string_view::npos) {
-            o.error("vmware_datastores", "entry must be dc_path:ds_name[:weight]");
+            o.error_at(at, "vmware_datastores", "entry must be dc_path:ds_name[:weight]");
             ok = false;
             continue;
         }
@@ -71,7 +74,7 @@ driver_result configure_vmware(const store_context& ctx) {
             std::int64_t weight = 0;
             auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), weight);
             if (name.empty() || ec != std::errc{} || end != name.data() + name.size()) {
-                o.error("vmware_datastores", "datastore weight must be an integer");
+                o.error_at(at, "vmware_datastores", "datastore weight must be an integer");
                 ok = false;
                 continue;
             }
@@ -79,7 +82,7 @@ driver_result configure_vmware(const store_context& ctx) {
             head = head.substr(0, mid);
         }
         if (trim(head).empty() || trim(name).empty()) {
-            o.error("vmware_datastores", "entry must be dc_path:ds_name[:weight]");
+            o.error_at(at, "vmware_datastores", "entry must be dc_path:ds_name[:weight]");
             ok = false;
             continue;
         }
@@ -107,7 +110,9 @@ driver_result configure_vmware(const store_context& ctx) {
     // absolute image dir, so its prefix never matches (P4).
     std::string prefix = "vsphere://" + url_host(trim(host_option)) + "/folder/";
     if (!dir.empty()) prefix += percent_encode(dir, "/!$&'()*+,;=:@") + "/";
-    r.prefixes.push_back(std::move(prefix));
+    const config_entry* from = o.where("vmware_store_image_dir");
+    r.prefixes.push_back(
+        {std::move(prefix), origin_of(from ? from : o.where("vmware_server_host"))});
     return r;
 }
 
