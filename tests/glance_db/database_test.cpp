@@ -118,7 +118,8 @@ struct walk_fixture {
         active.push_back(db.add_location("img-live", "file:///a/1", std::nullopt));
         never.push_back(db.add_location("img-live", "file:///a/2", "{}", "deleted", true));
         active.push_back(db.add_location("img-live", "file:///a/3", "{}"));
-        pending_delete.push_back(db.add_location("img-live", "file:///a/4", "{}", "pending_delete"));
+        pending_delete.push_back(
+            db.add_location("img-live", "file:///a/4", "{}", "pending_delete"));
         never.push_back(db.add_location("img-live", "file:///a/5", "{}", "active", true));
         never.push_back(db.add_location("img-live", "file:///a/6", "{}", "pending"));
         never.push_back(db.add_location("img-live", "file:///a/7", "{}", "uploading"));
@@ -195,7 +196,8 @@ TEST_P(GlanceDatabase, ReadsRowsAsStoredNullAndNonAsciiIncluded) {
     database db = open_or_fail(*scratch);
     auto rows = read_batch(db, 0, 10, {}).value();
     ASSERT_EQ(rows.size(), 2u);
-    EXPECT_EQ(rows[0], (location_row{null_id, "img", "rbd://fsid/pool/img/snap", std::nullopt, "active"}));
+    EXPECT_EQ(rows[0],
+              (location_row{null_id, "img", "rbd://fsid/pool/img/snap", std::nullopt, "active"}));
     EXPECT_EQ(rows[1], (location_row{meta_id, "img", "file:///caf\xC3\xA9", meta, "active"}));
     EXPECT_EQ(read_row(db, meta_id, {}).value(), rows[1]);
 }
@@ -207,9 +209,8 @@ TEST_P(GlanceDatabase, RereadsOnlyRowsThatStillQualify) {
     for (auto id : rows.active) EXPECT_TRUE(read_row(db, id, {}).value().has_value()) << id;
     for (auto id : rows.never) EXPECT_FALSE(read_row(db, id, {}).value().has_value()) << id;
     EXPECT_FALSE(read_row(db, rows.pending_delete[0], {}).value().has_value());
-    EXPECT_TRUE(read_row(db, rows.pending_delete[0], {.include_pending_delete = true})
-                    .value()
-                    .has_value());
+    EXPECT_TRUE(
+        read_row(db, rows.pending_delete[0], {.include_pending_delete = true}).value().has_value());
     EXPECT_FALSE(read_row(db, 999999, {}).value().has_value());
 }
 
@@ -263,7 +264,8 @@ TEST_P(GlanceDatabase, CompareAndSwapNeverClobbersAConcurrentWrite) {
         {"meta_data changed in case only", value, R"({"ceph": "x"})", "active", false},
         {"meta_data gained a trailing space", value, meta + " ", "active", false},
         {"meta_data became NULL", value, std::nullopt, "active", false},
-        {"meta_data stamped by Glance", value, R"({"Ceph": "x", "store": "other"})", "active", false},
+        {"meta_data stamped by Glance", value, R"({"Ceph": "x", "store": "other"})", "active",
+         false},
         {"soft-deleted", value, meta, "deleted", true},
         {"deleted flag only", value, meta, "active", true},
         {"status changed", value, meta, "pending_delete", false},
@@ -271,7 +273,8 @@ TEST_P(GlanceDatabase, CompareAndSwapNeverClobbersAConcurrentWrite) {
     };
     scratch->add_image("img");
     std::vector<std::int64_t> ids;
-    for (std::size_t i = 0; i < changes.size(); ++i) ids.push_back(scratch->add_location("img", value, meta));
+    for (std::size_t i = 0; i < changes.size(); ++i)
+        ids.push_back(scratch->add_location("img", value, meta));
     auto untouched = scratch->add_location("img", value, meta);
     database db = open_or_fail(*scratch);
     auto rows = read_batch(db, 0, 100, {}).value();
@@ -331,7 +334,8 @@ TEST_P(GlanceDatabase, CompareAndSwapHandlesBatchesLargerThanOneStatement) {
     IMGSTORE_SCRATCH_DB(scratch, GetParam());
     scratch->add_image("img");
     scratch->exec("BEGIN");
-    for (int i = 0; i < 1203; ++i) scratch->add_location("img", "file:///x/" + std::to_string(i), "{}");
+    for (int i = 0; i < 1203; ++i)
+        scratch->add_location("img", "file:///x/" + std::to_string(i), "{}");
     scratch->exec("COMMIT");
     database db = open_or_fail(*scratch);
     auto rows = read_batch(db, 0, 2000, {}).value();
@@ -365,13 +369,16 @@ TEST_P(GlanceDatabase, HookSeesTheOutcomeAndItsFailureRollsBack) {
     database db = open_or_fail(*scratch);
     auto rows = read_batch(db, 0, 10, {}).value();
     scratch->set_location(b, "file:///b", R"({"k": 1})");
-    std::vector<row_update> updates{stamp(rows[0], R"({"store": "s"})"), stamp(rows[1], R"({"store": "s"})")};
+    std::vector<row_update> updates{stamp(rows[0], R"({"store": "s"})"),
+                                    stamp(rows[1], R"({"store": "s"})")};
     std::vector<bool> seen;
-    auto failed = compare_and_swap(db, updates, [&](std::span<const row_update> u, const std::vector<bool>& applied) -> db_result<void> {
-        EXPECT_EQ(u.size(), 2u);
-        seen = applied;
-        return db_error{make_error_code(db_errc::query_failed), "journal: disk full"};
-    });
+    auto failed = compare_and_swap(
+        db, updates,
+        [&](std::span<const row_update> u, const std::vector<bool>& applied) -> db_result<void> {
+            EXPECT_EQ(u.size(), 2u);
+            seen = applied;
+            return db_error{make_error_code(db_errc::query_failed), "journal: disk full"};
+        });
     ASSERT_FALSE(failed);
     EXPECT_EQ(failed.error().code, make_error_code(db_errc::aborted));
     EXPECT_NE(failed.error().message.find("journal: disk full"), std::string::npos);
@@ -398,7 +405,8 @@ struct locked_row {
     }
 
     locked_row(std::unique_ptr<scratch_glance_db>& s, open_options options)
-        : scratch(s), id(add_one(*s)),
+        : scratch(s),
+          id(add_one(*s)),
           db(open_or_fail(*s, options)),
           update(stamp(read_batch(db, 0, 10, {}).value().at(0), R"({"store": "s"})")) {
         scratch->exec(scratch->server() == db_server::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
@@ -440,11 +448,14 @@ TEST_P(GlanceDatabase, GivesUpAfterMaxAttemptsWithANamedError) {
     EXPECT_EQ(scratch->location(row.id).value().meta_data, "{}");
 }
 
-INSTANTIATE_TEST_SUITE_P(GlanceDb, GlanceDatabase, testing::ValuesIn(test::all_db_servers()),
+INSTANTIATE_TEST_SUITE_P(GlanceDb,
+                         GlanceDatabase,
+                         testing::ValuesIn(test::all_db_servers()),
                          [](const testing::TestParamInfo<db_server>& p) {
                              return test::db_server_name(p.param);
                          });
-INSTANTIATE_TEST_SUITE_P(GlanceDb, GlanceDatabaseServer,
+INSTANTIATE_TEST_SUITE_P(GlanceDb,
+                         GlanceDatabaseServer,
                          testing::Values(db_server::postgresql, db_server::mariadb),
                          [](const testing::TestParamInfo<db_server>& p) {
                              return test::db_server_name(p.param);
