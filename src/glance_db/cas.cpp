@@ -155,10 +155,16 @@ db_result<void> mysql_update(database::impl& db,
         json += ']';
         db.session << "SET @imgstore_applied = ''";
         db.session
+            // The text columns are UTF-8 whatever the connection's character set: otherwise
+            // JSON_TABLE decodes the \u escapes into it (latin1 by default), and a non-ASCII
+            // meta_data never compares equal to its bytes in the table.
             << "UPDATE JSON_TABLE(:rows, '$[*]' COLUMNS (pos INT PATH '$[0]', id INT PATH '$[1]', "
-               "old_value LONGTEXT PATH '$[2]', old_meta LONGTEXT PATH '$[3]', "
-               "old_meta_null INT PATH '$[4]', old_status VARCHAR(30) PATH '$[5]', "
-               "new_value LONGTEXT PATH '$[6]', new_meta LONGTEXT PATH '$[7]', "
+               "old_value LONGTEXT CHARACTER SET utf8mb4 PATH '$[2]', "
+               "old_meta LONGTEXT CHARACTER SET utf8mb4 PATH '$[3]', "
+               "old_meta_null INT PATH '$[4]', "
+               "old_status VARCHAR(30) CHARACTER SET utf8mb4 PATH '$[5]', "
+               "new_value LONGTEXT CHARACTER SET utf8mb4 PATH '$[6]', "
+               "new_meta LONGTEXT CHARACTER SET utf8mb4 PATH '$[7]', "
                "new_meta_null INT PATH '$[8]')) AS v "
                "STRAIGHT_JOIN image_locations l ON l.id = v.id "
                "SET l.value = v.new_value, l.meta_data = IF(v.new_meta_null, NULL, v.new_meta), "
