@@ -63,10 +63,14 @@ TEST_P(GlanceCryptVectors, WrongKeyNeverYieldsThePlaintext) {
     std::string key = row.fields[0];
     key[0] = key[0] == 'x' ? 'y' : 'x';
     auto plain = decrypt_location(secret(key), row.fields[2]);
-    if (plain) EXPECT_NE(*plain, row.fields[1]);
+    if (plain) {
+        EXPECT_NE(*plain, row.fields[1]);
+    }
 }
 
-INSTANTIATE_TEST_SUITE_P(GlanceDb, GlanceCryptVectors, testing::ValuesIn(crypt_vectors()),
+INSTANTIATE_TEST_SUITE_P(GlanceDb,
+                         GlanceCryptVectors,
+                         testing::ValuesIn(crypt_vectors()),
                          [](const testing::TestParamInfo<test::tsv_row>& p) {
                              return "L" + std::to_string(p.param.line);
                          });
@@ -78,7 +82,9 @@ TEST(LocationCrypt, RejectsKeysThatAreNotAesSizes) {
         ASSERT_FALSE(cipher) << n;
         EXPECT_EQ(cipher.error().code, make_error_code(db_errc::bad_key));
         EXPECT_NE(cipher.error().message.find(std::to_string(n) + " bytes"), std::string::npos);
-        if (n >= 8) EXPECT_EQ(cipher.error().message.find(key), std::string::npos);
+        if (n >= 8) {
+            EXPECT_EQ(cipher.error().message.find(key), std::string::npos);
+        }
     }
 }
 
@@ -96,19 +102,21 @@ TEST(LocationCrypt, CountsKeyBytesNotCharacters) {
 TEST(LocationCrypt, RejectsValuesThatAreNotCiphertext) {
     auto cipher = location_cipher::create(secret(std::string("0123456789abcdef"))).value();
     const std::vector<std::string> bad = {
-        "",                                      // nothing
-        "file:///var/lib/glance/images/x",       // a plaintext URL (never encrypted)
-        "AAAAAAAAAAAAAAAAAAAAAA",                // one block's worth, no padding
-        "AAAAAAAAAAAAAAAAAAAAAA==",              // 16 bytes: an IV and no block
-        std::string(48, 'A'),                    // 36 bytes: not whole blocks
-        "QUJD",                                  // 3 bytes
-        "QUJ",                                   // missing padding
-        "Q",                                     // one sextet
+        "",                                 // nothing
+        "file:///var/lib/glance/images/x",  // a plaintext URL (never encrypted)
+        "AAAAAAAAAAAAAAAAAAAAAA",           // one block's worth, no padding
+        "AAAAAAAAAAAAAAAAAAAAAA==",         // 16 bytes: an IV and no block
+        std::string(48, 'A'),               // 36 bytes: not whole blocks
+        "QUJD",                             // 3 bytes
+        "QUJ",                              // missing padding
+        "Q",                                // one sextet
     };
     for (const auto& value : bad) {
         auto plain = cipher.decrypt(value);
         EXPECT_FALSE(plain) << "'" << value << "' decrypted to '" << *plain << "'";
-        if (!plain) EXPECT_EQ(plain.error().code, make_error_code(db_errc::bad_ciphertext));
+        if (!plain) {
+            EXPECT_EQ(plain.error().code, make_error_code(db_errc::bad_ciphertext));
+        }
     }
 }
 
