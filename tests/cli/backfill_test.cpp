@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli_runner.hpp"
 #include "glance_db/scratch_db.hpp"
 #include "glance_db/session.hpp"
 #include "imgstore/glance_db/crypt.hpp"
@@ -33,107 +34,46 @@
 namespace imgstore::test {
 namespace {
 
+using cli_test::args;
+using cli_test::cat;
+using cli_test::contains;
+using cli_test::read_file;
+using cli_test::scratch_dir;
+using cli_test::source_dir;
 namespace fs = std::filesystem;
-using args = std::vector<std::string>;
 
-const fs::path source_dir = IMGSTORE_SOURCE_DIR;
 constexpr std::string_view sentinel = "SENTINEL-5ec7e7";
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+// Starts `program args...` (the tool, or script(1) running it) in the repository root, stdout
+// and stderr into `dir`.
+pid_t spawn_program(const std::string& program, const args& arguments, const scratch_dir& dir) {
+    cli_test::child_io io;
+    io.stdin_path = "/dev/null";
+    io.stdout_path = dir / "stdout";
+    io.stderr_path = dir / "stderr";
+    return cli_test::spawn(program, arguments, io);
 }
 
-bool has(std::string_view text, std::string_view what) {
-    return text.find(what) != std::string_view::npos;
+pid_t spawn_tool(const args& arguments, const scratch_dir& dir) {
+    return spawn_program(IMGSTORE_TOOL, arguments, dir);
 }
-
-// A fresh directory for one test, removed with its content.
-class backfill_dir {
-  public:
-    backfill_dir() {
-        static std::atomic<int> counter{0};
-        path_ = fs::temp_directory_path() / ("imgstore-backfill-" + std::to_string(::getpid()) +
-                                             "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~backfill_dir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    backfill_dir(const backfill_dir&) = delete;
-    backfill_dir& operator=(const backfill_dir&) = delete;
-    const fs::path& path() const { return path_; }
-    std::string operator/(std::string_view name) const { return (path_ / name).string(); }
-    std::string write(std::string_view name, std::string_view text) const {
-        std::ofstream(path_ / name, std::ios::binary) << text;
-        return (path_ / name).string();
-    }
-
-  private:
-    fs::path path_;
-};
 
 struct tool_result {
     int status = -1;
     std::string err;
 };
 
-// The tool as a child process in the repository root, stdout and stderr into `dir`.
-pid_t spawn_program(const std::string& program, const args& arguments, const backfill_dir& dir) {
-    std::vector<std::string> storage{program};
-    storage.insert(storage.end(), arguments.begin(), arguments.end());
-    std::vector<char*> argv;
-    for (auto& a : storage) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const std::string out = dir / "stdout";
-    const std::string err = dir / "stderr";
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        if (::chdir(source_dir.c_str()) != 0) ::_exit(126);
-        const int fd_in = ::open("/dev/null", O_RDONLY);
-        const int fd_out = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        const int fd_err = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd_in < 0 || fd_out < 0 || fd_err < 0) ::_exit(126);
-        ::dup2(fd_in, 0);
-        ::dup2(fd_out, 1);
-        ::dup2(fd_err, 2);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    return pid;
-}
-
-pid_t spawn_tool(const args& arguments, const backfill_dir& dir) {
-    return spawn_program(IMGSTORE_TOOL, arguments, dir);
-}
-
-int wait_status(pid_t pid) {
-    int status = 0;
-    if (pid <= 0 || ::waitpid(pid, &status, 0) != pid) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// `program` (the tool, or script(1) running it) to its end.
 tool_result run_tool_program(const std::string& program,
                              const args& arguments,
-                             const backfill_dir& dir) {
+                             const scratch_dir& dir) {
     tool_result r;
-    r.status = wait_status(spawn_program(program, arguments, dir));
-    r.err = slurp(dir / "stderr");
+    r.status = cli_test::wait_status(spawn_program(program, arguments, dir));
+    r.err = read_file(dir / "stderr");
     return r;
 }
 
-tool_result run_tool(const args& arguments, const backfill_dir& dir) {
+tool_result run_tool(const args& arguments, const scratch_dir& dir) {
     return run_tool_program(IMGSTORE_TOOL, arguments, dir);
-}
-
-args with(args a, const args& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
 }
 
 // ---- the rows -------------------------------------------------------------------------------
@@ -270,7 +210,7 @@ const args example_args{"--config-file", "examples/glance-api.conf", "--volume-t
 // Every JSON line of a --changes file, by row id.
 std::map<std::int64_t, boost::json::object> changes_of(const std::string& path) {
     std::map<std::int64_t, boost::json::object> out;
-    std::istringstream in(slurp(path));
+    std::istringstream in(read_file(path));
     std::string line;
     while (std::getline(in, line)) {
         boost::json::value v = boost::json::parse(line);
@@ -302,11 +242,11 @@ class Backfill : public ::testing::TestWithParam<db_server> {
             GTEST_SKIP() << why_not;
         }
     }
-    args base() const { return with({"backfill", "--connection", db_->url()}, example_args); }
+    args base() const { return cat({"backfill", "--connection", db_->url()}, example_args); }
     std::vector<row_state> rows() { return all_rows(*db_); }
     void clear_updated_at() { db_->exec("UPDATE image_locations SET updated_at = NULL"); }
 
-    backfill_dir dir_;
+    scratch_dir dir_;
     std::unique_ptr<scratch_glance_db> db_;
     std::vector<std::int64_t> ids_;
 };
@@ -316,8 +256,7 @@ TEST_P(Backfill, DryRunWritesNothingAndReportsEveryOutcome) {
     ids_ = insert_fixture(*db_, fixture);
     const auto before = rows();
     const auto r = run_tool(
-        with(base(), {"--changes", dir_ / "changes.jsonl", "--report", dir_ / "report.json"}),
-        dir_);
+        cat(base(), {"--changes", dir_ / "changes.jsonl", "--report", dir_ / "report.json"}), dir_);
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(rows(), before);
     const auto changes = changes_of(dir_ / "changes.jsonl");
@@ -328,25 +267,25 @@ TEST_P(Backfill, DryRunWritesNothingAndReportsEveryOutcome) {
             EXPECT_EQ(changes.at(id).at("new_meta").as_string(), *fixture[i].stamped_meta);
         }
     }
-    EXPECT_TRUE(has(r.err,
-                    "17 rows: 9 to stamp (1 rewritten), 1 already set, 1 unknown store, "
-                    "1 mismatch, 1 no_store, 1 invalid, 3 malformed metadata"))
+    EXPECT_TRUE(contains(r.err,
+                         "17 rows: 9 to stamp (1 rewritten), 1 already set, 1 unknown store, "
+                         "1 mismatch, 1 no_store, 1 invalid, 3 malformed metadata"))
         << r.err;
-    EXPECT_TRUE(has(r.err, "dry run, nothing written")) << r.err;
-    const auto report = boost::json::parse(slurp(dir_ / "report.json")).as_object();
+    EXPECT_TRUE(contains(r.err, "dry run, nothing written")) << r.err;
+    const auto report = boost::json::parse(read_file(dir_ / "report.json")).as_object();
     EXPECT_EQ(report.at("mode").as_string(), "dry_run");
     EXPECT_EQ(report.at("counters").at("stamped").as_int64(), 9);
     EXPECT_EQ(report.at("counters").at("malformed_metadata").as_int64(), 3);
-    EXPECT_FALSE(has(slurp(dir_ / "changes.jsonl"), sentinel));
-    EXPECT_FALSE(has(slurp(dir_ / "report.json"), sentinel));
-    EXPECT_FALSE(has(r.err, sentinel));
+    EXPECT_FALSE(contains(read_file(dir_ / "changes.jsonl"), sentinel));
+    EXPECT_FALSE(contains(read_file(dir_ / "report.json"), sentinel));
+    EXPECT_FALSE(contains(r.err, sentinel));
 }
 
 TEST_P(Backfill, ApplyWritesWhatGlanceWouldAndNothingElse) {
     const auto fixture = fixture_rows();
     ids_ = insert_fixture(*db_, fixture);
     const auto before = rows();
-    const auto r = run_tool(with(base(), {"--apply"}), dir_);
+    const auto r = run_tool(cat(base(), {"--apply"}), dir_);
     ASSERT_EQ(r.status, 0) << r.err;
     const auto after = rows();
     ASSERT_EQ(after.size(), before.size());
@@ -363,34 +302,34 @@ TEST_P(Backfill, ApplyWritesWhatGlanceWouldAndNothingElse) {
     // Twice changes nothing the second time.
     clear_updated_at();
     const auto stamped = rows();
-    const auto again = run_tool(with(base(), {"--apply", "--changes", dir_ / "c2"}), dir_);
+    const auto again = run_tool(cat(base(), {"--apply", "--changes", dir_ / "c2"}), dir_);
     ASSERT_EQ(again.status, 0) << again.err;
     EXPECT_EQ(rows(), stamped);
-    EXPECT_TRUE(has(again.err, "0 stamped")) << again.err;
+    EXPECT_TRUE(contains(again.err, "0 stamped")) << again.err;
 }
 
 TEST_P(Backfill, JournalUndoesExactlyTheRowsItChanged) {
     ids_ = insert_fixture(*db_);
     const auto before = rows();
     const std::string journal = dir_ / "journal";
-    ASSERT_EQ(
-        run_tool(with(base(), {"--apply", "--journal", journal, "--batch", "4"}), dir_).status, 0);
+    ASSERT_EQ(run_tool(cat(base(), {"--apply", "--journal", journal, "--batch", "4"}), dir_).status,
+              0);
     EXPECT_EQ(::access(journal.c_str(), F_OK), 0);
     EXPECT_EQ(fs::status(journal).permissions() & fs::perms::all,
               fs::perms::owner_read | fs::perms::owner_write);
     // A row changed since the backfill is left alone.
     db_->exec("UPDATE image_locations SET meta_data = '{\"store\": \"web\"}' WHERE id = " +
               std::to_string(ids_[0]));
-    const auto dry = run_tool(with(base(), {"--undo", journal}), dir_);
+    const auto dry = run_tool(cat(base(), {"--undo", journal}), dir_);
     ASSERT_EQ(dry.status, 0) << dry.err;
-    EXPECT_TRUE(has(dry.err,
-                    "9 journal entries: 8 to restore, 0 already restored, 1 changed "
-                    "since"))
+    EXPECT_TRUE(contains(dry.err,
+                         "9 journal entries: 8 to restore, 0 already restored, 1 changed "
+                         "since"))
         << dry.err;
     const auto undo = run_tool(
-        with(base(), {"--undo", journal, "--apply", "--changes", dir_ / "undo.jsonl"}), dir_);
+        cat(base(), {"--undo", journal, "--apply", "--changes", dir_ / "undo.jsonl"}), dir_);
     ASSERT_EQ(undo.status, 0) << undo.err;
-    EXPECT_TRUE(has(undo.err, "8 restored, 0 already restored, 1 changed since")) << undo.err;
+    EXPECT_TRUE(contains(undo.err, "8 restored, 0 already restored, 1 changed since")) << undo.err;
     EXPECT_EQ(outcome_of(changes_of(dir_ / "undo.jsonl"), ids_[0]), "changed_since");
     clear_updated_at();
     auto restored = rows();
@@ -398,13 +337,14 @@ TEST_P(Backfill, JournalUndoesExactlyTheRowsItChanged) {
     expected[0].meta_data = "{\"store\": \"web\"}";
     EXPECT_EQ(restored, expected);
     // Undoing twice restores nothing more.
-    const auto twice = run_tool(with(base(), {"--undo", journal, "--apply"}), dir_);
-    EXPECT_TRUE(has(twice.err, "0 restored, 8 already restored, 1 changed since")) << twice.err;
+    const auto twice = run_tool(cat(base(), {"--undo", journal, "--apply"}), dir_);
+    EXPECT_TRUE(contains(twice.err, "0 restored, 8 already restored, 1 changed since"))
+        << twice.err;
 }
 
 TEST_P(Backfill, RestampUnknownReplacesStoreIdsTheConfigLacks) {
     ids_ = insert_fixture(*db_);
-    ASSERT_EQ(run_tool(with(base(), {"--apply", "--restamp-unknown"}), dir_).status, 0);
+    ASSERT_EQ(run_tool(cat(base(), {"--apply", "--restamp-unknown"}), dir_).status, 0);
     const auto after = rows();
     EXPECT_EQ(after[11].meta_data, "{\"store\": \"fast\"}");
     EXPECT_EQ(after[10].meta_data, "{\"store\": \"fast\"}");  // a mismatch is never changed
@@ -412,7 +352,7 @@ TEST_P(Backfill, RestampUnknownReplacesStoreIdsTheConfigLacks) {
 
 TEST_P(Backfill, PendingDeleteRowsOnlyWhenAsked) {
     ids_ = insert_fixture(*db_);
-    ASSERT_EQ(run_tool(with(base(), {"--apply", "--include-pending-delete"}), dir_).status, 0);
+    ASSERT_EQ(run_tool(cat(base(), {"--apply", "--include-pending-delete"}), dir_).status, 0);
     const auto after = rows();
     EXPECT_EQ(after[17].meta_data, "{\"store\": \"fast\"}");
     EXPECT_EQ(after[17].status, "pending_delete");
@@ -429,7 +369,7 @@ TEST_P(Backfill, ShardsCoverEveryRowOnce) {
     for (int k = 1; k <= 3; ++k) {
         const std::string changes = dir_ / ("shard" + std::to_string(k));
         const auto r = run_tool(
-            with(base(), {"--apply", "--shard", std::to_string(k) + "/3", "--changes", changes}),
+            cat(base(), {"--apply", "--shard", std::to_string(k) + "/3", "--changes", changes}),
             dir_);
         ASSERT_EQ(r.status, 0) << r.err;
         for (const auto& [id, line] : changes_of(changes)) {
@@ -440,18 +380,18 @@ TEST_P(Backfill, ShardsCoverEveryRowOnce) {
     }
     EXPECT_EQ(total, 17u);
     EXPECT_EQ(seen.size(), 17u);
-    const auto verify = run_tool(with(base(), {"--verify"}), dir_);
+    const auto verify = run_tool(cat(base(), {"--verify"}), dir_);
     EXPECT_EQ(verify.status, 0) << verify.err;
 }
 
 TEST_P(Backfill, VerifyFailsWhileResolvableRowsAreUnstamped) {
     ids_ = insert_fixture(*db_);
-    const auto before = run_tool(with(base(), {"--verify"}), dir_);
+    const auto before = run_tool(cat(base(), {"--verify"}), dir_);
     EXPECT_EQ(before.status, 5) << before.err;
-    EXPECT_TRUE(has(before.err, "verify: 9 rows still need a store")) << before.err;
-    const auto after = run_tool(with(base(), {"--apply", "--verify"}), dir_);
+    EXPECT_TRUE(contains(before.err, "verify: 9 rows still need a store")) << before.err;
+    const auto after = run_tool(cat(base(), {"--apply", "--verify"}), dir_);
     EXPECT_EQ(after.status, 0) << after.err;
-    EXPECT_TRUE(has(after.err, "verify: 0 rows")) << after.err;
+    EXPECT_TRUE(contains(after.err, "verify: 0 rows")) << after.err;
 }
 
 TEST_P(Backfill, EncryptedValuesAreDecryptedToResolveAndReencryptedWhenRewritten) {
@@ -487,8 +427,8 @@ TEST_P(Backfill, EncryptedValuesAreDecryptedToResolveAndReencryptedWhenRewritten
                  dir_ / "changes"};
     const auto r = run_tool(a, dir_);
     ASSERT_EQ(r.status, 0) << r.err;
-    EXPECT_TRUE(has(r.err, "3 stamped (1 rewritten)")) << r.err;
-    EXPECT_TRUE(has(r.err, "1 undecryptable")) << r.err;  // a value never encrypted
+    EXPECT_TRUE(contains(r.err, "3 stamped (1 rewritten)")) << r.err;
+    EXPECT_TRUE(contains(r.err, "1 undecryptable")) << r.err;  // a value never encrypted
     const auto stored = rows();
     EXPECT_EQ(stored[0].meta_data, "{\"store\": \"fast\"}");
     EXPECT_EQ(stored[1].meta_data, "{\"store\": \"volumes\"}");
@@ -497,33 +437,33 @@ TEST_P(Backfill, EncryptedValuesAreDecryptedToResolveAndReencryptedWhenRewritten
     EXPECT_EQ(*rewritten, "cinder://volumes/" + std::string(volume_ssd));
     EXPECT_EQ(stored[2].meta_data, "{\"store\": \"objects\"}");
     EXPECT_FALSE(stored[3].meta_data.has_value());
-    EXPECT_FALSE(has(slurp(dir_ / "changes"), sentinel));
-    EXPECT_FALSE(has(slurp(dir_ / "changes"), key));
-    EXPECT_FALSE(has(r.err, key));
+    EXPECT_FALSE(contains(read_file(dir_ / "changes"), sentinel));
+    EXPECT_FALSE(contains(read_file(dir_ / "changes"), key));
+    EXPECT_FALSE(contains(r.err, key));
 }
 
 TEST_P(Backfill, ResumeContinuesAfterTheCheckpointAndRefusesAnotherConfig) {
     ids_ = insert_fixture(*db_);
     const std::string checkpoint = dir_ / "checkpoint";
     const auto first =
-        run_tool(with(base(), {"--apply", "--resume", checkpoint, "--batch", "5"}), dir_);
+        run_tool(cat(base(), {"--apply", "--resume", checkpoint, "--batch", "5"}), dir_);
     ASSERT_EQ(first.status, 0) << first.err;
-    const auto saved = boost::json::parse(slurp(checkpoint)).as_object();
+    const auto saved = boost::json::parse(read_file(checkpoint)).as_object();
     EXPECT_EQ(saved.at("last_id").as_int64(), ids_[16]);
     // A finished checkpoint: the rerun reads nothing more and reports the same totals.
-    const auto again = run_tool(with(base(), {"--apply", "--resume", checkpoint}), dir_);
+    const auto again = run_tool(cat(base(), {"--apply", "--resume", checkpoint}), dir_);
     EXPECT_EQ(again.status, 0) << again.err;
-    EXPECT_TRUE(has(again.err, "17 rows: 9 stamped")) << again.err;
+    EXPECT_TRUE(contains(again.err, "17 rows: 9 stamped")) << again.err;
     const auto other =
-        run_tool(with(base(), {"--apply", "--resume", checkpoint, "--restamp-unknown"}), dir_);
+        run_tool(cat(base(), {"--apply", "--resume", checkpoint, "--restamp-unknown"}), dir_);
     EXPECT_EQ(other.status, 2) << other.err;
-    EXPECT_TRUE(has(other.err, "another configuration")) << other.err;
+    EXPECT_TRUE(contains(other.err, "another configuration")) << other.err;
 }
 
 TEST_P(Backfill, RateCapsRowsPerSecond) {
     ids_ = insert_fixture(*db_);
     const auto start = std::chrono::steady_clock::now();
-    const auto r = run_tool(with(base(), {"--rate", "40", "--batch", "4"}), dir_);
+    const auto r = run_tool(cat(base(), {"--rate", "40", "--batch", "4"}), dir_);
     const auto seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     ASSERT_EQ(r.status, 0) << r.err;
@@ -533,7 +473,7 @@ TEST_P(Backfill, RateCapsRowsPerSecond) {
 INSTANTIATE_TEST_SUITE_P(Databases, Backfill, ::testing::ValuesIn(all_db_servers()), server_name);
 
 TEST(BackfillProgress, ABarWithRateAndEtaOnATerminalOnly) {
-    backfill_dir dir;
+    scratch_dir dir;
     std::string why_not;
     auto db = scratch_glance_db::create(db_server::sqlite, why_not);
     insert_fixture(*db);
@@ -542,28 +482,28 @@ TEST(BackfillProgress, ABarWithRateAndEtaOnATerminalOnly) {
                           " --config-file examples/glance-api.conf --rate 20 --batch 2";
     const auto r = run_tool_program("/usr/bin/script", {"-qec", command, "/dev/null"}, dir);
     EXPECT_EQ(r.status, 0) << r.err;
-    const std::string shown = slurp(dir / "stdout");
-    EXPECT_TRUE(has(shown, "/17 rows, ")) << shown;
-    EXPECT_TRUE(has(shown, " rows/s, ETA ")) << shown;
+    const std::string shown = read_file(dir / "stdout");
+    EXPECT_TRUE(contains(shown, "/17 rows, ")) << shown;
+    EXPECT_TRUE(contains(shown, " rows/s, ETA ")) << shown;
     const auto plain = run_tool({"backfill", "--connection", db->url(), "--config-file",
                                  "examples/glance-api.conf", "--rate", "20", "--batch", "2"},
                                 dir);
     EXPECT_EQ(plain.status, 0);
-    EXPECT_FALSE(has(plain.err, "rows/s")) << plain.err;
+    EXPECT_FALSE(contains(plain.err, "rows/s")) << plain.err;
 }
 
 // ---- errors ---------------------------------------------------------------------------------
 
 TEST(BackfillErrors, UnreachableDatabaseExitsThreeNamingHostAndDatabaseNotThePassword) {
-    backfill_dir dir;
+    scratch_dir dir;
     for (const std::string& url :
          {"postgresql://glance:" + std::string(sentinel) + "@127.0.0.1:1/glancedb",
           "mysql+pymysql://glance:" + std::string(sentinel) + "@127.0.0.1:1/glancedb"}) {
-        const auto r = run_tool(with({"backfill", "--connection", url}, example_args), dir);
+        const auto r = run_tool(cat({"backfill", "--connection", url}, example_args), dir);
         EXPECT_EQ(r.status, 3) << r.err;
-        EXPECT_TRUE(has(r.err, "127.0.0.1")) << r.err;
-        EXPECT_TRUE(has(r.err, "glancedb")) << r.err;
-        EXPECT_FALSE(has(r.err, sentinel)) << r.err;
+        EXPECT_TRUE(contains(r.err, "127.0.0.1")) << r.err;
+        EXPECT_TRUE(contains(r.err, "glancedb")) << r.err;
+        EXPECT_FALSE(contains(r.err, sentinel)) << r.err;
     }
 }
 
@@ -581,35 +521,35 @@ TEST(BackfillErrors, AWrongPasswordExitsThreeNamingTheDatabaseNotThePassword) {
         std::string url = db->url();
         const std::size_t colon = url.find(':', url.find("://") + 3);
         url.replace(colon + 1, url.find('@') - colon - 1, sentinel);
-        backfill_dir dir;
-        const auto r = run_tool(with({"backfill", "--connection", url}, example_args), dir);
+        scratch_dir dir;
+        const auto r = run_tool(cat({"backfill", "--connection", url}, example_args), dir);
         EXPECT_EQ(r.status, 3) << r.err;
-        EXPECT_TRUE(has(r.err, db->spec().database)) << r.err;
-        EXPECT_FALSE(has(r.err, sentinel)) << r.err;
+        EXPECT_TRUE(contains(r.err, db->spec().database)) << r.err;
+        EXPECT_FALSE(contains(r.err, sentinel)) << r.err;
     }
     if (!skipped.empty()) GTEST_SKIP() << skipped;
 }
 
 TEST(BackfillErrors, ADatabaseThatIsNotGlancesExitsThree) {
-    backfill_dir dir;
+    scratch_dir dir;
     std::string why_not;
     auto db = scratch_glance_db::create(db_server::sqlite, why_not);
     db->exec("DROP TABLE image_locations");  // a Glance database without its locations
-    const auto r = run_tool(with({"backfill", "--connection", db->url()}, example_args), dir);
+    const auto r = run_tool(cat({"backfill", "--connection", db->url()}, example_args), dir);
     EXPECT_EQ(r.status, 3) << r.err;
-    EXPECT_TRUE(has(r.err, "image_locations")) << r.err;
+    EXPECT_TRUE(contains(r.err, "image_locations")) << r.err;
     const std::string missing = dir / "missing.sqlite";
     const auto gone =
-        run_tool(with({"backfill", "--connection", "sqlite:///" + missing}, example_args), dir);
+        run_tool(cat({"backfill", "--connection", "sqlite:///" + missing}, example_args), dir);
     EXPECT_EQ(gone.status, 3) << gone.err;
     EXPECT_FALSE(fs::exists(missing));  // never created
 }
 
 TEST(BackfillErrors, UsageErrorsExitTwoAndConfigErrorsExitOne) {
-    backfill_dir dir;
+    scratch_dir dir;
     std::string why_not;
     auto db = scratch_glance_db::create(db_server::sqlite, why_not);
-    const args base = with({"backfill", "--connection", db->url()}, example_args);
+    const args base = cat({"backfill", "--connection", db->url()}, example_args);
     const std::string same = dir / "same";
     for (const args& a : std::vector<args>{
              {"--journal", dir / "j"},
@@ -622,7 +562,7 @@ TEST(BackfillErrors, UsageErrorsExitTwoAndConfigErrorsExitOne) {
              {"--undo", dir / "j", "--verify"},
              {"--changes", ""},
          }) {
-        const auto r = run_tool(with(base, a), dir);
+        const auto r = run_tool(cat(base, a), dir);
         EXPECT_EQ(r.status, 2) << a.front() << ": " << r.err;
     }
     // The example config names a MySQL server by [database] connection; a bad URL there is a
@@ -633,9 +573,9 @@ TEST(BackfillErrors, UsageErrorsExitTwoAndConfigErrorsExitOne) {
     const auto r = run_tool(
         {"backfill", "--config-file", "examples/glance-api.conf", "--config-file", conf}, dir);
     EXPECT_EQ(r.status, 1) << r.err;
-    EXPECT_TRUE(has(r.err, "[database] connection")) << r.err;
-    EXPECT_TRUE(has(r.err, "bad.conf:")) << r.err;
-    EXPECT_FALSE(has(r.err, sentinel)) << r.err;
+    EXPECT_TRUE(contains(r.err, "[database] connection")) << r.err;
+    EXPECT_TRUE(contains(r.err, "bad.conf:")) << r.err;
+    EXPECT_FALSE(contains(r.err, sentinel)) << r.err;
 }
 
 // ---- SIGKILL at random points, then a rerun -------------------------------------------------
@@ -663,7 +603,7 @@ TEST_P(BackfillKill, SigkillAtRandomPointsThenRerunEqualsAnUninterruptedRun) {
     // The uninterrupted run's end state.
     ids_ = insert_fixture(*db_, data);
     const auto original = rows();
-    const args apply = with(base(), {"--apply", "--batch", "10"});
+    const args apply = cat(base(), {"--apply", "--batch", "10"});
     const auto start = std::chrono::steady_clock::now();
     ASSERT_EQ(run_tool(apply, dir_).status, 0);
     const auto full = std::chrono::steady_clock::now() - start;
@@ -676,7 +616,7 @@ TEST_P(BackfillKill, SigkillAtRandomPointsThenRerunEqualsAnUninterruptedRun) {
     const std::string journal = dir_ / "journal";
     const std::string checkpoint = dir_ / "checkpoint";
     const args resumable =
-        with(base(), {"--apply", "--batch", "10", "--journal", journal, "--resume", checkpoint});
+        cat(base(), {"--apply", "--batch", "10", "--journal", journal, "--resume", checkpoint});
     std::mt19937_64 random(std::hash<std::string>{}(db_server_name(GetParam())));
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(full).count();
     int landed = 0;
@@ -685,7 +625,7 @@ TEST_P(BackfillKill, SigkillAtRandomPointsThenRerunEqualsAnUninterruptedRun) {
         std::this_thread::sleep_for(std::chrono::microseconds(
             static_cast<long long>(random() % static_cast<unsigned long long>(micros + 1))));
         ::kill(pid, SIGKILL);
-        if (wait_status(pid) == 128 + SIGKILL) ++landed;
+        if (cli_test::wait_status(pid) == 128 + SIGKILL) ++landed;
         // No row is half-written: each holds its original or its final value and meta_data.
         const auto now = rows();
         ASSERT_EQ(now.size(), original.size());
@@ -703,7 +643,7 @@ TEST_P(BackfillKill, SigkillAtRandomPointsThenRerunEqualsAnUninterruptedRun) {
     clear_updated_at();
     EXPECT_EQ(rows(), expected);
     // The journal, torn lines and all, still undoes everything.
-    const auto undo = run_tool(with(base(), {"--undo", journal, "--apply"}), dir_);
+    const auto undo = run_tool(cat(base(), {"--undo", journal, "--apply"}), dir_);
     ASSERT_EQ(undo.status, 0) << undo.err;
     clear_updated_at();
     EXPECT_EQ(rows(), original);
@@ -770,7 +710,7 @@ TEST_P(BackfillConcurrent, AWriterBesideApplyKeepsEveryWrite) {
         }
     });
     const std::string changes = dir_ / "changes";
-    const auto r = run_tool(with(base(), {"--apply", "--batch", "10", "--changes", changes}), dir_);
+    const auto r = run_tool(cat(base(), {"--apply", "--batch", "10", "--changes", changes}), dir_);
     done = true;
     writer.join();
     ASSERT_TRUE(writer_error.empty()) << writer_error;
@@ -792,7 +732,7 @@ TEST_P(BackfillConcurrent, AWriterBesideApplyKeepsEveryWrite) {
     }
     // What still needs a store and resolves was reported, never silently skipped.
     const std::string left = dir_ / "left";
-    const auto verify = run_tool(with(base(), {"--changes", left}), dir_);
+    const auto verify = run_tool(cat(base(), {"--changes", left}), dir_);
     ASSERT_EQ(verify.status, 0) << verify.err;
     const auto reported = changes_of(changes);
     for (const auto& [id, line] : changes_of(left)) {
