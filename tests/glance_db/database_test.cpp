@@ -301,6 +301,27 @@ TEST_P(GlanceDatabase, CompareAndSwapNeverClobbersAConcurrentWrite) {
     EXPECT_EQ(scratch->location(untouched).value().meta_data, R"({"Ceph": "x", "store": "fast"})");
 }
 
+TEST_P(GlanceDatabase, CompareAndSwapMatchesNonAsciiTextByItsBytes) {
+    IMGSTORE_SCRATCH_DB(scratch, GetParam());
+    scratch->add_image("img");
+    const std::string value = "file:///srv/\xC3\xA9t\xC3\xA9/img";
+    const std::string meta = "{\"\xC3\xA9t\xC3\xA9\": \"\xC3\xBC\", \"e\": \"\\u00e9\"}";
+    auto id = scratch->add_location("img", value, meta);
+    auto other = scratch->add_location("img", value, meta);
+    database db = open_or_fail(*scratch);
+    auto rows = read_batch(db, 0, 10, {}).value();
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].meta_data, meta);
+    // The second row's text changed only in a non-ASCII letter's case: it must not match.
+    scratch->set_location(other, value,
+                          "{\"\xC3\x89t\xC3\xA9\": \"\xC3\xBC\", \"e\": \"\\u00e9\"}");
+    std::string stamped = meta.substr(0, meta.size() - 1) + ", \"store\": \"s\"}";
+    std::vector<row_update> updates{stamp(rows[0], stamped), stamp(rows[1], stamped)};
+    EXPECT_EQ(compare_and_swap(db, updates).value(), (std::vector<bool>{true, false}));
+    EXPECT_EQ(scratch->location(id).value().meta_data, stamped);
+    EXPECT_EQ(scratch->location(id).value().value, value);
+}
+
 TEST_P(GlanceDatabase, CompareAndSwapTellsNullFromEmptyMetaData) {
     IMGSTORE_SCRATCH_DB(scratch, GetParam());
     scratch->add_image("img");
