@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian bookworm packages imgstore needs to build, test, benchmark and fuzz: GCC
 # for the release preset, clang 14 and its sanitizer and libFuzzer runtimes for the dev, tsan
-# and fuzz presets (doc/build-time.md).
+# and fuzz presets (doc/build-time.md); SOCI with its SQLite, PostgreSQL and MariaDB client
+# libraries and OpenSSL for the Glance database layer, and PostgreSQL 15 and MariaDB 10.11
+# servers for its tests (tools/db-servers.sh starts them by hand, never as services).
 # Skips apt entirely when everything is already installed. Needs root (or sudo) otherwise.
 set -euo pipefail
 
@@ -10,6 +12,8 @@ packages=(
     libboost-url1.81-dev libboost-json1.81-dev
     libfmt-dev libspdlog-dev libcli11-dev
     libgtest-dev libgmock-dev libbenchmark-dev
+    libsoci-dev libpq-dev libmariadb-dev libsqlite3-dev libssl-dev
+    sqlite3 postgresql-15 postgresql-client-15 mariadb-server mariadb-client
     time
 )
 if [ $# -ne 0 ]; then

@@ -1,0 +1,132 @@
+// Reading image_locations: the keyset walk, one row again, and the walk's size.
+#include "imgstore/glance_db/database.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "glance_db/session.hpp"
+
+namespace imgstore::glance_db {
+namespace {
+
+// The rows Glance stamps: live locations of live images, by status. MariaDB compares status
+// bytes, since its collation would match 'ACTIVE' or 'active ' too.
+// The join is written so that every planner walks image_locations by its primary key and
+// looks each image up: otherwise an image with many locations (or a table never analysed) made
+// MariaDB and SQLite drive the join from images and sort every batch, O(rows) per batch.
+std::string qualifying_rows(backend kind, const row_filter& filter) {
+    std::string status = kind == backend::mysql ? "CAST(l.status AS BINARY)" : "l.status";
+    std::string statuses =
+        filter.include_pending_delete ? "('active', 'pending_delete')" : "('active')";
+    std::string_view join = kind == backend::mysql    ? "FORCE INDEX (PRIMARY) STRAIGHT_JOIN"
+                            : kind == backend::sqlite ? "CROSS JOIN"
+                                                      : "JOIN";
+    return fmt::format(
+        "FROM image_locations l {} images i ON i.id = l.image_id "
+        "WHERE l.deleted = false AND i.deleted = false AND {} IN {}",
+        join, status, statuses);
+}
+
+constexpr std::string_view row_columns = "SELECT l.id, l.image_id, l.value, l.meta_data, l.status ";
+
+db_result<void> check_filter(const database::impl& db, const row_filter& filter) {
+    if (filter.shard_count == 0 || filter.shard_index >= filter.shard_count) {
+        return db_error{make_error_code(db_errc::invalid_argument),
+                        fmt::format("{}: shard {} of {} does not exist", db.spec.where(),
+                                    filter.shard_index, filter.shard_count)};
+    }
+    return {};
+}
+
+}  // namespace
+
+db_result<std::vector<location_row>> read_batch(database& db,
+                                                std::int64_t after_id,
+                                                std::size_t limit,
+                                                const row_filter& filter) {
+    auto& state = db.internals();
+    if (auto r = check_filter(state, filter); !r) return r.error();
+    if (limit == 0) {
+        return db_error{make_error_code(db_errc::invalid_argument), "read_batch: limit 0"};
+    }
+    std::string sql = fmt::format("{}{} AND l.id > :after", row_columns,
+                                  qualifying_rows(state.spec.kind, filter));
+    if (filter.shard_count > 1) {
+        sql += fmt::format(" AND l.id % {} = {}", filter.shard_count, filter.shard_index);
+    }
+    sql += fmt::format(" ORDER BY l.id LIMIT {}", limit);
+
+    // SOCI 4.0's sqlite3 backend fetches nothing into vectors of one element: the vectors
+    // hold at least two, the LIMIT keeps the count right.
+    std::size_t slots = std::max<std::size_t>(limit, 2);
+    std::vector<long long> ids(slots);
+    std::vector<std::string> image_ids(slots);
+    std::vector<std::string> values(slots);
+    std::vector<std::string> metas(slots);
+    std::vector<soci::indicator> meta_null(slots);
+    std::vector<std::string> statuses(slots);
+    long long after = after_id;
+    try {
+        soci::statement st = (state.session.prepare << sql, soci::into(ids),
+                              soci::into(image_ids), soci::into(values),
+                              soci::into(metas, meta_null), soci::into(statuses),
+                              soci::use(after, "after"));
+        st.execute(true);  // one fetch: the vectors hold `limit` rows, the query no more
+    } catch (const soci::soci_error& e) {
+        return internal::query_error(state, "reading image_locations", e);
+    }
+    std::vector<location_row> rows;
+    rows.reserve(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        location_row row;
+        row.id = ids[i];
+        row.image_id = std::move(image_ids[i]);
+        row.value = std::move(values[i]);
+        if (meta_null[i] != soci::i_null) row.meta_data = std::move(metas[i]);
+        row.status = std::move(statuses[i]);
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+db_result<std::optional<location_row>> read_row(database& db,
+                                                std::int64_t id,
+                                                const row_filter& filter) {
+    auto& state = db.internals();
+    std::string sql = fmt::format("{}{} AND l.id = :id", row_columns,
+                                  qualifying_rows(state.spec.kind, filter));
+    location_row row;
+    long long key = id;
+    long long got_id = 0;
+    std::string meta;
+    soci::indicator meta_null = soci::i_ok;
+    try {
+        state.session << sql, soci::into(got_id), soci::into(row.image_id), soci::into(row.value),
+            soci::into(meta, meta_null), soci::into(row.status), soci::use(key, "id");
+    } catch (const soci::soci_error& e) {
+        return internal::query_error(state, fmt::format("reading image_locations row {}", id), e);
+    }
+    if (!state.session.got_data()) return std::optional<location_row>{};
+    row.id = got_id;
+    if (meta_null != soci::i_null) row.meta_data = std::move(meta);
+    return std::optional<location_row>{std::move(row)};
+}
+
+db_result<std::int64_t> count_rows(database& db, const row_filter& filter) {
+    auto& state = db.internals();
+    if (auto r = check_filter(state, filter); !r) return r.error();
+    std::string sql =
+        fmt::format("SELECT COUNT(*) {}", qualifying_rows(state.spec.kind, filter));
+    if (filter.shard_count > 1) {
+        sql += fmt::format(" AND l.id % {} = {}", filter.shard_count, filter.shard_index);
+    }
+    long long count = 0;
+    try {
+        state.session << sql, soci::into(count);
+    } catch (const soci::soci_error& e) {
+        return internal::query_error(state, "counting image_locations", e);
+    }
+    return std::int64_t{count};
+}
+
+}  // namespace imgstore::glance_db
