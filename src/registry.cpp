@@ -443,6 +443,8 @@ load_result store_registry::build(const glance_config& config, const registry_op
         init.required_user = std::move(r.required_user);
         init.datastores = std::move(r.datastores);
         init.volume_type = std::move(r.volume_type);
+        init.datadirs = std::move(r.datadirs);
+        init.raw_options = opts.raw();
         init.codec = std::move(r.codec);
         stores.push_back(store(std::move(init)));
     }

@@ -84,11 +84,20 @@ store::store(init&& i)
       required_user_(std::move(i.required_user)),
       datastores_(std::move(i.datastores)),
       volume_type_(std::move(i.volume_type)),
+      datadirs_(std::move(i.datadirs)),
+      raw_options_(std::move(i.raw_options)),
       codec_(std::move(i.codec)) {}
 
 store::store(store&&) noexcept = default;
 store& store::operator=(store&&) noexcept = default;
 store::~store() = default;
+
+std::span<const secret> store::raw_option(std::string_view name) const noexcept {
+    for (const auto& [option, values] : raw_options_) {
+        if (option == name) return values;
+    }
+    return {};
+}
 
 result<location> store::parse_location(std::string_view uri) const {
     auto sep = uri.find("://");

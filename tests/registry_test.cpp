@@ -356,6 +356,45 @@ TEST(StoreRegistry, BuildsFromConfigMadeInCode) {
     EXPECT_THAT(r.registry->find("fast")->url_prefixes(), ElementsAre("file:///data/images/"));
 }
 
+TEST(StoreRegistry, GivesFileStoresTheirDatadirsWithPriorities) {
+    glance_config config;
+    config.add("DEFAULT", "enabled_backends", "one:file, many:file");
+    config.add("glance_store", "default_backend", "one");
+    config.add("one", "filesystem_store_datadir", "/data/one/");
+    config.add("many", "filesystem_store_datadirs", "/data/a:5");
+    config.add("many", "filesystem_store_datadirs", " /data/b ");
+    config.add("many", "filesystem_store_datadirs", "/data/c/:-2");
+    load_result r = store_registry::build(config);
+    ASSERT_TRUE(r.ok()) << test::join(r.diagnostics);
+    using d = store_datadir;
+    EXPECT_THAT(r.registry->find("one")->datadirs(), ElementsAre(d{"/data/one", 0}));
+    EXPECT_THAT(r.registry->find("many")->datadirs(),
+                ElementsAre(d{"/data/a", 5}, d{"/data/b", 0}, d{"/data/c", -2}));
+    EXPECT_THAT(r.registry->find("os_glance_staging_store")->datadirs(),
+                ElementsAre(d{"/var/lib/glance/os_glance_staging_store", 0}));
+}
+
+TEST(StoreRegistry, GivesRawOptionValuesAsSecrets) {
+    load_result r = load_text(every_type_conf);
+    ASSERT_TRUE(r.ok());
+    auto reveal = [](std::span<const secret> values) {
+        std::vector<std::string> out;
+        for (const secret& v : values) out.emplace_back(v.reveal());
+        return out;
+    };
+    const store& objects = *r.registry->find("objects");
+    EXPECT_THAT(reveal(objects.raw_option("s3_store_secret_key")), ElementsAre("s3-secret"));
+    EXPECT_THAT(reveal(objects.raw_option("s3_store_host")), ElementsAre("https://s3.example.com"));
+    // Built-in defaults count; a multi-valued option keeps each occurrence.
+    EXPECT_THAT(reveal(r.registry->find("fast")->raw_option("filesystem_store_chunk_size")),
+                ElementsAre("65536"));
+    EXPECT_THAT(reveal(r.registry->find("vm")->raw_option("vmware_datastores")),
+                ElementsAre("dc1:ds1:100"));
+    // Unset without default, and not an option of the type.
+    EXPECT_TRUE(r.registry->find("fast")->raw_option("filesystem_store_metadata_file").empty());
+    EXPECT_TRUE(objects.raw_option("filesystem_store_datadir").empty());
+}
+
 TEST(StoreRegistry, PrintsEveryStoreWithSecretsRedacted) {
     load_result r = load_text(every_type_conf);
     ASSERT_TRUE(r.ok());

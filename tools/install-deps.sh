@@ -9,12 +9,12 @@ set -euo pipefail
 
 packages=(
     g++ clang libclang-rt-14-dev cmake ninja-build pkgconf
-    libboost-url1.81-dev libboost-json1.81-dev
+    libboost-url1.81-dev libboost-json1.81-dev libboost-system1.81-dev libssl-dev
     libfmt-dev libspdlog-dev libcli11-dev
     libgtest-dev libgmock-dev libbenchmark-dev
-    libsoci-dev libpq-dev libmariadb-dev libsqlite3-dev libssl-dev
+    libsoci-dev libpq-dev libmariadb-dev libsqlite3-dev
     sqlite3 postgresql-15 postgresql-client-15 mariadb-server mariadb-client
-    time
+    openssl time
 )
 if [ $# -ne 0 ]; then
     echo "usage: $0" >&2

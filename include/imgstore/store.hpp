@@ -8,10 +8,12 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "imgstore/error.hpp"
 #include "imgstore/location.hpp"
+#include "imgstore/secret.hpp"
 
 namespace imgstore {
 
@@ -45,6 +47,14 @@ struct store_option {
     enum class origin { store_section, backend_defaults, builtin_default } from;
 };
 
+/// file: one data directory (`filesystem_store_datadir`, or one `filesystem_store_datadirs`
+/// entry `path[:priority]`), path as configured without a trailing '/'.
+struct store_datadir {
+    std::string path;
+    std::int64_t priority = 0;  ///< 0 for filesystem_store_datadir and entries without one
+    friend bool operator==(const store_datadir&, const store_datadir&) = default;
+};
+
 /// A configured store. Immutable; every view returned lives as long as the owning registry.
 /// Thread-safe for concurrent const use. Only store_registry::build() makes stores (validated
 /// config), so there is no public constructor.
@@ -76,6 +86,17 @@ class store {
     std::span<const std::string> datastores() const noexcept { return datastores_; }
     /// cinder: `cinder_volume_type`, empty when unset.
     std::string_view volume_type() const noexcept { return volume_type_; }
+    /// file: the data directories, in config order (the url_prefixes() are made from them);
+    /// empty for other types.
+    std::span<const store_datadir> datadirs() const noexcept { return datadirs_; }
+
+    /// The effective raw value of option `name` (store section, then [backend_defaults], then
+    /// the built-in default), for code that talks to the backend (the data plane, an
+    /// embedder's own S3 or RBD client): one element per occurrence for a multi-valued option,
+    /// else at most one; empty when unset without default or not an option of this type. Any
+    /// value may be a credential (keys, proxy URLs with userinfo), so each is a `secret` that
+    /// prints as "***". O(number of options).
+    std::span<const secret> raw_option(std::string_view name) const noexcept;
 
     /// Parses `uri` with this store's location class. Errors: errc::unknown_scheme when the
     /// scheme is not one of schemes(); errc::bad_uri when malformed, which includes every URL
@@ -114,6 +135,8 @@ class store {
     std::string required_user_;
     std::vector<std::string> datastores_;
     std::string volume_type_;
+    std::vector<store_datadir> datadirs_;
+    std::vector<std::pair<std::string, std::vector<secret>>> raw_options_;
     std::shared_ptr<const detail::location_codec> codec_;
 };
 
@@ -133,6 +156,8 @@ struct store::init {
     std::string required_user;
     std::vector<std::string> datastores;
     std::string volume_type;
+    std::vector<store_datadir> datadirs;
+    std::vector<std::pair<std::string, std::vector<secret>>> raw_options;
     std::shared_ptr<const detail::location_codec> codec;
 };
 

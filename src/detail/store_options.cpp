@@ -328,4 +328,19 @@ std::vector<store_option> store_options::display() const {
     return out;
 }
 
+std::vector<std::pair<std::string, std::vector<secret>>> store_options::raw() const {
+    std::vector<std::pair<std::string, std::vector<secret>>> out;
+    out.reserve(options_.size());
+    for (const auto& r : options_) {
+        std::vector<secret> values;
+        if (r.spec->kind == option_kind::multi_string) {
+            for (const auto* e : r.entries) values.emplace_back(e->value);
+        } else if (auto v = str(r.spec->name)) {
+            values.emplace_back(std::move(*v));
+        }
+        out.emplace_back(std::string(r.spec->name), std::move(values));
+    }
+    return out;
+}
+
 }  // namespace imgstore::detail

@@ -111,6 +111,8 @@ class store_options {
 
     /// Effective options for display, secrets redacted.
     std::vector<store_option> display() const;
+    /// Effective raw values per option (see store::raw_option), in declaration order.
+    std::vector<std::pair<std::string, std::vector<secret>>> raw() const;
 
     std::string_view store_id() const noexcept { return store_id_; }
 

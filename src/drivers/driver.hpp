@@ -55,6 +55,7 @@ struct driver_result {
     std::string required_user;
     std::vector<std::string> datastores;
     std::string volume_type;
+    std::vector<store_datadir> datadirs;  ///< file only
     std::shared_ptr<const location_codec> codec;
 };
 

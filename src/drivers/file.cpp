@@ -65,6 +65,12 @@ std::optional<std::string> datadir_prefix(std::string_view dir, std::string& err
     return prefix;
 }
 
+// A valid datadir as the data plane opens it: without its trailing '/'.
+std::string datadir_path(std::string_view dir) {
+    if (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
+    return std::string(dir);
+}
+
 driver_result configure_file(const store_context& ctx) {
     const store_options& o = ctx.options;
     driver_result r;
@@ -97,6 +103,7 @@ driver_result configure_file(const store_context& ctx) {
         } else {
             o.error("filesystem_store_datadir", error);
         }
+        r.datadirs.push_back({datadir_path(trim(dir)), 0});  // unused when invalid: no registry
         return r;
     }
     std::map<std::string, std::int64_t> priorities;  // path -> priority
@@ -140,6 +147,7 @@ driver_result configure_file(const store_context& ctx) {
             }
             continue;
         }
+        r.datadirs.push_back({datadir_path(path), priority});
         // Upstream uses one directory, chosen by free space at start-up; every directory
         // holds images, so we own them all.
         r.prefixes.push_back({std::move(*prefix), origin_of(at)});

@@ -1,6 +1,9 @@
 // Proves that an installed imgstore is usable: headers, library and dependencies resolve.
 #include <imgstore/imgstore.hpp>
 #include <iostream>
+#ifdef IMGSTORE_CONSUMER_DATA
+#include <imgstore/data/data.hpp>
+#endif
 
 int main() {
     imgstore::glance_config config;
@@ -15,6 +18,11 @@ int main() {
     imgstore::location_resolver resolver(loaded.registry);
     auto r = resolver.resolve("file:///srv/glance/images/abc");
     if (r.status != imgstore::resolve_status::matched || r.owner->id() != "fast") return 1;
+#ifdef IMGSTORE_CONSUMER_DATA
+    auto plane = imgstore::data::backend_registry().make(loaded.registry);
+    if (!plane.ok() || plane.plane->find("web") == nullptr) return 1;
+    if (!imgstore::data::image_hasher::supports("sha512")) return 1;
+#endif
     std::cout << "consumer: " << r.canonical_url << " -> " << r.owner->id() << '\n';
     return 0;
 }
