@@ -160,8 +160,10 @@ reply image_reply(image_service::state& s, const generation& gen, const std::str
         if (c.new_url) {
             if (s.cipher) {
                 auto enc = s.cipher->encrypt(*c.new_url);
-                if (!enc) meta = enc.error();
-                else value = std::move(*enc);
+                if (!enc)
+                    meta = enc.error();
+                else
+                    value = std::move(*enc);
             } else {
                 value = *c.new_url;
             }
@@ -170,7 +172,8 @@ reply image_reply(image_service::state& s, const generation& gen, const std::str
             ++unsaved;
             continue;
         }
-        updates.push_back({l.id, l.value, l.meta_data, l.status, std::move(value), std::move(*meta)});
+        updates.push_back(
+            {l.id, l.value, l.meta_data, l.status, std::move(value), std::move(*meta)});
     }
     std::size_t saved = 0;
     if (!updates.empty()) {

@@ -145,9 +145,8 @@ asio::awaitable<bool> send_download(beast::tcp_stream& stream,
                                     std::chrono::milliseconds timeout,
                                     std::string& note) {
     const data::extent& e = d.reader->range();
-    http::response<http::buffer_body> res{d.partial ? http::status::partial_content
-                                                    : http::status::ok,
-                                          version};
+    http::response<http::buffer_body> res{
+        d.partial ? http::status::partial_content : http::status::ok, version};
     common_headers(res, request_id);
     res.set(http::field::content_type, "application/octet-stream");
     res.set(http::field::accept_ranges, "bytes");
@@ -166,7 +165,8 @@ asio::awaitable<bool> send_download(beast::tcp_stream& stream,
     http::response_serializer<http::buffer_body> sr{res};
     stream.expires_after(timeout);
     if (auto [ec, n] = co_await http::async_write_header(stream, sr, nothrow); ec) co_return false;
-    std::vector<std::byte> chunk(std::clamp<std::size_t>(d.reader->chunk_size(), 16 << 10, 1 << 20));
+    std::vector<std::byte> chunk(
+        std::clamp<std::size_t>(d.reader->chunk_size(), 16 << 10, 1 << 20));
     while (d.reader->remaining() > 0) {
         auto n = d.reader->read(chunk);
         if (!n || *n == 0) {
@@ -220,8 +220,8 @@ asio::awaitable<void> session(std::shared_ptr<image_service::state> s, tcp::sock
                        ec != asio::error::eof && ec != asio::error::connection_reset &&
                        ec != asio::error::operation_aborted) {
                 co_await send_reply(stream,
-                                    error_reply(http::status::bad_request, "malformed request"),
-                                    11, false, rid, o.io_timeout);
+                                    error_reply(http::status::bad_request, "malformed request"), 11,
+                                    false, rid, o.io_timeout);
                 s->log->info("{} - 400 malformed request", rid);
             }
             break;
@@ -261,8 +261,10 @@ asio::awaitable<void> session(std::shared_ptr<image_service::state> s, tcp::sock
                     range = std::string_view(it->value().data(), it->value().size());
                 }
                 download d = open_download(*s, *gen, id, range);
-                if (d.refused) answer = std::move(*d.refused);
-                else stream_out = std::move(d);
+                if (d.refused)
+                    answer = std::move(*d.refused);
+                else
+                    stream_out = std::move(d);
             } else if (file && req.method() == http::verb::put) {
                 auto ct = req.find(http::field::content_type);
                 std::optional<std::string_view> store;
@@ -276,8 +278,8 @@ asio::awaitable<void> session(std::shared_ptr<image_service::state> s, tcp::sock
                     http::request_parser<http::buffer_body> body(std::move(head));
                     body.body_limit(s->size_cap);
                     stream.expires_never();  // the body's reads are timed by polled_socket
-                    request_body_source source(polled_socket(stream.socket(), o.io_timeout),
-                                               buffer, body);
+                    request_body_source source(polled_socket(stream.socket(), o.io_timeout), buffer,
+                                               body);
                     std::optional<std::uint64_t> length;
                     if (auto l = body.content_length()) length = *l;
                     answer = upload(*s, *gen, id, store, length, source);
@@ -303,14 +305,14 @@ asio::awaitable<void> session(std::shared_ptr<image_service::state> s, tcp::sock
         } else {
             status = stream_out->partial ? 206 : 200;
             note = "store=" + stream_out->store_id;
-            usable = co_await send_download(stream, *stream_out, version, keep, rid,
-                                            o.io_timeout, note);
+            usable =
+                co_await send_download(stream, *stream_out, version, keep, rid, o.io_timeout, note);
         }
-        const double ms = std::chrono::duration<double, std::milli>(
-                              std::chrono::steady_clock::now() - started)
-                              .count();
-        s->log->info("{} {} {} {} {:.2f}ms gen={} {}", rid, method, loggable_path(path), status,
-                     ms, gen->number, note);
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count();
+        s->log->info("{} {} {} {} {:.2f}ms gen={} {}", rid, method, loggable_path(path), status, ms,
+                     gen->number, note);
         if (!usable || !keep) break;
     }
     boost::system::error_code ignored;
@@ -319,7 +321,7 @@ asio::awaitable<void> session(std::shared_ptr<image_service::state> s, tcp::sock
 
 asio::awaitable<void> accept_loop(std::shared_ptr<image_service::state> s) {
     for (;;) {
-        auto [ec, socket] = co_await s->acceptor->async_accept(asio::make_strand(s->io), nothrow);
+        auto [ec, socket] = co_await s->acceptor->async_accept(asio::make_strand(*s->io), nothrow);
         if (ec) {
             if (!s->acceptor->is_open()) co_return;
             continue;  // e.g. EMFILE: the next accept may succeed
@@ -338,7 +340,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<image_service::state> s) {
 void run_http(const std::shared_ptr<image_service::state>& s) {
     asio::co_spawn(s->acceptor->get_executor(), accept_loop(s), asio::detached);
     for (unsigned i = 0; i < std::max(1u, s->options.threads); ++i) {
-        s->threads.emplace_back([st = s.get()] { st->io.run(); });
+        s->threads.emplace_back([st = s.get()] { st->io->run(); });
     }
 }
 

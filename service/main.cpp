@@ -1,12 +1,13 @@
 // imgstore-service: the reference image service (README, "Using imgstore in an image
 // service"). NO AUTHENTICATION: bind it to loopback only.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "service.hpp"
 
@@ -30,8 +31,9 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingDirectory);
     app.add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)")
         ->capture_default_str();
-    app.add_option("--threads", o.threads, "I/O threads")->capture_default_str()->check(
-        CLI::Range(1u, 256u));
+    app.add_option("--threads", o.threads, "I/O threads")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 256u));
     app.add_flag("--fallback-probe", o.fallback_probe,
                  "download a location without a store by trying every store of its scheme in "
                  "turn (upstream glance_store), instead of resolving its owner");

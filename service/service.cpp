@@ -142,16 +142,15 @@ std::unique_ptr<image_service> image_service::start(const service_options& optio
         return nullptr;
     }
     boost::asio::ip::tcp::endpoint endpoint(address, options.port);
-    s->acceptor.emplace(s->io);
+    s->acceptor.emplace(*s->io);
     if (s->acceptor->open(endpoint.protocol(), ec), ec) {
     } else if (s->acceptor->set_option(boost::asio::socket_base::reuse_address(true), ec), ec) {
     } else if (s->acceptor->bind(endpoint, ec), ec) {
     } else if (s->acceptor->listen(boost::asio::socket_base::max_listen_connections, ec), ec) {
     }
     if (ec) {
-        error.diagnostics.push_back(service_error(
-            fmt::format("cannot listen on {}:{}: {}", options.listen_address, options.port,
-                        ec.message())));
+        error.diagnostics.push_back(service_error(fmt::format(
+            "cannot listen on {}:{}: {}", options.listen_address, options.port, ec.message())));
         return nullptr;
     }
     s->port = s->acceptor->local_endpoint().port();
@@ -180,8 +179,7 @@ bool image_service::reload() {
     problems.insert(problems.end(), config.diagnostics.begin(), config.diagnostics.end());
     for (const diagnostic& d : problems) s.log->warn("reload: {}", to_string(d));
     if (!next) {
-        s.log->error("reload failed (data plane): generation {} stays live",
-                     s.current()->number);
+        s.log->error("reload failed (data plane): generation {} stays live", s.current()->number);
         return false;
     }
     const reload_diff& d = r.diff;
@@ -198,14 +196,12 @@ bool image_service::reload() {
 
 void image_service::stop() {
     state& s = *state_;
-    if (s.threads.empty()) return;
-    boost::asio::post(s.io, [st = state_] {
-        boost::system::error_code ignored;
-        if (st->acceptor) st->acceptor->close(ignored);
-    });
-    s.io.stop();
+    if (!s.io) return;
+    s.io->stop();
     for (std::thread& t : s.threads) t.join();
     s.threads.clear();
+    s.acceptor.reset();
+    s.io.reset();  // destroys the connections' coroutines (and their hold on this state)
     s.log->info("stopped");
 }
 

@@ -21,10 +21,10 @@ namespace imgstore::service {
 
 /// Everything the command line sets. Defaults are what an operator gets without flags.
 struct service_options {
-    config_sources sources;                ///< --config-file / --config-dir
+    config_sources sources;  ///< --config-file / --config-dir
     std::string listen_address = "127.0.0.1";
-    std::uint16_t port = 9292;             ///< 0: an ephemeral port (see image_service::port)
-    unsigned threads = 4;                  ///< I/O threads (each also runs handlers)
+    std::uint16_t port = 9292;  ///< 0: an ephemeral port (see image_service::port)
+    unsigned threads = 4;       ///< I/O threads (each also runs handlers)
     /// Downloads of a location without metadata['store'] try every store of its scheme in
     /// turn, as upstream's multi-store get does, instead of resolving the owner.
     bool fallback_probe = false;

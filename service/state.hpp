@@ -73,9 +73,11 @@ struct image_service::state {
     std::unique_ptr<live_registry> live;
     std::unique_ptr<db_pool> db;
     std::optional<glance_db::location_cipher> cipher;  ///< metadata_encryption_key
-    std::uint64_t size_cap = 1ull << 40;                ///< image_size_cap (Glance: 1 TiB)
+    std::uint64_t size_cap = 1ull << 40;               ///< image_size_cap (Glance: 1 TiB)
 
-    boost::asio::io_context io;
+    /// Destroyed by stop() once the threads are joined: that destroys the suspended
+    /// coroutines, which hold this state (a cycle otherwise).
+    std::unique_ptr<boost::asio::io_context> io = std::make_unique<boost::asio::io_context>();
     std::optional<boost::asio::ip::tcp::acceptor> acceptor;
     std::vector<std::thread> threads;
     std::uint16_t port = 0;

@@ -156,8 +156,8 @@ download open_download(image_service::state& s,
         }
     }
     out.refused = error_reply(
-        status_of(last),
-        fmt::format("image {}: no store served its data ({} tried: {})", id, tried, last.message()));
+        status_of(last), fmt::format("image {}: no store served its data ({} tried: {})", id, tried,
+                                     last.message()));
     return out;
 }
 
@@ -232,7 +232,8 @@ reply upload(image_service::state& s,
                    ? error_reply(http::status::gone, "image " + id + " was deleted during upload")
                    : error_reply(http::status::conflict, "image " + id + " changed during upload");
     }
-    return {http::status::no_content, {},
+    return {http::status::no_content,
+            {},
             fmt::format("store={} size={}", added->store_id, added->size)};
 }
 
