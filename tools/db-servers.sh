@@ -77,8 +77,7 @@ HBA
         --skip-networking --pid-file="$dir/mariadb/mariadbd.pid" \
         --log-error="$dir/mariadb/server.log" --innodb-flush-log-at-trx-commit=2 \
         --innodb-buffer-pool-size=128M >/dev/null 2>&1 &
-    local i
-    for i in $(seq 1 60); do
+    for _ in $(seq 1 60); do
         mariadb-admin --no-defaults -S "$sock" -u root ping >/dev/null 2>&1 && break
         sleep 0.5
     done

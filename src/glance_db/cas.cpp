@@ -1,10 +1,13 @@
 // Saving edits: compare-and-swap updates, set-based per statement, in one transaction.
+// clang-format off (database.hpp declares what this file defines: its own header comes first)
 #include "imgstore/glance_db/database.hpp"
+// clang-format on
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
 #include <optional>
-#include <fmt/format.h>
 #include <unordered_map>
 
 #include "glance_db/session.hpp"
@@ -53,14 +56,11 @@ void postgresql_update(database::impl& db,
         ids += std::to_string(rows[i].id);
     }
     ids += '}';
-    std::string old_value =
-        pg_text_array(rows, [](const row_update& u) { return &u.old_value; });
+    std::string old_value = pg_text_array(rows, [](const row_update& u) { return &u.old_value; });
     std::string old_meta =
         pg_text_array(rows, [](const row_update& u) { return nullable(u.old_meta); });
-    std::string old_status =
-        pg_text_array(rows, [](const row_update& u) { return &u.old_status; });
-    std::string new_value =
-        pg_text_array(rows, [](const row_update& u) { return &u.new_value; });
+    std::string old_status = pg_text_array(rows, [](const row_update& u) { return &u.old_status; });
+    std::string new_value = pg_text_array(rows, [](const row_update& u) { return &u.new_value; });
     std::string new_meta =
         pg_text_array(rows, [](const row_update& u) { return nullable(u.new_meta); });
     // At least two slots: SOCI 4.0's sqlite3 backend fetches nothing into a one-element
@@ -93,9 +93,8 @@ void sqlite_update(database::impl& db,
         (db.session.prepare << "UPDATE image_locations SET value = :nv, meta_data = :nm, "
                                "updated_at = :now WHERE id = :id AND deleted = false "
                                "AND status = :os AND value = :ov AND meta_data IS :om",
-         soci::use(new_value), soci::use(new_meta, new_meta_null), soci::use(now),
-         soci::use(id), soci::use(old_status), soci::use(old_value),
-         soci::use(old_meta, old_meta_null));
+         soci::use(new_value), soci::use(new_meta, new_meta_null), soci::use(now), soci::use(id),
+         soci::use(old_status), soci::use(old_value), soci::use(old_meta, old_meta_null));
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const row_update& u = rows[i];
         id = u.id;
@@ -130,7 +129,8 @@ db_result<void> append_json_row(std::string& json, std::size_t pos, const row_up
         if (!r) return r;
     }
     json += u.old_meta ? ",0" : ",1";
-    for (auto r : {text(u.old_status), text(u.new_value), text(u.new_meta.value_or(std::string{}))}) {
+    for (auto r :
+         {text(u.old_status), text(u.new_value), text(u.new_meta.value_or(std::string{}))}) {
         if (!r) return r;
     }
     json += u.new_meta ? ",0]" : ",1]";
@@ -155,10 +155,16 @@ db_result<void> mysql_update(database::impl& db,
         json += ']';
         db.session << "SET @imgstore_applied = ''";
         db.session
+            // The text columns are UTF-8 whatever the connection's character set: otherwise
+            // JSON_TABLE decodes the \u escapes into it (latin1 by default), and a non-ASCII
+            // meta_data never compares equal to its bytes in the table.
             << "UPDATE JSON_TABLE(:rows, '$[*]' COLUMNS (pos INT PATH '$[0]', id INT PATH '$[1]', "
-               "old_value LONGTEXT PATH '$[2]', old_meta LONGTEXT PATH '$[3]', "
-               "old_meta_null INT PATH '$[4]', old_status VARCHAR(30) PATH '$[5]', "
-               "new_value LONGTEXT PATH '$[6]', new_meta LONGTEXT PATH '$[7]', "
+               "old_value LONGTEXT CHARACTER SET utf8mb4 PATH '$[2]', "
+               "old_meta LONGTEXT CHARACTER SET utf8mb4 PATH '$[3]', "
+               "old_meta_null INT PATH '$[4]', "
+               "old_status VARCHAR(30) CHARACTER SET utf8mb4 PATH '$[5]', "
+               "new_value LONGTEXT CHARACTER SET utf8mb4 PATH '$[6]', "
+               "new_meta LONGTEXT CHARACTER SET utf8mb4 PATH '$[7]', "
                "new_meta_null INT PATH '$[8]')) AS v "
                "STRAIGHT_JOIN image_locations l ON l.id = v.id "
                "SET l.value = v.new_value, l.meta_data = IF(v.new_meta_null, NULL, v.new_meta), "
@@ -181,9 +187,9 @@ db_result<void> mysql_update(database::impl& db,
             std::size_t pos = 0;
             auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), pos);
             if (ec != std::errc{} || pos >= rows.size()) {
-                return db_error{make_error_code(db_errc::query_failed),
-                                fmt::format("{}: unexpected compare-and-swap result",
-                                            db.spec.where())};
+                return db_error{
+                    make_error_code(db_errc::query_failed),
+                    fmt::format("{}: unexpected compare-and-swap result", db.spec.where())};
             }
             applied[first + pos] = true;
         }
@@ -202,9 +208,9 @@ db_result<std::vector<bool>> compare_and_swap(database& db,
     position.reserve(updates.size());
     for (std::size_t i = 0; i < updates.size(); ++i) {
         if (!position.emplace(updates[i].id, i).second) {
-            return db_error{make_error_code(db_errc::invalid_argument),
-                            fmt::format("compare_and_swap: image_locations row {} given twice",
-                                        updates[i].id)};
+            return db_error{
+                make_error_code(db_errc::invalid_argument),
+                fmt::format("compare_and_swap: image_locations row {} given twice", updates[i].id)};
         }
     }
     std::vector<bool> applied;

@@ -1,10 +1,11 @@
 #include "imgstore/glance_db/connection.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
-#include <fmt/format.h>
 
 #include "detail/text.hpp"
 #include "glance_db/erase_secret.hpp"
@@ -27,8 +28,8 @@ std::string python_unquote(std::string_view s) {
         if (s[i] == '%' && i + 2 < s.size() &&
             std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
             std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-            out.push_back(static_cast<char>(detail::hex_value(s[i + 1]) * 16 +
-                                            detail::hex_value(s[i + 2])));
+            out.push_back(
+                static_cast<char>(detail::hex_value(s[i + 1]) * 16 + detail::hex_value(s[i + 2])));
             i += 2;
         } else {
             out.push_back(s[i]);
@@ -105,7 +106,8 @@ db_result<void> apply_query_param(connection_spec& spec, const query_param& p) {
             }
             if (p.key == "port") {
                 unsigned port = 0;
-                auto [end, ec] = std::from_chars(p.value.data(), p.value.data() + p.value.size(), port);
+                auto [end, ec] =
+                    std::from_chars(p.value.data(), p.value.data() + p.value.size(), port);
                 if (ec != std::errc{} || end != p.value.data() + p.value.size() || port == 0 ||
                     port > 65535) {
                     return url_error("query parameter 'port' is not a port number (1-65535)");
@@ -113,9 +115,9 @@ db_result<void> apply_query_param(connection_spec& spec, const query_param& p) {
                 spec.port = static_cast<std::uint16_t>(port);
                 return {};
             }
-            for (std::string_view name : {"sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl",
-                                          "connect_timeout", "application_name", "client_encoding",
-                                          "target_session_attrs"}) {
+            for (std::string_view name :
+                 {"sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "connect_timeout",
+                  "application_name", "client_encoding", "target_session_attrs"}) {
                 if (p.key == name) return add(name);
             }
             break;
@@ -289,7 +291,8 @@ db_result<connection_spec> parse_url_into(std::string_view url, connection_spec&
     }
     if (has_port) {
         unsigned port = 0;
-        auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+        auto [end, ec] =
+            std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
         if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
             port == 0 || port > 65535) {
             return url_error("the port is not a number from 1 to 65535");

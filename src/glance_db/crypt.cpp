@@ -1,10 +1,10 @@
 #include "imgstore/glance_db/crypt.hpp"
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <array>
-#include <fmt/format.h>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -89,8 +89,8 @@ std::string urlsafe_b64encode(const std::vector<unsigned char>& bytes) {
     out.reserve((bytes.size() + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 3 <= bytes.size(); i += 3) {
-        std::uint32_t v = (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) |
-                          bytes[i + 2];
+        std::uint32_t v =
+            (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
         for (int shift = 18; shift >= 0; shift -= 6) out.push_back(alphabet[(v >> shift) & 63]);
     }
     std::size_t rest = bytes.size() - i;
@@ -167,7 +167,8 @@ db_result<std::string> location_cipher::decrypt(std::string_view value) const {
     std::string text(reinterpret_cast<const char*>(plain->data()), end - 1);
     // Glance decodes the plaintext as UTF-8; a wrong key usually fails here.
     if (!python_json_string(text)) {
-        return crypt_error(db_errc::bad_ciphertext, "decrypts to bytes that are not UTF-8 (wrong key?)");
+        return crypt_error(db_errc::bad_ciphertext,
+                           "decrypts to bytes that are not UTF-8 (wrong key?)");
     }
     return text;
 }

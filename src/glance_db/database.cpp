@@ -1,5 +1,6 @@
 #include "imgstore/glance_db/database.hpp"
 
+#include <fmt/format.h>
 #include <soci/mysql/soci-mysql.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -9,7 +10,6 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <fmt/format.h>
 #include <random>
 #include <thread>
 
@@ -148,7 +148,8 @@ db_result<void> with_retries(database::impl& db,
                 db.options.logger->warn("{}: {}: transient conflict, retry {} of {}: {}",
                                         db.spec.where(), what, n, attempts - 1, last);
             }
-            std::uniform_int_distribution<long long> spread(0, std::max<long long>(0, delay.count()));
+            std::uniform_int_distribution<long long> spread(0,
+                                                            std::max<long long>(0, delay.count()));
             std::this_thread::sleep_for(delay + std::chrono::milliseconds(spread(jitter)));
             delay *= 2;
         }
@@ -161,8 +162,7 @@ db_result<void> with_retries(database::impl& db,
 std::string utc_timestamp(backend kind) {
     auto now = std::chrono::system_clock::now();
     auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
-    auto micros =
-        std::chrono::duration_cast<std::chrono::microseconds>(now - secs).count();
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - secs).count();
     std::time_t t = std::chrono::system_clock::to_time_t(secs);
     std::tm tm{};
     gmtime_r(&t, &tm);

@@ -1,11 +1,12 @@
 #include "imgstore/glance_db/meta_data.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <cstdint>
-#include <fmt/format.h>
 #include <vector>
 
 namespace imgstore::glance_db {
@@ -229,9 +230,7 @@ struct classified {
     const member_span* store = nullptr;  // into layout
 };
 
-meta_info malformed(std::string reason) {
-    return {meta_kind::malformed, {}, std::move(reason)};
-}
+meta_info malformed(std::string reason) { return {meta_kind::malformed, {}, std::move(reason)}; }
 
 std::string_view kind_name(const boost::json::value& v) {
     switch (v.kind()) {

@@ -1,8 +1,11 @@
 // Reading image_locations: the keyset walk, one row again, and the walk's size.
+// clang-format off (database.hpp declares what this file defines: its own header comes first)
 #include "imgstore/glance_db/database.hpp"
+// clang-format on
+
+#include <fmt/format.h>
 
 #include <algorithm>
-#include <fmt/format.h>
 
 #include "glance_db/session.hpp"
 
@@ -67,10 +70,9 @@ db_result<std::vector<location_row>> read_batch(database& db,
     std::vector<std::string> statuses(slots);
     long long after = after_id;
     try {
-        soci::statement st = (state.session.prepare << sql, soci::into(ids),
-                              soci::into(image_ids), soci::into(values),
-                              soci::into(metas, meta_null), soci::into(statuses),
-                              soci::use(after, "after"));
+        soci::statement st = (state.session.prepare << sql, soci::into(ids), soci::into(image_ids),
+                              soci::into(values), soci::into(metas, meta_null),
+                              soci::into(statuses), soci::use(after, "after"));
         st.execute(true);  // one fetch: the vectors hold `limit` rows, the query no more
     } catch (const soci::soci_error& e) {
         return internal::query_error(state, "reading image_locations", e);
@@ -93,8 +95,8 @@ db_result<std::optional<location_row>> read_row(database& db,
                                                 std::int64_t id,
                                                 const row_filter& filter) {
     auto& state = db.internals();
-    std::string sql = fmt::format("{}{} AND l.id = :id", row_columns,
-                                  qualifying_rows(state.spec.kind, filter));
+    std::string sql =
+        fmt::format("{}{} AND l.id = :id", row_columns, qualifying_rows(state.spec.kind, filter));
     location_row row;
     long long key = id;
     long long got_id = 0;
@@ -115,8 +117,7 @@ db_result<std::optional<location_row>> read_row(database& db,
 db_result<std::int64_t> count_rows(database& db, const row_filter& filter) {
     auto& state = db.internals();
     if (auto r = check_filter(state, filter); !r) return r.error();
-    std::string sql =
-        fmt::format("SELECT COUNT(*) {}", qualifying_rows(state.spec.kind, filter));
+    std::string sql = fmt::format("SELECT COUNT(*) {}", qualifying_rows(state.spec.kind, filter));
     if (filter.shard_count > 1) {
         sql += fmt::format(" AND l.id % {} = {}", filter.shard_count, filter.shard_index);
     }

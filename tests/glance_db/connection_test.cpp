@@ -51,7 +51,9 @@ TEST_P(ConnectionUrlTable, ParsesAsSqlalchemyReadsIt) {
     EXPECT_EQ(spec->display(), row.field(10));
 }
 
-INSTANTIATE_TEST_SUITE_P(GlanceDb, ConnectionUrlTable, testing::ValuesIn(url_cases()),
+INSTANTIATE_TEST_SUITE_P(GlanceDb,
+                         ConnectionUrlTable,
+                         testing::ValuesIn(url_cases()),
                          [](const testing::TestParamInfo<test::tsv_row>& p) {
                              return "L" + std::to_string(p.param.line);
                          });

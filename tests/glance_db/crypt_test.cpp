@@ -68,7 +68,9 @@ TEST_P(GlanceCryptVectors, WrongKeyNeverYieldsThePlaintext) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(GlanceDb, GlanceCryptVectors, testing::ValuesIn(crypt_vectors()),
+INSTANTIATE_TEST_SUITE_P(GlanceDb,
+                         GlanceCryptVectors,
+                         testing::ValuesIn(crypt_vectors()),
                          [](const testing::TestParamInfo<test::tsv_row>& p) {
                              return "L" + std::to_string(p.param.line);
                          });
@@ -100,14 +102,14 @@ TEST(LocationCrypt, CountsKeyBytesNotCharacters) {
 TEST(LocationCrypt, RejectsValuesThatAreNotCiphertext) {
     auto cipher = location_cipher::create(secret(std::string("0123456789abcdef"))).value();
     const std::vector<std::string> bad = {
-        "",                                      // nothing
-        "file:///var/lib/glance/images/x",       // a plaintext URL (never encrypted)
-        "AAAAAAAAAAAAAAAAAAAAAA",                // one block's worth, no padding
-        "AAAAAAAAAAAAAAAAAAAAAA==",              // 16 bytes: an IV and no block
-        std::string(48, 'A'),                    // 36 bytes: not whole blocks
-        "QUJD",                                  // 3 bytes
-        "QUJ",                                   // missing padding
-        "Q",                                     // one sextet
+        "",                                 // nothing
+        "file:///var/lib/glance/images/x",  // a plaintext URL (never encrypted)
+        "AAAAAAAAAAAAAAAAAAAAAA",           // one block's worth, no padding
+        "AAAAAAAAAAAAAAAAAAAAAA==",         // 16 bytes: an IV and no block
+        std::string(48, 'A'),               // 36 bytes: not whole blocks
+        "QUJD",                             // 3 bytes
+        "QUJ",                              // missing padding
+        "Q",                                // one sextet
     };
     for (const auto& value : bad) {
         auto plain = cipher.decrypt(value);

@@ -118,7 +118,8 @@ struct walk_fixture {
         active.push_back(db.add_location("img-live", "file:///a/1", std::nullopt));
         never.push_back(db.add_location("img-live", "file:///a/2", "{}", "deleted", true));
         active.push_back(db.add_location("img-live", "file:///a/3", "{}"));
-        pending_delete.push_back(db.add_location("img-live", "file:///a/4", "{}", "pending_delete"));
+        pending_delete.push_back(
+            db.add_location("img-live", "file:///a/4", "{}", "pending_delete"));
         never.push_back(db.add_location("img-live", "file:///a/5", "{}", "active", true));
         never.push_back(db.add_location("img-live", "file:///a/6", "{}", "pending"));
         never.push_back(db.add_location("img-live", "file:///a/7", "{}", "uploading"));
@@ -195,7 +196,8 @@ TEST_P(GlanceDatabase, ReadsRowsAsStoredNullAndNonAsciiIncluded) {
     database db = open_or_fail(*scratch);
     auto rows = read_batch(db, 0, 10, {}).value();
     ASSERT_EQ(rows.size(), 2u);
-    EXPECT_EQ(rows[0], (location_row{null_id, "img", "rbd://fsid/pool/img/snap", std::nullopt, "active"}));
+    EXPECT_EQ(rows[0],
+              (location_row{null_id, "img", "rbd://fsid/pool/img/snap", std::nullopt, "active"}));
     EXPECT_EQ(rows[1], (location_row{meta_id, "img", "file:///caf\xC3\xA9", meta, "active"}));
     EXPECT_EQ(read_row(db, meta_id, {}).value(), rows[1]);
 }
@@ -207,9 +209,8 @@ TEST_P(GlanceDatabase, RereadsOnlyRowsThatStillQualify) {
     for (auto id : rows.active) EXPECT_TRUE(read_row(db, id, {}).value().has_value()) << id;
     for (auto id : rows.never) EXPECT_FALSE(read_row(db, id, {}).value().has_value()) << id;
     EXPECT_FALSE(read_row(db, rows.pending_delete[0], {}).value().has_value());
-    EXPECT_TRUE(read_row(db, rows.pending_delete[0], {.include_pending_delete = true})
-                    .value()
-                    .has_value());
+    EXPECT_TRUE(
+        read_row(db, rows.pending_delete[0], {.include_pending_delete = true}).value().has_value());
     EXPECT_FALSE(read_row(db, 999999, {}).value().has_value());
 }
 
@@ -263,7 +264,8 @@ TEST_P(GlanceDatabase, CompareAndSwapNeverClobbersAConcurrentWrite) {
         {"meta_data changed in case only", value, R"({"ceph": "x"})", "active", false},
         {"meta_data gained a trailing space", value, meta + " ", "active", false},
         {"meta_data became NULL", value, std::nullopt, "active", false},
-        {"meta_data stamped by Glance", value, R"({"Ceph": "x", "store": "other"})", "active", false},
+        {"meta_data stamped by Glance", value, R"({"Ceph": "x", "store": "other"})", "active",
+         false},
         {"soft-deleted", value, meta, "deleted", true},
         {"deleted flag only", value, meta, "active", true},
         {"status changed", value, meta, "pending_delete", false},
@@ -271,7 +273,8 @@ TEST_P(GlanceDatabase, CompareAndSwapNeverClobbersAConcurrentWrite) {
     };
     scratch->add_image("img");
     std::vector<std::int64_t> ids;
-    for (std::size_t i = 0; i < changes.size(); ++i) ids.push_back(scratch->add_location("img", value, meta));
+    for (std::size_t i = 0; i < changes.size(); ++i)
+        ids.push_back(scratch->add_location("img", value, meta));
     auto untouched = scratch->add_location("img", value, meta);
     database db = open_or_fail(*scratch);
     auto rows = read_batch(db, 0, 100, {}).value();
@@ -296,6 +299,27 @@ TEST_P(GlanceDatabase, CompareAndSwapNeverClobbersAConcurrentWrite) {
     }
     EXPECT_TRUE(applied.back());
     EXPECT_EQ(scratch->location(untouched).value().meta_data, R"({"Ceph": "x", "store": "fast"})");
+}
+
+TEST_P(GlanceDatabase, CompareAndSwapMatchesNonAsciiTextByItsBytes) {
+    IMGSTORE_SCRATCH_DB(scratch, GetParam());
+    scratch->add_image("img");
+    const std::string value = "file:///srv/\xC3\xA9t\xC3\xA9/img";
+    const std::string meta = "{\"\xC3\xA9t\xC3\xA9\": \"\xC3\xBC\", \"e\": \"\\u00e9\"}";
+    auto id = scratch->add_location("img", value, meta);
+    auto other = scratch->add_location("img", value, meta);
+    database db = open_or_fail(*scratch);
+    auto rows = read_batch(db, 0, 10, {}).value();
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].meta_data, meta);
+    // The second row's text changed only in a non-ASCII letter's case: it must not match.
+    scratch->set_location(other, value,
+                          "{\"\xC3\x89t\xC3\xA9\": \"\xC3\xBC\", \"e\": \"\\u00e9\"}");
+    std::string stamped = meta.substr(0, meta.size() - 1) + ", \"store\": \"s\"}";
+    std::vector<row_update> updates{stamp(rows[0], stamped), stamp(rows[1], stamped)};
+    EXPECT_EQ(compare_and_swap(db, updates).value(), (std::vector<bool>{true, false}));
+    EXPECT_EQ(scratch->location(id).value().meta_data, stamped);
+    EXPECT_EQ(scratch->location(id).value().value, value);
 }
 
 TEST_P(GlanceDatabase, CompareAndSwapTellsNullFromEmptyMetaData) {
@@ -331,7 +355,8 @@ TEST_P(GlanceDatabase, CompareAndSwapHandlesBatchesLargerThanOneStatement) {
     IMGSTORE_SCRATCH_DB(scratch, GetParam());
     scratch->add_image("img");
     scratch->exec("BEGIN");
-    for (int i = 0; i < 1203; ++i) scratch->add_location("img", "file:///x/" + std::to_string(i), "{}");
+    for (int i = 0; i < 1203; ++i)
+        scratch->add_location("img", "file:///x/" + std::to_string(i), "{}");
     scratch->exec("COMMIT");
     database db = open_or_fail(*scratch);
     auto rows = read_batch(db, 0, 2000, {}).value();
@@ -365,13 +390,16 @@ TEST_P(GlanceDatabase, HookSeesTheOutcomeAndItsFailureRollsBack) {
     database db = open_or_fail(*scratch);
     auto rows = read_batch(db, 0, 10, {}).value();
     scratch->set_location(b, "file:///b", R"({"k": 1})");
-    std::vector<row_update> updates{stamp(rows[0], R"({"store": "s"})"), stamp(rows[1], R"({"store": "s"})")};
+    std::vector<row_update> updates{stamp(rows[0], R"({"store": "s"})"),
+                                    stamp(rows[1], R"({"store": "s"})")};
     std::vector<bool> seen;
-    auto failed = compare_and_swap(db, updates, [&](std::span<const row_update> u, const std::vector<bool>& applied) -> db_result<void> {
-        EXPECT_EQ(u.size(), 2u);
-        seen = applied;
-        return db_error{make_error_code(db_errc::query_failed), "journal: disk full"};
-    });
+    auto failed = compare_and_swap(
+        db, updates,
+        [&](std::span<const row_update> u, const std::vector<bool>& applied) -> db_result<void> {
+            EXPECT_EQ(u.size(), 2u);
+            seen = applied;
+            return db_error{make_error_code(db_errc::query_failed), "journal: disk full"};
+        });
     ASSERT_FALSE(failed);
     EXPECT_EQ(failed.error().code, make_error_code(db_errc::aborted));
     EXPECT_NE(failed.error().message.find("journal: disk full"), std::string::npos);
@@ -383,57 +411,72 @@ TEST_P(GlanceDatabase, HookSeesTheOutcomeAndItsFailureRollsBack) {
     EXPECT_EQ(scratch->location(a).value().meta_data, R"({"store": "s"})");
 }
 
+// One location, read by a connection with these contention settings; then the helper's own
+// connection opens a transaction that holds a write lock on the row (the whole file for
+// SQLite) until it runs COMMIT.
+struct locked_row {
+    std::unique_ptr<scratch_glance_db>& scratch;
+    std::int64_t id;
+    database db;
+    row_update update;
+
+    static std::int64_t add_one(scratch_glance_db& s) {
+        s.add_image("img");
+        return s.add_location("img", "file:///l", "{}");
+    }
+
+    locked_row(std::unique_ptr<scratch_glance_db>& s, open_options options)
+        : scratch(s),
+          id(add_one(*s)),
+          db(open_or_fail(*s, options)),
+          update(stamp(read_batch(db, 0, 10, {}).value().at(0), R"({"store": "s"})")) {
+        scratch->exec(scratch->server() == db_server::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+        scratch->exec("UPDATE image_locations SET deleted = false WHERE id = " +
+                      std::to_string(id));
+    }
+};
+
+open_options contention(int lock_ms, int backoff_ms, unsigned attempts) {
+    open_options options;
+    options.lock_timeout = std::chrono::milliseconds(lock_ms);
+    options.first_backoff = std::chrono::milliseconds(backoff_ms);
+    options.max_attempts = attempts;
+    return options;
+}
+
 TEST_P(GlanceDatabase, RetriesWhileAnotherTransactionHoldsTheLock) {
     IMGSTORE_SCRATCH_DB(scratch, GetParam());
-    scratch->add_image("img");
-    auto id = scratch->add_location("img", "file:///l", "{}");
-    open_options options;
-    options.lock_timeout = std::chrono::milliseconds(100);
-    options.first_backoff = std::chrono::milliseconds(50);
-    options.max_attempts = 30;
-    database db = open_or_fail(*scratch, options);
-    auto rows = read_batch(db, 0, 10, {}).value();
-    // The helper's connection holds a write lock on the row (the whole file for SQLite).
-    scratch->exec(GetParam() == db_server::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-    scratch->exec("UPDATE image_locations SET deleted = false WHERE id = " + std::to_string(id));
+    locked_row row(scratch, contention(100, 50, 30));
     std::thread release([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(1500));
         scratch->exec("COMMIT");
     });
-    auto update = stamp(rows[0], R"({"store": "s"})");
-    auto applied = compare_and_swap(db, std::span(&update, 1));
+    auto applied = compare_and_swap(row.db, std::span(&row.update, 1));
     release.join();
     ASSERT_TRUE(applied) << applied.error().message;
     EXPECT_EQ(*applied, std::vector<bool>{true});
-    EXPECT_GT(db.retries(), 0u);
+    EXPECT_GT(row.db.retries(), 0u);
 }
 
 TEST_P(GlanceDatabase, GivesUpAfterMaxAttemptsWithANamedError) {
     IMGSTORE_SCRATCH_DB(scratch, GetParam());
-    scratch->add_image("img");
-    auto id = scratch->add_location("img", "file:///l", "{}");
-    open_options options;
-    options.lock_timeout = std::chrono::milliseconds(50);
-    options.first_backoff = std::chrono::milliseconds(1);
-    options.max_attempts = 2;
-    database db = open_or_fail(*scratch, options);
-    auto rows = read_batch(db, 0, 10, {}).value();
-    scratch->exec(GetParam() == db_server::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-    scratch->exec("UPDATE image_locations SET deleted = false WHERE id = " + std::to_string(id));
-    auto update = stamp(rows[0], R"({"store": "s"})");
-    auto applied = compare_and_swap(db, std::span(&update, 1));
+    locked_row row(scratch, contention(50, 1, 2));
+    auto applied = compare_and_swap(row.db, std::span(&row.update, 1));
     scratch->exec("COMMIT");
     ASSERT_FALSE(applied);
     EXPECT_EQ(applied.error().code, make_error_code(db_errc::retries_exhausted));
     EXPECT_NE(applied.error().message.find(scratch->spec().where()), std::string::npos);
-    EXPECT_EQ(scratch->location(id).value().meta_data, "{}");
+    EXPECT_EQ(scratch->location(row.id).value().meta_data, "{}");
 }
 
-INSTANTIATE_TEST_SUITE_P(GlanceDb, GlanceDatabase, testing::ValuesIn(test::all_db_servers()),
+INSTANTIATE_TEST_SUITE_P(GlanceDb,
+                         GlanceDatabase,
+                         testing::ValuesIn(test::all_db_servers()),
                          [](const testing::TestParamInfo<db_server>& p) {
                              return test::db_server_name(p.param);
                          });
-INSTANTIATE_TEST_SUITE_P(GlanceDb, GlanceDatabaseServer,
+INSTANTIATE_TEST_SUITE_P(GlanceDb,
+                         GlanceDatabaseServer,
                          testing::Values(db_server::postgresql, db_server::mariadb),
                          [](const testing::TestParamInfo<db_server>& p) {
                              return test::db_server_name(p.param);

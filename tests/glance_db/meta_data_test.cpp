@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "glance_db/table_text.hpp"
-#include "tsv_table.hpp"
 #include "test_util.hpp"
+#include "tsv_table.hpp"
 
 namespace imgstore::glance_db {
 namespace {
@@ -79,7 +79,9 @@ TEST_P(SpliceTable, ClassifiesAndSplicesAsGlanceWouldSave) {
     EXPECT_EQ(after.store, c.store);
 }
 
-INSTANTIATE_TEST_SUITE_P(GlanceDb, SpliceTable, testing::ValuesIn(splice_cases()),
+INSTANTIATE_TEST_SUITE_P(GlanceDb,
+                         SpliceTable,
+                         testing::ValuesIn(splice_cases()),
                          [](const testing::TestParamInfo<splice_case>& p) {
                              return "L" + std::to_string(p.param.line);
                          });

@@ -71,8 +71,8 @@ std::string sql_bool(db_server s, bool b) {
 struct scratch_glance_db::impl {
     glance_db::connection_spec spec;
     soci::session session;
-    std::unique_ptr<temp_dir> dir;      // sqlite
-    std::string admin_url;              // servers: where to drop the database from
+    std::unique_ptr<temp_dir> dir;  // sqlite
+    std::string admin_url;          // servers: where to drop the database from
     std::string database;
 };
 
@@ -205,11 +205,11 @@ std::optional<stored_location> scratch_glance_db::location(std::int64_t id) {
     std::string updated;
     soci::indicator updated_ind = soci::i_ok;
     long long key = id;
-    std::string updated_text = server_ == db_server::sqlite ? "updated_at"
-                               : server_ == db_server::postgresql
-                                   ? "CAST(updated_at AS text)"
-                                   : "CAST(updated_at AS CHAR)";
-    std::string deleted_int = server_ == db_server::postgresql ? "CAST(deleted AS integer)" : "deleted";
+    std::string updated_text = server_ == db_server::sqlite       ? "updated_at"
+                               : server_ == db_server::postgresql ? "CAST(updated_at AS text)"
+                                                                  : "CAST(updated_at AS CHAR)";
+    std::string deleted_int =
+        server_ == db_server::postgresql ? "CAST(deleted AS integer)" : "deleted";
     impl_->session << "SELECT image_id, value, meta_data, status, " + deleted_int + ", " +
                           updated_text + " FROM image_locations WHERE id = :id",
         soci::into(row.image_id), soci::into(row.value), soci::into(meta, meta_ind),

@@ -85,12 +85,12 @@ bool db_servers_required();
 
 /// In a TEST_P over db_server: declares `var` (std::unique_ptr<scratch_glance_db>) or skips the
 /// test saying why (a failure instead under IMGSTORE_REQUIRE_DB_SERVERS=1).
-#define IMGSTORE_SCRATCH_DB(var, server)                                                \
-    std::string var##_why_not;                                                          \
-    auto var = ::imgstore::test::scratch_glance_db::create((server), var##_why_not);    \
-    if (!var) {                                                                         \
-        if (::imgstore::test::db_servers_required()) {                                  \
-            FAIL() << var##_why_not << " (IMGSTORE_REQUIRE_DB_SERVERS=1)";              \
-        }                                                                               \
-        GTEST_SKIP() << var##_why_not;                                                  \
+#define IMGSTORE_SCRATCH_DB(var, server)                                             \
+    std::string var##_why_not;                                                       \
+    auto var = ::imgstore::test::scratch_glance_db::create((server), var##_why_not); \
+    if (!var) {                                                                      \
+        if (::imgstore::test::db_servers_required()) {                               \
+            FAIL() << var##_why_not << " (IMGSTORE_REQUIRE_DB_SERVERS=1)";           \
+        }                                                                            \
+        GTEST_SKIP() << var##_why_not;                                               \
     }

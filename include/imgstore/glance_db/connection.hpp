@@ -1,5 +1,6 @@
 // The `[database] connection` option as operators write it for Glance: an SQLAlchemy URL
-// (sqlite:///rel.db, sqlite:////abs/glance.sqlite, mysql+pymysql://glance:PW@host/glance?charset=utf8,
+// (sqlite:///rel.db, sqlite:////abs/glance.sqlite,
+// mysql+pymysql://glance:PW@host/glance?charset=utf8,
 // postgresql+psycopg2://glance:PW@/glance?host=/run/postgresql, ...), parsed into what the
 // database layer connects with. Pure parsing: no I/O.
 #pragma once
@@ -42,7 +43,8 @@ struct connection_spec {
     std::vector<std::pair<std::string, std::string>> options;
 
     /// The URL without the password, for messages: "postgresql://glance@db:5432/glance",
-    /// "mysql://glance@/glance?unix_socket=/run/mysqld/mysqld.sock", "sqlite:////abs/glance.sqlite".
+    /// "mysql://glance@/glance?unix_socket=/run/mysqld/mysqld.sock",
+    /// "sqlite:////abs/glance.sqlite".
     std::string display() const;
 
     /// Where the data is, for messages: "database 'glance' on db.example.com:5432",

@@ -3,6 +3,8 @@
 // edits as compare-and-swap updates in one short transaction. Nothing here knows about stores.
 #pragma once
 
+#include <spdlog/fwd.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -12,8 +14,6 @@
 #include <span>
 #include <string>
 #include <vector>
-
-#include <spdlog/fwd.h>
 
 #include "imgstore/glance_db/connection.hpp"
 #include "imgstore/glance_db/error.hpp"
@@ -65,7 +65,8 @@ class database {
 /// scrubbed of the password), db_errc::not_glance (names the missing table or columns),
 /// db_errc::unsupported_driver (this build lacks the backend). SQLite: a missing file is
 /// connect_failed (never created: opened read-write without SQLITE_OPEN_CREATE semantics).
-[[nodiscard]] db_result<database> open(const connection_spec& spec, const open_options& options = {});
+[[nodiscard]] db_result<database> open(const connection_spec& spec,
+                                       const open_options& options = {});
 
 /// One image_locations row, as stored (value possibly encrypted).
 struct location_row {
@@ -104,8 +105,8 @@ struct row_filter {
 /// no longer qualifies (gone, soft-deleted, status changed, image deleted). For deciding again
 /// after a compare-and-swap that did not apply.
 [[nodiscard]] db_result<std::optional<location_row>> read_row(database& db,
-                                                             std::int64_t id,
-                                                             const row_filter& filter);
+                                                              std::int64_t id,
+                                                              const row_filter& filter);
 
 /// Rows read_batch would return over the whole walk (for a progress bar's total and ETA).
 /// A full scan: call once per run.
@@ -133,13 +134,14 @@ using before_commit_hook = std::function<db_result<void>(std::span<const row_upd
 
 /// Applies `updates` in one transaction as compare-and-swaps (the WHERE holds id, deleted =
 /// false, status, value and meta_data; bytes on MariaDB, IS NOT DISTINCT FROM on PostgreSQL,
-/// IS on SQLite) and returns, per update in input order, whether it applied. Set-based: a few
-/// statements per call whatever its size (PostgreSQL UPDATE ... FROM (VALUES ...) RETURNING,
-/// SQLite UPDATE ... FROM a VALUES CTE RETURNING, MariaDB a multi-table UPDATE through a session
-/// temporary table). Deadlocks, serialization failures, lock timeouts and SQLite busy roll back
-/// and retry the whole transaction with backoff (open_options). Errors: db_errc::invalid_argument
-/// (an id twice), db_errc::retries_exhausted, db_errc::query_failed, db_errc::aborted; on any
-/// error nothing was committed. Empty `updates`: no transaction, empty result.
+/// IS on SQLite) and returns, per update in input order, whether it applied. Set-based where a
+/// statement costs a round trip: PostgreSQL one UPDATE ... FROM unnest(arrays) RETURNING per
+/// call, MariaDB one multi-table UPDATE joined to a JSON_TABLE per 500 rows; SQLite (in-process)
+/// one prepared UPDATE executed per row (doc/glance-db.md). Deadlocks, serialization failures,
+/// lock timeouts and SQLite busy roll back and retry the whole transaction with backoff
+/// (open_options). Errors: db_errc::invalid_argument (an id twice), db_errc::retries_exhausted,
+/// db_errc::query_failed, db_errc::aborted; on any error nothing was committed. Empty
+/// `updates`: no transaction, empty result.
 [[nodiscard]] db_result<std::vector<bool>> compare_and_swap(database& db,
                                                             std::span<const row_update> updates,
                                                             const before_commit_hook& hook = {});

@@ -13,20 +13,20 @@ namespace imgstore::glance_db {
 
 /// What went wrong, for a caller to branch on (the tool maps these to exit statuses).
 enum class db_errc {
-    bad_url = 1,         ///< `[database] connection` is not a URL we can read
-    unsupported_driver,  ///< a dialect or driver other than sqlite, postgresql, mysql/mariadb
-    connect_failed,      ///< the server cannot be reached, refused us, or the password is wrong
-    not_glance,          ///< the database lacks Glance's tables or columns
-    query_failed,        ///< a statement failed (not a transient conflict)
-    retries_exhausted,   ///< deadlocks, serialization failures, lock timeouts or SQLite busy
-                         ///< persisted through every retry
-    aborted,             ///< the caller's before-commit hook failed; the transaction rolled back
-    bad_key,             ///< a metadata_encryption_key that is not 16, 24 or 32 bytes
-    bad_ciphertext,      ///< a value that is not Glance's urlsafe AES ciphertext for this key
-    malformed_meta_data, ///< meta_data that is not a JSON object (or is ambiguous); never edited
-    has_store,           ///< splice_store on meta_data that already names a store
-    bad_store_id,        ///< a store id that is not valid UTF-8
-    invalid_argument,    ///< a call's arguments break its contract (e.g. duplicate row ids)
+    bad_url = 1,          ///< `[database] connection` is not a URL we can read
+    unsupported_driver,   ///< a dialect or driver other than sqlite, postgresql, mysql/mariadb
+    connect_failed,       ///< the server cannot be reached, refused us, or the password is wrong
+    not_glance,           ///< the database lacks Glance's tables or columns
+    query_failed,         ///< a statement failed (not a transient conflict)
+    retries_exhausted,    ///< deadlocks, serialization failures, lock timeouts or SQLite busy
+                          ///< persisted through every retry
+    aborted,              ///< the caller's before-commit hook failed; the transaction rolled back
+    bad_key,              ///< a metadata_encryption_key that is not 16, 24 or 32 bytes
+    bad_ciphertext,       ///< a value that is not Glance's urlsafe AES ciphertext for this key
+    malformed_meta_data,  ///< meta_data that is not a JSON object (or is ambiguous); never edited
+    has_store,            ///< splice_store on meta_data that already names a store
+    bad_store_id,         ///< a store id that is not valid UTF-8
+    invalid_argument,     ///< a call's arguments break its contract (e.g. duplicate row ids)
 };
 
 /// The category of db_errc. Thread-safe; the object lives for the whole program.
