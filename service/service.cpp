@@ -122,9 +122,7 @@ std::unique_ptr<image_service> image_service::start(const service_options& optio
     config_load config = read_config(options.sources);
     error.diagnostics = config.diagnostics;
     if (!config.ok()) return nullptr;
-    registry_options registry;
-    registry.logger = nullptr;
-    auto live = live_registry::create(options.sources, registry);
+    auto live = live_registry::create(options.sources);
     error.diagnostics.insert(error.diagnostics.end(), live.diagnostics.begin(),
                              live.diagnostics.end());
     if (!live.ok()) return nullptr;
