@@ -256,10 +256,11 @@ int main(int argc, char** argv) try {
         threads.emplace_back([&, c] {
             bench_client client(svc->port());
             for (int n = 0; n < 500; ++n) {
-                per[c].push_back(client
-                                     .get("/v2/images/" + bench_image_id(1000 + get_images +
-                                                                         (n * 8 + c) % get_images))
-                                     .second);
+                per[static_cast<std::size_t>(c)].push_back(
+                    client
+                        .get("/v2/images/" +
+                             bench_image_id(1000 + get_images + (n * 8 + c) % get_images))
+                        .second);
             }
         });
     }
@@ -282,8 +283,8 @@ int main(int argc, char** argv) try {
         std::printf("download throughput: skipped (needs curl and python3)\n");
         return 0;
     }
-    auto curl_rate = [](const std::string& url) {
-        const std::string cmd = "curl -s -o /dev/null -w '%{speed_download}' '" + url + "'";
+    auto curl_rate = [](const std::string& target) {
+        const std::string cmd = "curl -s -o /dev/null -w '%{speed_download}' '" + target + "'";
         FILE* p = popen(cmd.c_str(), "r");
         double bytes_per_s = 0;
         if (p && std::fscanf(p, "%lf", &bytes_per_s) != 1) bytes_per_s = 0;
