@@ -202,8 +202,10 @@ asio::awaitable<void> session(std::shared_ptr<image_service::state> s, tcp::sock
     for (;;) {
         http::request_parser<http::empty_body> head;
         head.header_limit(static_cast<std::uint32_t>(o.max_header_bytes));
-        // A keep-alive connection may idle; once bytes arrive, the head has header_timeout.
+        // The first request head must arrive within header_timeout; a later one (keep-alive)
+        // within idle_timeout, the wait for it included.
         stream.expires_after(first ? o.header_timeout : o.idle_timeout);
+        const bool waiting_first = first;
         first = false;
         auto [ec, n] = co_await http::async_read_header(stream, buffer, head, nothrow);
         const std::string rid = new_request_id();
@@ -214,6 +216,8 @@ asio::awaitable<void> session(std::shared_ptr<image_service::state> s, tcp::sock
                                                 "request head over the size limit"),
                                     11, false, rid, o.io_timeout);
                 s->log->info("{} - 431 request head too large", rid);
+            } else if (ec == beast::error::timeout && !head.got_some() && !waiting_first) {
+                s->log->debug("{} - idle keep-alive connection closed", rid);
             } else if (ec == beast::error::timeout) {
                 s->log->info("{} - dropped: no complete request in time", rid);
             } else if (ec != http::error::end_of_stream && ec != http::error::partial_message &&

@@ -29,9 +29,9 @@ struct service_options {
     /// turn, as upstream's multi-store get does, instead of resolving the owner.
     bool fallback_probe = false;
     std::size_t max_header_bytes = 8 << 10;            ///< request line + headers (431)
-    std::chrono::milliseconds header_timeout{10'000};  ///< to receive a request's head
+    std::chrono::milliseconds header_timeout{10'000};  ///< to receive a connection's first head
     std::chrono::milliseconds io_timeout{30'000};      ///< longest stall of a body read/write
-    std::chrono::milliseconds idle_timeout{30'000};    ///< keep-alive wait for the next request
+    std::chrono::milliseconds idle_timeout{30'000};    ///< keep-alive wait + head of a later one
     std::size_t max_connections = 256;                 ///< more are closed at once
 };
 
