@@ -75,7 +75,7 @@ struct live_registry::impl {
     // shared_ptr (no allocation, no resolve work).
     mutable std::mutex guard;
     std::shared_ptr<const snapshot> live;
-    std::mutex reloading;  // serialises reload(); never taken by readers
+    mutable std::mutex reloading;  // serialises reload() and guards sources; not readers
 
     std::shared_ptr<const snapshot> load() const {
         std::lock_guard lock(guard);
@@ -87,14 +87,17 @@ struct live_registry::impl {
     }
     registry_options options;
     resolver_options resolver;
+    config_sources sources;  // guarded by `reloading`
 
-    reload_result install(load_result loaded) {
+    // Called with `reloading` held; `from` becomes the kept sources if the config loads.
+    reload_result install(load_result loaded, const config_sources& from) {
         reload_result out;
         out.diagnostics = std::move(loaded.diagnostics);
         if (!loaded.ok()) return out;  // the old snapshot stays live
         auto next = make_snapshot(std::move(loaded.registry), resolver);
         out.diff = diff_registries(*load()->registry, *next->registry);
         publish(std::move(next));
+        sources = from;
         out.ok = true;
         return out;
     }
@@ -112,6 +115,7 @@ live_registry::live_registry(std::shared_ptr<const snapshot> first,
 live_registry::~live_registry() = default;
 
 live_registry::created live_registry::create_from(load_result loaded,
+                                                  const config_sources& sources,
                                                   const registry_options& options,
                                                   const resolver_options& resolver) {
     live_registry::created out;
@@ -119,31 +123,52 @@ live_registry::created live_registry::create_from(load_result loaded,
     if (!loaded.ok()) return out;
     out.handle.reset(
         new live_registry(make_snapshot(std::move(loaded.registry), resolver), options, resolver));
+    out.handle->impl_->sources = sources;
     return out;
 }
 
 live_registry::created live_registry::create(const config_sources& sources,
                                              const registry_options& options,
                                              const resolver_options& resolver) {
-    return create_from(store_registry::load(sources, options), options, resolver);
+    return create_from(store_registry::load(sources, options), sources, options, resolver);
 }
 
 live_registry::created live_registry::create(const glance_config& config,
                                              const registry_options& options,
                                              const resolver_options& resolver) {
-    return create_from(store_registry::build(config, options), options, resolver);
+    return create_from(store_registry::build(config, options), config.sources(), options, resolver);
 }
 
 std::shared_ptr<const snapshot> live_registry::current() const { return impl_->load(); }
 
 reload_result live_registry::reload(const config_sources& sources) {
     std::lock_guard lock(impl_->reloading);
-    return impl_->install(store_registry::load(sources, impl_->options));
+    return impl_->install(store_registry::load(sources, impl_->options), sources);
 }
 
 reload_result live_registry::reload(const glance_config& config) {
     std::lock_guard lock(impl_->reloading);
-    return impl_->install(store_registry::build(config, impl_->options));
+    return impl_->install(store_registry::build(config, impl_->options), config.sources());
+}
+
+reload_result live_registry::reload() {
+    std::lock_guard lock(impl_->reloading);
+    if (impl_->sources.files.empty() && !impl_->sources.directory) {
+        reload_result out;
+        diagnostic none;
+        none.message =
+            "config built in code has no files to read again: reload it with "
+            "reload(config)";
+        out.diagnostics.push_back(std::move(none));
+        return out;
+    }
+    const config_sources from = impl_->sources;
+    return impl_->install(store_registry::load(from, impl_->options), from);
+}
+
+config_sources live_registry::sources() const {
+    std::lock_guard lock(impl_->reloading);
+    return impl_->sources;
 }
 
 }  // namespace imgstore

@@ -1,5 +1,6 @@
 #include "imgstore/stamp.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "detail/text.hpp"
@@ -109,6 +110,36 @@ image_stamp stamp_locations(const location_resolver& resolver,
         out.locations.push_back(std::move(report));
     }
     return out;
+}
+
+stamp_view stamp_image(const location_resolver& resolver,
+                       std::span<const location_ref> locations,
+                       std::span<const volume_answer> answers) {
+    stamp_view view;
+    stamp_options options;
+    // Answers come from the caller; what they lack is recorded, not looked up.
+    options.volume_type_of = [&](std::string_view volume) -> std::optional<std::string> {
+        for (const volume_answer& a : answers) {
+            if (a.volume_id == volume) return a.type;
+        }
+        if (std::find(view.volume_lookups.begin(), view.volume_lookups.end(), volume) ==
+            view.volume_lookups.end()) {
+            view.volume_lookups.emplace_back(volume);
+        }
+        return std::nullopt;
+    };
+    view.stamp = stamp_locations(resolver, locations, options);
+    view.locations.reserve(locations.size());
+    for (const location_ref& loc : locations) {
+        stamped_location out{std::string(loc.url), std::nullopt};
+        if (loc.store && !loc.store->empty()) out.store = std::string(*loc.store);
+        view.locations.push_back(std::move(out));
+    }
+    for (const location_change& c : view.stamp.changes) {
+        view.locations[c.index].store = c.new_store;
+        if (c.new_url) view.locations[c.index].url = *c.new_url;
+    }
+    return view;
 }
 
 void stamp_totals::add(const image_stamp& s) noexcept {

@@ -113,5 +113,52 @@ TEST(LiveRegistry, ReloadsFromFiles) {
     EXPECT_EQ(owner_of(*live.handle->current(), "file:///srv/y/img"), "a");
 }
 
+std::string reload_test_one_store_conf(std::string_view datadir) {
+    return "[DEFAULT]\nenabled_backends = a:file\n[glance_store]\ndefault_backend = a\n[a]\n"
+           "filesystem_store_datadir = " +
+           std::string(datadir) + "\n";
+}
+
+TEST(LiveRegistry, ReloadWithoutArgumentsRereadsTheSourcesItWasCreatedFrom) {
+    test::temp_dir dir;
+    auto path = dir.write("glance-api.conf", reload_test_one_store_conf("/srv/x"));
+    auto live = live_registry::create(config_sources{.files = {path}});
+    ASSERT_TRUE(live.ok()) << test::join(live.diagnostics);
+    EXPECT_THAT(live.handle->sources().files, ElementsAre(path));
+    dir.write("glance-api.conf", reload_test_one_store_conf("/srv/y"));
+    reload_result r = live.handle->reload();
+    ASSERT_TRUE(r.ok) << test::join(r.diagnostics);
+    EXPECT_EQ(owner_of(*live.handle->current(), "file:///srv/y/img"), "a");
+    ASSERT_EQ(r.diff.added.size(), 1u);
+    EXPECT_TRUE(matches(r.diff.added[0], "a", "file:///srv/y/"));
+}
+
+TEST(LiveRegistry, ReloadWithoutArgumentsFollowsTheLastSourcesThatLoaded) {
+    test::temp_dir dir;
+    auto first = dir.write("first.conf", reload_test_one_store_conf("/srv/x"));
+    auto second = dir.write("second.conf", reload_test_one_store_conf("/srv/y"));
+    auto broken = dir.write("broken.conf", "[DEFAULT]\nenabled_backends = a:nosuchtype\n");
+    auto live = live_registry::create(config_sources{.files = {first}});
+    ASSERT_TRUE(live.ok()) << test::join(live.diagnostics);
+    ASSERT_TRUE(live.handle->reload(config_sources{.files = {second}}).ok);
+    EXPECT_FALSE(live.handle->reload(config_sources{.files = {broken}}).ok);
+    EXPECT_THAT(live.handle->sources().files, ElementsAre(second));  // the failed one not kept
+    dir.write("second.conf", reload_test_one_store_conf("/srv/z"));
+    ASSERT_TRUE(live.handle->reload().ok);
+    EXPECT_EQ(owner_of(*live.handle->current(), "file:///srv/z/img"), "a");
+}
+
+TEST(LiveRegistry, ReloadWithoutArgumentsOfConfigBuiltInCodeFailsAndKeepsTheSnapshot) {
+    auto live = live_registry::create(test::two_file_stores("/srv/one", "/srv/two"));
+    ASSERT_TRUE(live.ok()) << test::join(live.diagnostics);
+    auto before = live.handle->current();
+    reload_result r = live.handle->reload();
+    EXPECT_FALSE(r.ok);
+    ASSERT_EQ(r.diagnostics.size(), 1u);
+    EXPECT_EQ(r.diagnostics[0].level, severity::error);
+    EXPECT_NE(r.diagnostics[0].message.find("reload(config)"), std::string::npos);
+    EXPECT_EQ(live.handle->current(), before);
+}
+
 }  // namespace
 }  // namespace imgstore

@@ -157,6 +157,59 @@ TEST_F(Stamp, LegacyCinderWithAnUnknownTypeStaysUnowned) {
     EXPECT_EQ(s.locations[0].reason, reason_code::cinder_legacy);
 }
 
+TEST_F(Stamp, StampImageGivesTheViewAndTheChangesInOneCall) {
+    const std::vector<location_ref> locations = {
+        {"file:///srv/glance/images2/IMG", std::nullopt},
+        {"file:///srv/glance/images/IMG", "slow"},  // known store: kept, mismatch reported
+        {"file:///elsewhere/IMG", std::nullopt},
+        {"file:///srv/glance/images/IMG", "gone"},  // stale id replaced
+    };
+    stamp_view v = stamp_image(*resolver_, locations);
+    EXPECT_TRUE(v.complete());
+    ASSERT_EQ(v.locations.size(), 4u);
+    EXPECT_EQ(v.locations[0].store, "slow");
+    EXPECT_EQ(v.locations[1].store, "slow");
+    EXPECT_EQ(v.locations[2].store, std::nullopt);
+    EXPECT_EQ(v.locations[3].store, "fast");
+    for (std::size_t i = 0; i < locations.size(); ++i)
+        EXPECT_EQ(v.locations[i].url, locations[i].url);
+    ASSERT_EQ(v.stamp.changes.size(), 2u);
+    EXPECT_EQ(v.stamp.locations[1].outcome, stamp_outcome::mismatch);
+    EXPECT_EQ(v.stamp.changes[1].old_store, "gone");
+}
+
+TEST_F(Stamp, StampImageListsVolumeLookupsInsteadOfBlockingAndCompletesWithTheAnswers) {
+    const std::string url = "cinder://" + std::string(volume);
+    const std::vector<location_ref> locations = {
+        {url, std::nullopt}, {"file:///srv/glance/images/IMG", std::nullopt}, {url, std::nullopt}};
+    stamp_view first = stamp_image(*resolver_, locations);
+    // One lookup for the volume named twice.
+    EXPECT_THAT(first.volume_lookups, ::testing::ElementsAre(std::string(volume)));
+    EXPECT_FALSE(first.complete());
+    ASSERT_EQ(first.stamp.changes.size(), 1u);  // the file location is final already
+    EXPECT_EQ(first.stamp.locations[0].reason, reason_code::cinder_legacy);
+    EXPECT_EQ(first.locations[0].url, url);
+
+    const std::vector<volume_answer> answers = {{std::string(volume), "ssd"}};
+    stamp_view second = stamp_image(*resolver_, locations, answers);
+    EXPECT_TRUE(second.complete());
+    ASSERT_EQ(second.stamp.changes.size(), 3u);
+    EXPECT_EQ(second.locations[0].store, "cinder1");
+    EXPECT_EQ(second.locations[0].url, "cinder://cinder1/" + std::string(volume));
+    EXPECT_EQ(second.locations[2].url, "cinder://cinder1/" + std::string(volume));
+}
+
+TEST_F(Stamp, StampImageTakesAnUnknownVolumeAsAnswered) {
+    const std::string url = "cinder://" + std::string(volume);
+    const std::vector<location_ref> locations = {{url, std::nullopt}};
+    const std::vector<volume_answer> answers = {{std::string(volume), std::nullopt}};
+    stamp_view v = stamp_image(*resolver_, locations, answers);
+    EXPECT_TRUE(v.complete());
+    EXPECT_TRUE(v.stamp.changes.empty());
+    EXPECT_EQ(v.stamp.locations[0].outcome, stamp_outcome::no_store);
+    EXPECT_EQ(v.locations[0].store, std::nullopt);
+}
+
 TEST(StampCinder, TwoStoresWithOneVolumeTypeAreAmbiguous) {
     // Upstream stamps the first store in enabled_backends order; the answer must not depend
     // on that order, so a volume type that two stores share owns nothing.

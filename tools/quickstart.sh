@@ -3,8 +3,55 @@
 # shipped example config and stamp the shipped legacy locations with it, showing the summary;
 # then build a small SQLite Glance database from the same records and run `imgstore backfill`
 # on it, a dry run and then --apply, showing each summary.
+# With --serve, instead: build imgstore-service, make an example Glance database (SQLite, one
+# legacy unstamped image with its data, one queued image) with two file stores under a
+# temporary directory, print the requests to try, and run the service on 127.0.0.1:9292 in the
+# foreground (Ctrl-C stops it). The service has NO AUTHENTICATION.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--serve" ]; then
+    bash tools/install-deps.sh
+    cmake --preset release -DIMGSTORE_BUILD_BENCHMARKS=OFF >/dev/null
+    cmake --build --preset release --target imgstore_service
+    dir=$(mktemp -d /tmp/imgstore-quickstart.XXXXXX)
+    mkdir -p "$dir/fast" "$dir/archive"
+    sqlite3 "$dir/glance.sqlite" < tests/data/glance-schema/sqlite.sql
+    legacy=0b5e1c2a-0000-4000-8000-000000000001
+    queued=0b5e1c2a-0000-4000-8000-000000000002
+    printf 'an example image\n' > "$dir/archive/$legacy"
+    sqlite3 "$dir/glance.sqlite" <<SQL
+INSERT INTO images (id, name, status, created_at, deleted, min_disk, min_ram, protected,
+    visibility, os_hidden, size, checksum)
+VALUES ('$legacy', 'legacy', 'active', '2020-01-01 00:00:00', 0, 0, 0, 0, 'public', 0, 17,
+    '$(md5sum < "$dir/archive/$legacy" | cut -d' ' -f1)'),
+    ('$queued', 'empty', 'queued', '2020-01-01 00:00:00', 0, 0, 0, 0, 'public', 0, NULL, NULL);
+INSERT INTO image_locations (image_id, value, meta_data, status, deleted, created_at)
+VALUES ('$legacy', 'file://$dir/archive/$legacy', NULL, 'active', 0, '2020-01-01 00:00:00');
+SQL
+    cat > "$dir/glance-api.conf" <<CONF
+[DEFAULT]
+enabled_backends = fast:file, archive:file
+[glance_store]
+default_backend = fast
+[fast]
+store_description = Local SSD
+filesystem_store_datadir = $dir/fast
+[archive]
+filesystem_store_datadir = $dir/archive
+[database]
+connection = sqlite:///$dir/glance.sqlite
+CONF
+    base=http://127.0.0.1:9292
+    echo "== example Glance database and stores in $dir; try, from another terminal:"
+    echo "curl $base/v2/info/stores"
+    echo "curl $base/v2/images/$legacy            # stamped 'archive' and saved on this first GET"
+    echo "curl $base/v2/images/$legacy/file"
+    echo "curl -X PUT -H 'Content-Type: application/octet-stream' -H 'X-Image-Meta-Store: archive'" \
+         "--data-binary @README.md $base/v2/images/$queued/file"
+    echo "kill -HUP <pid>   # rereads $dir/glance-api.conf"
+    exec build/release/service/imgstore-service --config-file "$dir/glance-api.conf"
+fi
 
 bash tools/install-deps.sh
 cmake --preset release -DIMGSTORE_BUILD_BENCHMARKS=OFF >/dev/null

@@ -50,6 +50,9 @@ struct reload_result {
 /// that lock, and publishes both in one swap. Concurrent reload() calls are serialised.
 /// Snapshots stay valid as long as a reader holds them, whatever reloads happen meanwhile.
 /// Made only by create(), from a config that loaded: there is no public constructor.
+/// It keeps the config sources it was last loaded from (those given to create() or to the last
+/// reload() that succeeded; for a glance_config, its sources()), so that a SIGHUP handler calls
+/// reload() with no arguments and reads the operator's files again.
 class live_registry {
   public:
     /// Builds the first snapshot; on failure `ok()` is false and `diagnostics` says why.
@@ -67,8 +70,16 @@ class live_registry {
     /// Reads and builds the new config; swaps it in only if it loads without error. The result
     /// says which (`ok`) and why not (`diagnostics`): a reload that failed keeps the old
     /// snapshot live, so ignoring it would hide that the new config is not in use.
+    /// A reload that succeeds makes its sources (a glance_config's sources()) the kept ones.
     [[nodiscard]] reload_result reload(const config_sources& sources);
     [[nodiscard]] reload_result reload(const glance_config& config);
+    /// Reads the kept sources again (what a SIGHUP handler calls). A registry whose config was
+    /// built in code without sources has nothing to read: the result is not ok, with one error
+    /// diagnostic saying so, and the old snapshot stays live.
+    [[nodiscard]] reload_result reload();
+
+    /// The sources reload() reads (empty files and no directory: none). Thread-safe (a copy).
+    [[nodiscard]] config_sources sources() const;
 
     ~live_registry();
     live_registry(const live_registry&) = delete;
@@ -79,6 +90,7 @@ class live_registry {
                   registry_options options,
                   resolver_options resolver);
     static created create_from(load_result loaded,
+                               const config_sources& sources,
                                const registry_options& options,
                                const resolver_options& resolver);
     struct impl;

@@ -72,6 +72,42 @@ struct stamp_options {
                                           std::span<const location_ref> locations,
                                           const stamp_options& options = {});
 
+/// What the caller learned about one legacy cinder volume (from Cinder, asynchronously).
+struct volume_answer {
+    std::string volume_id;            ///< as listed in stamp_view::volume_lookups
+    std::optional<std::string> type;  ///< nullopt: Cinder does not know the volume
+};
+
+/// One location as an image GET returns it: the URL (rewritten for a legacy cinder location
+/// that got its store) and metadata['store'] after stamping (nullopt: still none).
+struct stamped_location {
+    std::string url;
+    std::optional<std::string> store;
+};
+
+/// Everything one image GET needs from the library.
+struct stamp_view {
+    /// The image's locations in input order, as the response shows them.
+    std::vector<stamped_location> locations;
+    /// The changes to persist (each once) and the per-location reports.
+    image_stamp stamp;
+    /// Legacy `cinder://<volume>` ids (canonical, no userinfo, each once) whose volume type is
+    /// needed and was not among the answers. Empty: the view is complete. Otherwise those
+    /// locations are no_store/cinder_legacy in this view; the caller asks Cinder (without
+    /// blocking a library call) and calls stamp_image() again with the answers, or serves this
+    /// view as it is (every other change in it is final).
+    std::vector<std::string> volume_lookups;
+    bool complete() const noexcept { return volume_lookups.empty(); }
+};
+
+/// One call per image GET: stamp_locations() plus the view to return, without ever blocking
+/// on a volume-type lookup: legacy cinder volumes whose type is not in `answers` are listed in
+/// volume_lookups. Same stamping rules, thread safety and exceptions as stamp_locations();
+/// O(locations x answers) beyond the resolves (an image has few of either).
+[[nodiscard]] stamp_view stamp_image(const location_resolver& resolver,
+                                     std::span<const location_ref> locations,
+                                     std::span<const volume_answer> answers = {});
+
 /// Running totals over many images (for summaries).
 struct stamp_totals {
     std::uint64_t images = 0;

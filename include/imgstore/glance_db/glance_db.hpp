@@ -6,4 +6,5 @@
 #include "imgstore/glance_db/crypt.hpp"
 #include "imgstore/glance_db/database.hpp"
 #include "imgstore/glance_db/error.hpp"
+#include "imgstore/glance_db/images.hpp"
 #include "imgstore/glance_db/meta_data.hpp"
