@@ -29,15 +29,15 @@ int run(int argc, char** argv) {
     app.require_subcommand(1);
 
     common_options common;
-    const std::vector<command> commands{
+    std::vector<command> commands{
         add_check(app, common),
         add_stores(app, common),
         add_resolve(app, common),
         add_stamp(app, common),
-#if IMGSTORE_WITH_BACKFILL
-        add_backfill(app, common),
-#endif
     };
+#if IMGSTORE_WITH_BACKFILL
+    commands.push_back(add_backfill(app, common));
+#endif
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
