@@ -7,7 +7,8 @@
 # IMGSTORE_TEST_MARIADB_URL are set: eval "$(bash tools/db-servers.sh start DIR)"), it loads
 # ROWS location rows made by imgstore_gen_glance_db from examples/images.jsonl (70% legacy, the
 # example's tricky mix) into a fresh database with Glance's schema, then times
-#   - `imgstore backfill` dry run and `--apply` (rows walked per second, peak RSS), and
+#   - `imgstore backfill` dry run and `--apply` (rows walked per second, peak RSS; for the dry
+#     run also rows per CPU second of the tool, which machine load does not change), and
 #   - on a second fresh copy, the baseline a DBA would write: one
 #     `UPDATE ... SET meta_data = '{"store": "<id>"}' WHERE value LIKE '<prefix>%' AND
 #     (meta_data IS NULL OR meta_data = '{}')` per store prefix (`imgstore stores`),
@@ -79,14 +80,16 @@ fresh() {
     echo "$url"
 }
 
-# timed OUT_PREFIX command...: wall seconds and peak RSS (KiB) into OUT_PREFIX.{s,kb}.
+# timed OUT_PREFIX command...: wall seconds, peak RSS (KiB) and CPU seconds (user + system)
+# into OUT_PREFIX.{s,kb,cpu}. The CPU time says what the wall time hides on a busy machine.
 timed() {
     local out=$1
     shift
-    /usr/bin/time -f '%e %M' -o "$out.time" "$@" 2>"$out.err" >/dev/null
-    read -r secs kb <"$out.time"
+    /usr/bin/time -f '%e %M %U %S' -o "$out.time" "$@" 2>"$out.err" >/dev/null
+    read -r secs kb user sys <"$out.time"
     echo "$secs" >"$out.s"
     echo "$kb" >"$out.kb"
+    awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }' >"$out.cpu"
 }
 
 end_state() { # KIND URL: id, value and meta_data of every row, in id order
@@ -111,8 +114,10 @@ end_state() { # KIND URL: id, value and meta_data of every row, in id order
 kinds=(sqlite)
 [ -n "${IMGSTORE_TEST_PG_URL:-}" ] && kinds+=(postgresql)
 [ -n "${IMGSTORE_TEST_MARIADB_URL:-}" ] && kinds+=(mysql)
-echo "| database | rows | dry run rows/s | --apply rows/s | baseline rows/s | apply / baseline | baseline rows wrong | peak RSS |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+echo
+echo "| database | rows | dry run rows/s | dry run rows/CPU-s | --apply rows/s | baseline rows/s | apply / baseline | baseline rows wrong | peak RSS |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for kind in "${kinds[@]}"; do
     admin=""
     [ "$kind" = postgresql ] && admin=$IMGSTORE_TEST_PG_URL
@@ -131,7 +136,8 @@ for kind in "${kinds[@]}"; do
     ratio=$(awk 'NR == FNR { base = $1; next } { printf "%.2f", base / $1 }' \
         "$work/base.s" "$work/apply.s")
     rss=$(cat "$work/dry.kb" "$work/apply.kb" | sort -n | tail -1 | awk '{ printf "%.1f MiB", $1 / 1024 }')
-    echo "| $kind | $rows | $(rate "$work/dry") | $(rate "$work/apply") | $(rate "$work/base") | $ratio | $wrong | $rss |"
+    cpu_rate=$(awk -v n="$rows" '{ printf "%\047d", n / ($1 > 0 ? $1 : 1e-9) }' "$work/dry.cpu")
+    echo "| $kind | $rows | $(rate "$work/dry") | $cpu_rate | $(rate "$work/apply") | $(rate "$work/base") | $ratio | $wrong | $rss |"
     if [ "$kind" != sqlite ]; then
         printf 'DROP DATABASE IF EXISTS glance_bench_a;\nDROP DATABASE IF EXISTS glance_bench_b;\n' |
             sql "$kind" "$admin"

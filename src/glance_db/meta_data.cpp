@@ -254,8 +254,14 @@ std::string_view kind_name(const boost::json::value& v) {
 
 classified classify(std::string_view text) {
     classified out;
-    // Small texts parse without touching the heap.
-    std::array<unsigned char, 4096> buffer{};
+    // The common case of a legacy row (SQLAlchemy's default for meta_data): no parse.
+    if (text == "{}") {
+        out.layout.emplace(object_layout{0, 1, {}});
+        return out;
+    }
+    // Small texts parse without touching the heap. Not zeroed: the resource only hands out
+    // what the parser then writes.
+    std::array<unsigned char, 4096> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
     boost::json::monotonic_resource resource(buffer.data(), buffer.size());
     boost::json::parse_options options;
     options.max_depth = 512;  // Python's json module nests about as deep as its recursion limit
