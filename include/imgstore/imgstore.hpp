@@ -5,6 +5,7 @@
 #include "imgstore/diagnostic.hpp"
 #include "imgstore/error.hpp"
 #include "imgstore/location.hpp"
+#include "imgstore/reason.hpp"
 #include "imgstore/registry.hpp"
 #include "imgstore/reload.hpp"
 #include "imgstore/resolver.hpp"
