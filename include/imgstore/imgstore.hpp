@@ -12,3 +12,4 @@
 #include "imgstore/secret.hpp"
 #include "imgstore/stamp.hpp"
 #include "imgstore/store.hpp"
+#include "imgstore/store_option.hpp"

@@ -12,6 +12,7 @@
 
 #include "imgstore/error.hpp"
 #include "imgstore/location.hpp"
+#include "imgstore/store_option.hpp"
 
 namespace imgstore {
 
@@ -37,13 +38,6 @@ std::span<const store_type> all_store_types() noexcept;
 enum class store_status { ok, unresolvable };
 
 std::string_view to_string(store_status s) noexcept;
-
-/// One effective option of a store, for display: secrets are already "***".
-struct store_option {
-    std::string name;
-    std::string value;  ///< multi-valued options are joined with ", "
-    enum class origin { store_section, backend_defaults, builtin_default } from;
-};
 
 /// A configured store. Immutable; every view returned lives as long as the owning registry.
 /// Thread-safe for concurrent const use. Only store_registry::build() makes stores (validated
