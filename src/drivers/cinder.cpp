@@ -105,7 +105,7 @@ std::string format_uri(const cinder_location& loc, bool /*no credentials*/) {
 
 const driver cinder_driver{
     .type = store_type::cinder,
-    .schemes = cinder_schemes,
+    .schemes = scheme_list::of<cinder_schemes>(),
     .location_class = "imgstore::cinder_location",
     .options = cinder_options,
     .configure = configure_cinder,

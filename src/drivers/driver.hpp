@@ -64,28 +64,36 @@ struct driver_result {
     std::shared_ptr<const location_codec> codec;
 };
 
-/// A driver's schemes, in upstream get_schemes() order. Checked against the scheme table when
-/// the driver is defined: a scheme without its row in detail/scheme_table.hpp does not compile
-/// (the constructor is consteval), so no prefix or URL of a declared scheme can be unknown to
-/// the canonical form.
+/// A driver's schemes, in upstream get_schemes() order. Made only by of<names>(), which checks
+/// them against the scheme table at compile time: a scheme without its row in
+/// detail/scheme_table.hpp does not compile, so no prefix or URL of a declared scheme can be
+/// unknown to the canonical form.
 class scheme_list {
   public:
-    template <std::size_t N>
-    consteval scheme_list(const std::array<std::string_view, N>& names) : names_(names) {
-        for (std::string_view name : names) {
-            const scheme_row* row = scheme_row_named(name);
-            if (row == nullptr)
-                throw "a driver declares a scheme that has no row in the scheme table";
-            mask_ |= bit(row->id);
-        }
+    template <const auto& Names>
+    static constexpr scheme_list of() {
+        static_assert(all_in_table(Names),
+                      "a driver declares a scheme that has no row in the scheme table");
+        scheme_mask mask = 0;
+        for (std::string_view name : Names) mask |= bit(scheme_row_named(name)->id);
+        return scheme_list(Names, mask);
     }
     std::span<const std::string_view> names() const noexcept { return names_; }
     /// The same schemes as a set.
     scheme_mask mask() const noexcept { return mask_; }
 
   private:
+    constexpr scheme_list(std::span<const std::string_view> names, scheme_mask mask)
+        : names_(names), mask_(mask) {}
+    template <std::size_t N>
+    static constexpr bool all_in_table(const std::array<std::string_view, N>& names) {
+        for (std::string_view name : names) {
+            if (scheme_row_named(name) == nullptr) return false;
+        }
+        return true;
+    }
     std::span<const std::string_view> names_;
-    scheme_mask mask_ = 0;
+    scheme_mask mask_;
 };
 
 /// How a type that claims whole families (http: no prefixes) is described to people.

@@ -171,7 +171,7 @@ std::string format_uri(const file_location& loc, bool /*redact: no credentials*/
 
 const driver file_driver{
     .type = store_type::file,
-    .schemes = file_schemes,
+    .schemes = scheme_list::of<file_schemes>(),
     .location_class = "imgstore::file_location",
     .options = file_options,
     .configure = configure_file,

@@ -92,7 +92,7 @@ std::string format_uri(const http_location& loc, bool redact) {
 
 const driver http_driver{
     .type = store_type::http,
-    .schemes = http_schemes,
+    .schemes = scheme_list::of<http_schemes>(),
     .location_class = "imgstore::http_location",
     .options = http_options,
     .configure = configure_http,

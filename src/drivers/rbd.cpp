@@ -186,7 +186,7 @@ std::string format_uri(const rbd_location& loc, bool /*no credentials*/) {
 
 const driver rbd_driver{
     .type = store_type::rbd,
-    .schemes = rbd_schemes,
+    .schemes = scheme_list::of<rbd_schemes>(),
     .location_class = "imgstore::rbd_location",
     .options = rbd_options,
     .configure = configure_rbd,

@@ -153,7 +153,7 @@ std::string format_uri(const s3_location& loc, bool redact) {
 
 const driver s3_driver{
     .type = store_type::s3,
-    .schemes = s3_schemes,
+    .schemes = scheme_list::of<s3_schemes>(),
     .location_class = "imgstore::s3_location",
     .options = s3_options,
     .configure = configure_s3,

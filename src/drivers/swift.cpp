@@ -426,7 +426,7 @@ std::string format_uri(const swift_location& loc, bool redact) {
 
 const driver swift_driver{
     .type = store_type::swift,
-    .schemes = swift_schemes,
+    .schemes = scheme_list::of<swift_schemes>(),
     .location_class = "imgstore::swift_location",
     .options = swift_options,
     .configure = configure_swift,

@@ -170,7 +170,7 @@ std::string format_uri(const vsphere_location& loc, bool /*no credentials*/) {
 
 const driver vmware_driver{
     .type = store_type::vmware,
-    .schemes = vmware_schemes,
+    .schemes = scheme_list::of<vmware_schemes>(),
     .location_class = "imgstore::vsphere_location",
     .options = vmware_options,
     .configure = configure_vmware,
