@@ -76,10 +76,12 @@ class store {
     /// that location_resolver::resolve() (default resolver_options) calls invalid: the
     /// resolver's canonical checks run first (doc/canonical-form.md), then the location class's
     /// own, stricter, upstream rules (e.g. the scheme as written, a cinder volume UUID). Never
-    /// echoes the URI. Allocates; thread-safe.
+    /// echoes the URI. Allocates; thread-safe. O(URI length) (swift+config: plus a scan of the
+    /// store's account references).
     [[nodiscard]] result<location> parse_location(std::string_view uri) const;
 
     /// Formats a location of this store's type back to its URL (credentials included).
+    /// Errors: errc::bad_uri for a location of another type. O(URL length).
     [[nodiscard]] result<std::string> format_location(const location& loc) const;
 
     store(store&&) noexcept;
