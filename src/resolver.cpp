@@ -36,6 +36,7 @@ struct location_resolver::impl {
     detail::prefix_index index;
     detail::scheme_mask declared = 0;
     std::array<family_claim, detail::scheme_family_count> claims;
+    std::uint32_t claimed_families = 0;  // bit per family with a claim: one test per URL
     // Per store: its driver's userinfo rule (swift), null when any userinfo will do. An array,
     // so that a URL with credentials reads its owner's store object only when there is a rule.
     std::vector<userinfo_check> userinfo_rule;
@@ -45,6 +46,7 @@ struct location_resolver::impl {
         for (std::size_t f = 0; f < claims.size(); ++f) {
             claims[f].claim =
                 detail::driver_for(static_cast<detail::scheme_family_id>(f)).whole_family;
+            if (claims[f].claim != nullptr) claimed_families |= 1u << f;
         }
         const auto stores = registry->stores();
         std::vector<detail::prefix_entry> entries;
@@ -79,8 +81,8 @@ struct location_resolver::impl {
     // Everything after canonicalisation: the rules of semantics section 3 that need the index,
     // and the decisions each store type makes through its driver's hooks.
     verdict decide(const detail::canonical_url& c) const {
-        const family_claim& whole = claims[static_cast<std::size_t>(c.family)];
-        if (whole.claim != nullptr) {
+        if ((claimed_families >> static_cast<unsigned>(c.family) & 1u) != 0) {
+            const family_claim& whole = claims[static_cast<std::size_t>(c.family)];
             // Stores without prefixes claim the family at the lowest priority (no other type
             // has prefixes in it, so nothing else can match).
             if (whole.stores.size() == 1) {

@@ -1,11 +1,12 @@
-// The canonical form's fast path: bit masks of a URL's '/' bytes and of its "odd" bytes, built
-// 16 bytes at a time with SSE2 (or, with IMGSTORE_DISABLE_SIMD or without SSE2, by the scalar
-// fallbacks below), then a few mask operations and a visit to each odd byte.
-#include "detail/canonical_fast.hpp"
-
+// The canonical form's fast path and canonicalize(), which tries it before the general code
+// (canonical_url.cpp): bit masks of a URL's '/' bytes and of its "odd" bytes, built 16 bytes at
+// a time with SSE2 (or, with IMGSTORE_DISABLE_SIMD or without SSE2, by the scalar fallbacks
+// below), then a few mask operations and a visit to each odd byte.
 #include <bit>
 #include <cstring>
+#include <optional>
 
+#include "detail/canonical_url.hpp"
 #include "detail/url_bytes.hpp"
 
 namespace imgstore::detail {
@@ -167,8 +168,6 @@ bool has_dot_segment(std::string_view key, mask128 bounds) {
     }
     return false;
 }
-
-}  // namespace
 
 // The answer for a URL the fast path can decide: none when it is canonical, or becomes so by
 // lower-casing its scheme and host and rewriting escapes in its path (`out` then holds its
@@ -388,12 +387,26 @@ std::optional<reason_code> canonical_fast(std::string_view url,
     out.boundary_bits[1] = static_cast<std::uint64_t>(bounds >> 64);
     return reason_code::none;
 }
+}  // namespace
 #else
+namespace {
 // Without 128-bit integers every URL takes the general code (same answers, slower).
 std::optional<reason_code> canonical_fast(
     std::string_view, std::string&, canonical_url&, std::size_t, scheme_mask) {
     return std::nullopt;
 }
+}  // namespace
 #endif
+
+// In the fast path's file, so that the fast path (its only caller) is inlined here: called
+// through another file it cost about 5% of a resolve (doc/benchmarks.md, issue 16).
+reason_code canonicalize(std::string_view url,
+                         std::string& scratch,
+                         canonical_url& out,
+                         std::size_t max_bytes,
+                         scheme_mask declared) {
+    if (const auto answer = canonical_fast(url, scratch, out, max_bytes, declared)) return *answer;
+    return canonicalize_general(url, scratch, out, max_bytes, declared);
+}
 
 }  // namespace imgstore::detail

@@ -6,7 +6,6 @@
 #include <boost/url/ipv6_address.hpp>
 #include <boost/url/rfc/ipv6_address_rule.hpp>
 
-#include "detail/canonical_fast.hpp"
 #include "detail/url_bytes.hpp"
 
 namespace imgstore::detail {
@@ -271,15 +270,6 @@ reason_code check_bytes(std::string_view url) {
 }
 
 }  // namespace
-
-reason_code canonicalize(std::string_view url,
-                         std::string& scratch,
-                         canonical_url& out,
-                         std::size_t max_bytes,
-                         scheme_mask declared) {
-    if (const auto answer = canonical_fast(url, scratch, out, max_bytes, declared)) return *answer;
-    return canonicalize_general(url, scratch, out, max_bytes, declared);
-}
 
 reason_code canonicalize_general(std::string_view url,
                                  std::string& scratch,
