@@ -3,6 +3,7 @@
 
 #include "detail/text.hpp"
 #include "drivers/driver.hpp"
+#include "imgstore/registry.hpp"
 
 namespace imgstore::detail {
 namespace {

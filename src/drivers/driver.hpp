@@ -19,8 +19,11 @@
 #include "detail/store_options.hpp"
 #include "imgstore/config.hpp"
 #include "imgstore/location.hpp"
-#include "imgstore/registry.hpp"
 #include "imgstore/store.hpp"
+
+namespace imgstore {
+class store_registry;
+}
 
 namespace imgstore::detail {
 
