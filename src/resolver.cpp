@@ -31,15 +31,18 @@ struct location_resolver::impl {
     };
     using userinfo_check = bool (*)(const store&, std::string_view);
 
+    // The fields every resolve reads first, together.
     std::shared_ptr<const store_registry> registry;
     resolver_options options;
-    detail::prefix_index index;
     detail::scheme_mask declared = 0;
-    std::array<family_claim, detail::scheme_family_count> claims;
     std::uint32_t claimed_families = 0;  // bit per family with a claim: one test per URL
+    detail::prefix_index index;
     // Per store: its driver's userinfo rule (swift), null when any userinfo will do. An array,
     // so that a URL with credentials reads its owner's store object only when there is a rule.
     std::vector<userinfo_check> userinfo_rule;
+    // Per family: its driver's legacy-form test (cinder), null when it has none.
+    std::array<bool (*)(const detail::canonical_url&), detail::scheme_family_count> legacy_rule{};
+    std::array<family_claim, detail::scheme_family_count> claims;
 
     impl(std::shared_ptr<const store_registry> r, const resolver_options& o)
         : registry(std::move(r)), options(o) {
@@ -47,6 +50,7 @@ struct location_resolver::impl {
             claims[f].claim =
                 detail::driver_for(static_cast<detail::scheme_family_id>(f)).whole_family;
             if (claims[f].claim != nullptr) claimed_families |= 1u << f;
+            legacy_rule[f] = detail::driver_for(static_cast<detail::scheme_family_id>(f)).is_legacy;
         }
         const auto stores = registry->stores();
         std::vector<detail::prefix_entry> entries;
@@ -103,7 +107,7 @@ struct location_resolver::impl {
                                                  : reason_code::empty_segment};
         }
         if (!m) {
-            const auto is_legacy = detail::driver_for(c.family).is_legacy;
+            const auto is_legacy = legacy_rule[static_cast<std::size_t>(c.family)];
             if (is_legacy != nullptr && is_legacy(c)) {
                 return {resolve_status::no_store, reason_code::cinder_legacy};
             }

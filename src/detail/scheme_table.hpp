@@ -250,7 +250,12 @@ inline bool lookup_scheme_at(const char* p, std::size_t length, known_scheme& ou
 }
 
 /// Looks up a lower-case scheme; false if no store type declares it. O(1).
-bool find_scheme(std::string_view lower_scheme, known_scheme& out) noexcept;
+inline bool find_scheme(std::string_view lower_scheme, known_scheme& out) noexcept {
+    if (lower_scheme.empty() || lower_scheme.size() > max_scheme) return false;
+    char padded[16] = {};
+    std::memcpy(padded, lower_scheme.data(), lower_scheme.size());
+    return lookup_scheme_at(padded, lower_scheme.size(), out);
+}
 
 /// The matching family's name of a lower-case scheme ("s3" for s3+https), otherwise the scheme
 /// itself.
