@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "detail/canonical_url.hpp"
+#include "detail/text.hpp"
 #include "fuzz_support.hpp"
 #include "imgstore/config.hpp"
 #include "imgstore/location.hpp"
@@ -339,8 +340,7 @@ void check(std::string_view url, bool marked) {
     };
     const imgstore::image_stamp cinder = imgstore::stamp_locations(res, legacy, with_lookup);
     for (const std::string& volume : looked_up) {
-        if (!imgstore::detail::is_uuid(volume) ||
-            volume.find_first_of("ABCDEF") != std::string::npos) {
+        if (!imgstore::detail::is_canonical_uuid(volume)) {
             imgstore::fuzz::fail(target, "the volume-type lookup got something else than a UUID",
                                  url);
         }

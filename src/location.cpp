@@ -1,17 +1,13 @@
 #include "imgstore/location.hpp"
 
-#include <variant>
-
-#include "drivers/driver.hpp"
+#include "detail/location_codec.hpp"
 
 namespace imgstore {
 
 std::string uri_with_credentials(const location& loc) {
-    return std::visit([](const auto& l) { return detail::format_uri(l, false); }, loc);
+    return detail::format_location_uri(loc, false);
 }
 
-std::string redacted_uri(const location& loc) {
-    return std::visit([](const auto& l) { return detail::format_uri(l, true); }, loc);
-}
+std::string redacted_uri(const location& loc) { return detail::format_location_uri(loc, true); }
 
 }  // namespace imgstore

@@ -1,10 +1,26 @@
 #include <algorithm>
 #include <string>
 
+#include "detail/scheme_table.hpp"
 #include "detail/text.hpp"
 #include "imgstore/location.hpp"
 
 namespace imgstore {
+namespace {
+
+// The URL's scheme starts with the name of a family whose userinfo runs to the last '@'
+// (scheme table: s3 and swift, whose keys may hold '/', ':' and '@'). A prefix test, not a
+// lookup, so that a mistyped scheme (`s3x://`, `swift+htps://`) is read the same way: erring
+// on the side of hiding.
+bool userinfo_to_last_at(std::string_view url) {
+    return std::any_of(detail::family_rows.begin(), detail::family_rows.end(),
+                       [&](const detail::family_row& f) {
+                           return f.userinfo_ends == detail::userinfo_end::last_at &&
+                                  detail::starts_with_nocase(url, f.name);
+                       });
+}
+
+}  // namespace
 
 std::string redact_url(std::string_view url) {
     // Where the userinfo could start: after "scheme://", or after "scheme:" for a mistyped URL
@@ -21,8 +37,7 @@ std::string redact_url(std::string_view url) {
     }
     const std::size_t rest_end = std::min(url.find_first_of("?#", start), url.size());
     std::size_t at;
-    if (detail::starts_with_nocase(url, "s3") || detail::starts_with_nocase(url, "swift") ||
-        !authority_known) {
+    if (userinfo_to_last_at(url) || !authority_known) {
         // s3 and swift secrets may hold '/', ':' and '@': the userinfo runs to the last '@'
         // before the query or fragment, as upstream's s3 parser and glance's credential
         // migration read it (semantics section 3).

@@ -150,13 +150,6 @@ std::string match_key(std::string_view canonical_prefix) {
     return std::string(detail::scheme_family(scheme)) + std::string(canonical_prefix.substr(sep));
 }
 
-bool disjoint(std::span<const std::string> a, std::span<const std::string> b) {
-    if (a.empty() || b.empty()) return false;
-    return std::none_of(a.begin(), a.end(), [&](const std::string& x) {
-        return std::find(b.begin(), b.end(), x) != b.end();
-    });
-}
-
 // Where each prefix of each store came from (parallel to store::url_prefixes()).
 using prefix_origins = std::vector<std::vector<std::optional<detail::prefix_origin>>>;
 
@@ -188,7 +181,8 @@ std::string place_of(const std::optional<detail::prefix_origin>& from,
     return {};
 }
 
-// Same prefix twice is an error (except vmware stores told apart by disjoint datastores);
+// Same prefix twice is an error (except stores whose driver lets them share one: vmware stores
+// told apart by disjoint datastores);
 // one prefix inside another is a warning (longest wins). Each is located at the option that
 // produced the later store's prefix.
 void check_prefixes(const std::vector<store>& stores,
@@ -214,10 +208,8 @@ void check_prefixes(const std::vector<store>& stores,
             for (std::size_t b = a + 1; b < ids.size(); ++b) {
                 const store& x = stores[ids[a].store];
                 const store& y = stores[ids[b].store];
-                if (x.type() == store_type::vmware && y.type() == store_type::vmware &&
-                    disjoint(x.datastores(), y.datastores())) {
-                    continue;
-                }
+                const auto may_share = detail::driver_for(x.type()).may_share_prefix;
+                if (x.type() == y.type() && may_share != nullptr && may_share(x, y)) continue;
                 if (ids[a].store == ids[b].store) continue;
                 diags.push_back(at_prefix(
                     severity::error, origin(ids[b]), declared_at, y.id(),
@@ -413,7 +405,7 @@ load_result store_registry::build(const glance_config& config, const registry_op
         store::init init;
         init.id = d.id;
         init.type = d.type;
-        init.schemes.assign(drv.schemes.begin(), drv.schemes.end());
+        init.schemes.assign(drv.schemes.names().begin(), drv.schemes.names().end());
         std::vector<std::optional<detail::prefix_origin>>& from = origins.emplace_back();
         for (detail::raw_prefix& raw : r.prefixes) {
             auto canonical = detail::canonicalize_prefix(raw.url);
@@ -449,13 +441,18 @@ load_result store_registry::build(const glance_config& config, const registry_op
         stores.push_back(store(std::move(init)));
     }
 
-    std::size_t http_stores = static_cast<std::size_t>(std::count_if(
-        stores.begin(), stores.end(), [](const store& s) { return s.type() == store_type::http; }));
-    if (http_stores > 1) {
-        reporter(diags, backends_entry, defaults_section, "enabled_backends")
-            .warning(fmt::format("{} http stores: http(s) URLs cannot be told apart and resolve "
-                                 "to no store (ambiguous)",
-                                 http_stores));
+    for (store_type t : all_store_types()) {
+        // Stores claiming whole families (http) cannot share them.
+        const detail::whole_family_claim* claim = detail::driver_for(t).whole_family;
+        if (claim == nullptr) continue;
+        const auto count = static_cast<std::size_t>(std::count_if(
+            stores.begin(), stores.end(), [&](const store& s) { return s.type() == t; }));
+        if (count > 1) {
+            reporter(diags, backends_entry, defaults_section, "enabled_backends")
+                .warning(fmt::format("{} {} stores: {} URLs cannot be told apart and resolve to "
+                                     "no store (ambiguous)",
+                                     count, to_string(t), claim->urls));
+        }
     }
     check_prefixes(stores, origins, backends_entry, diags);
 

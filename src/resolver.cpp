@@ -8,66 +8,12 @@
 
 #include "detail/canonical_url.hpp"
 #include "detail/prefix_index.hpp"
-#include "detail/text.hpp"
+#include "drivers/driver.hpp"
 
 namespace imgstore {
 namespace {
 
 constexpr std::uint32_t no_owner = std::numeric_limits<std::uint32_t>::max();
-
-// Reads one character of a percent-encoded text (every '%' is followed by two hex digits: the
-// canonicaliser checked). `plus_is_space` reads '+' as Python's parse_qs does.
-inline char decode_at(std::string_view s, std::size_t& i, bool plus_is_space) noexcept {
-    char c = s[i];
-    if (c == '%' && i + 2 < s.size()) {
-        c = static_cast<char>(detail::hex_value(s[i + 1]) * 16 + detail::hex_value(s[i + 2]));
-        i += 3;
-        return c;
-    }
-    ++i;
-    return plus_is_space && c == '+' ? ' ' : c;
-}
-
-// `encoded`, percent-decoded, equals `plain`. No allocation.
-bool decoded_equals(std::string_view encoded, std::string_view plain, bool plus_is_space) {
-    std::size_t j = 0;
-    for (std::size_t i = 0; i < encoded.size();) {
-        if (j == plain.size() || decode_at(encoded, i, plus_is_space) != plain[j]) return false;
-        ++j;
-    }
-    return j == plain.size();
-}
-
-// The swift user rule: the userinfo is percent-decoded and split on its last ':' (upstream's
-// parser; the user may itself hold ':', as `tenant:user`). Without any ':' it is all user.
-bool swift_user_is(std::string_view userinfo, std::string_view user) {
-    std::size_t user_end = userinfo.size();
-    for (std::size_t i = 0; i < userinfo.size();) {
-        const std::size_t at = i;
-        if (decode_at(userinfo, i, false) == ':') user_end = at;
-    }
-    return decoded_equals(userinfo.substr(0, user_end), user, false);
-}
-
-// The first non-blank `dsName` value of a query, still encoded (parse_qs: blank values are
-// dropped, '+' is a space). Empty when there is none.
-std::string_view ds_name(std::string_view query) {
-    while (!query.empty()) {
-        const std::size_t amp = query.find('&');
-        const std::string_view pair = query.substr(0, amp);
-        query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
-        const std::size_t eq = pair.find('=');
-        if (eq == std::string_view::npos || eq + 1 == pair.size()) continue;
-        if (decoded_equals(pair.substr(0, eq), "dsName", true)) return pair.substr(eq + 1);
-    }
-    return {};
-}
-
-// upstream is_uuid_like: the canonical lower-case 8-4-4-4-12 form only.
-bool lower_uuid(std::string_view s) {
-    return detail::is_uuid(s) &&
-           std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'F'; });
-}
 
 struct verdict {
     resolve_status status = resolve_status::invalid;
@@ -77,96 +23,58 @@ struct verdict {
 
 }  // namespace
 
-std::string_view to_string(reason_code r) noexcept {
-    switch (r) {
-        case reason_code::none:
-            return "matched";
-        case reason_code::too_long:
-            return "too_long";
-        case reason_code::bad_byte:
-            return "bad_byte";
-        case reason_code::bad_percent:
-            return "bad_percent";
-        case reason_code::not_absolute:
-            return "not_absolute";
-        case reason_code::bad_scheme:
-            return "bad_scheme";
-        case reason_code::bad_userinfo:
-            return "bad_userinfo";
-        case reason_code::bad_host:
-            return "bad_host";
-        case reason_code::bad_port:
-            return "bad_port";
-        case reason_code::dot_segment:
-            return "dot_segment";
-        case reason_code::empty_segment:
-            return "empty_segment";
-        case reason_code::encoded_separator:
-            return "encoded_separator";
-        case reason_code::query_not_allowed:
-            return "query_not_allowed";
-        case reason_code::fragment_not_allowed:
-            return "fragment_not_allowed";
-        case reason_code::store_root:
-            return "store_root";
-        case reason_code::unknown_scheme:
-            return "unknown_scheme";
-        case reason_code::no_prefix:
-            return "no_prefix";
-        case reason_code::ambiguous:
-            return "ambiguous";
-        case reason_code::cinder_legacy:
-            return "cinder_legacy";
-        case reason_code::user_mismatch:
-            return "user_mismatch";
-    }
-    return "unknown";
-}
-
-std::string_view to_string(resolve_status s) noexcept {
-    switch (s) {
-        case resolve_status::matched:
-            return "matched";
-        case resolve_status::no_store:
-            return "no_store";
-        case resolve_status::invalid:
-            return "invalid";
-    }
-    return "unknown";
-}
-
 struct location_resolver::impl {
+    // The stores claiming a whole family (http): every URL of the family is theirs.
+    struct family_claim {
+        const detail::whole_family_claim* claim = nullptr;  // null: matched against prefixes
+        std::vector<std::uint32_t> stores;                  // resolvable ones, registration order
+    };
+    using userinfo_check = bool (*)(const store&, std::string_view);
+
+    // The fields every resolve reads first, together.
     std::shared_ptr<const store_registry> registry;
     resolver_options options;
-    detail::prefix_index index;
     detail::scheme_mask declared = 0;
-    std::vector<std::uint32_t> http_stores;  // resolvable http stores, registration order
-    // Per store: 1 when the swift user rule applies (a swift store with a required user). A
-    // byte array, so that a URL with credentials need not read its owner's store object.
-    std::vector<std::uint8_t> user_rule;
+    std::uint32_t claimed_families = 0;  // bit per family with a claim: one test per URL
+    detail::prefix_index index;
+    // Per store: its driver's userinfo rule (swift), null when any userinfo will do. An array,
+    // so that a URL with credentials reads its owner's store object only when there is a rule.
+    std::vector<userinfo_check> userinfo_rule;
+    // Per family: its driver's legacy-form test (cinder), null when it has none.
+    std::array<bool (*)(const detail::canonical_url&), detail::scheme_family_count> legacy_rule{};
+    std::array<family_claim, detail::scheme_family_count> claims;
 
     impl(std::shared_ptr<const store_registry> r, const resolver_options& o)
         : registry(std::move(r)), options(o) {
+        for (std::size_t f = 0; f < claims.size(); ++f) {
+            claims[f].claim =
+                detail::driver_for(static_cast<detail::scheme_family_id>(f)).whole_family;
+            if (claims[f].claim != nullptr) claimed_families |= 1u << f;
+            legacy_rule[f] = detail::driver_for(static_cast<detail::scheme_family_id>(f)).is_legacy;
+        }
         const auto stores = registry->stores();
         std::vector<detail::prefix_entry> entries;
-        user_rule.assign(stores.size(), 0);
+        userinfo_rule.assign(stores.size(), nullptr);
         for (std::size_t i = 0; i < stores.size(); ++i) {
             const store& s = stores[i];
-            for (const std::string& scheme : s.schemes()) {
-                detail::known_scheme k;
-                if (detail::find_scheme(scheme, k)) declared |= detail::bit(k);
-            }
+            const detail::driver& d = detail::driver_for(s.type());
+            declared |= d.schemes.mask();
             if (s.status() != store_status::ok) continue;  // never matched
-            if (s.type() == store_type::http) http_stores.push_back(static_cast<std::uint32_t>(i));
-            user_rule[i] = s.type() == store_type::swift && !s.required_user().empty() ? 1 : 0;
+            const auto id = static_cast<std::uint32_t>(i);
+            for (family_claim& c : claims) {
+                if (c.claim == d.whole_family && c.claim != nullptr) c.stores.push_back(id);
+            }
+            userinfo_rule[i] = d.accepts_userinfo;
             for (const std::string& prefix : s.url_prefixes()) {
+                // The registry hands out canonical prefixes of the store's declared schemes
+                // (a scheme without its row in the table does not compile): all are known.
                 const std::size_t sep = prefix.find("://");
                 detail::known_scheme k;
                 if (sep == std::string::npos || !detail::find_scheme(prefix.substr(0, sep), k)) {
-                    continue;  // the registry only hands out canonical prefixes
+                    continue;
                 }
-                entries.push_back({detail::family_of(k), std::string_view(prefix).substr(sep + 3),
-                                   static_cast<std::uint32_t>(i)});
+                entries.push_back(
+                    {detail::family_of(k), std::string_view(prefix).substr(sep + 3), id});
             }
         }
         index = detail::prefix_index(entries);
@@ -174,16 +82,18 @@ struct location_resolver::impl {
 
     const store& at(std::uint32_t i) const { return registry->stores()[i]; }
 
-    // Everything after canonicalisation: the rules of semantics section 3 that need the index.
+    // Everything after canonicalisation: the rules of semantics section 3 that need the index,
+    // and the decisions each store type makes through its driver's hooks.
     verdict decide(const detail::canonical_url& c) const {
-        if (c.family == detail::scheme_family_id::http) {
-            // http stores have no prefix: a single one claims both schemes at the lowest
-            // priority (no other type has http prefixes, so nothing else can match).
-            if (http_stores.size() == 1) {
-                return {resolve_status::matched, reason_code::none, http_stores.front()};
+        if ((claimed_families >> static_cast<unsigned>(c.family) & 1u) != 0) {
+            const family_claim& whole = claims[static_cast<std::size_t>(c.family)];
+            // Stores without prefixes claim the family at the lowest priority (no other type
+            // has prefixes in it, so nothing else can match).
+            if (whole.stores.size() == 1) {
+                return {resolve_status::matched, reason_code::none, whole.stores.front()};
             }
             return {resolve_status::no_store,
-                    http_stores.empty() ? reason_code::no_prefix : reason_code::ambiguous};
+                    whole.stores.empty() ? reason_code::no_prefix : reason_code::ambiguous};
         }
         const std::string_view key = c.key_tail();
         const detail::prefix_match m = key.size() <= detail::canonical_url::max_bits_key
@@ -197,8 +107,8 @@ struct location_resolver::impl {
                                                  : reason_code::empty_segment};
         }
         if (!m) {
-            if (c.family == detail::scheme_family_id::cinder && c.path == c.path_end &&
-                lower_uuid(key)) {
+            const auto is_legacy = legacy_rule[static_cast<std::size_t>(c.family)];
+            if (is_legacy != nullptr && is_legacy(c)) {
                 return {resolve_status::no_store, reason_code::cinder_legacy};
             }
             return {resolve_status::no_store, reason_code::no_prefix};
@@ -207,25 +117,20 @@ struct location_resolver::impl {
 
         std::uint32_t owner = m.owners.front();
         if (m.owners.size() > 1) {
-            // Only vmware stores share a prefix (the registry refuses anything else): the
-            // dsName query value tells them apart by their disjoint datastores.
+            // Only stores whose driver allows it share a prefix (the registry refuses anything
+            // else): exactly one of them must own the URL (vmware: its dsName).
             owner = no_owner;
-            const std::string_view ds = ds_name(c.query);
             for (std::uint32_t candidate : m.owners) {
                 const store& s = at(candidate);
-                const bool has = !ds.empty() && s.type() == store_type::vmware &&
-                                 std::any_of(s.datastores().begin(), s.datastores().end(),
-                                             [&](const std::string& name) {
-                                                 return decoded_equals(ds, name, true);
-                                             });
-                if (!has) continue;
+                const auto owns = detail::driver_for(s.type()).owns_shared;
+                if (owns == nullptr || !owns(s, c.query)) continue;
                 if (owner != no_owner) return {resolve_status::no_store, reason_code::ambiguous};
                 owner = candidate;
             }
             if (owner == no_owner) return {resolve_status::no_store, reason_code::ambiguous};
         }
-        if (c.has_credentials && user_rule[owner] != 0 &&
-            !swift_user_is(c.userinfo, at(owner).required_user())) {
+        if (c.has_credentials && userinfo_rule[owner] != nullptr &&
+            !userinfo_rule[owner](at(owner), c.userinfo)) {
             return {resolve_status::no_store, reason_code::user_mismatch};
         }
         return {resolve_status::matched, reason_code::none, owner};
@@ -300,10 +205,10 @@ explanation location_resolver::explain(std::string_view url) const {
     out.canonical_url = std::string(c.canonical);
     const std::string family(detail::family_name(c.family));
     out.match_key = family + "://" + std::string(c.key_tail());
-    if (c.family == detail::scheme_family_id::http) {
-        for (std::uint32_t i : impl_->http_stores) {
-            out.hits.push_back(std::string(impl_->at(i).id()) +
-                               " (an http store claims every http and https URL)");
+    if (const auto& whole = impl_->claims[static_cast<std::size_t>(c.family)]; whole.claim) {
+        for (std::uint32_t i : whole.stores) {
+            out.hits.push_back(std::string(impl_->at(i).id()) + " (" +
+                               std::string(whole.claim->explain) + ")");
         }
         return out;
     }
@@ -327,8 +232,10 @@ const std::shared_ptr<const store_registry>& location_resolver::registry_ptr() c
 }
 
 std::size_t location_resolver::index_bytes() const noexcept {
-    return sizeof(impl) + impl_->index.bytes() +
-           impl_->http_stores.capacity() * sizeof(std::uint32_t) + impl_->user_rule.capacity();
+    std::size_t claimed = 0;
+    for (const auto& c : impl_->claims) claimed += c.stores.capacity() * sizeof(std::uint32_t);
+    return sizeof(impl) + impl_->index.bytes() + claimed +
+           impl_->userinfo_rule.capacity() * sizeof(impl::userinfo_check);
 }
 
 }  // namespace imgstore

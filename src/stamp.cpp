@@ -3,40 +3,9 @@
 #include <algorithm>
 #include <string>
 
-#include "detail/text.hpp"
+#include "drivers/driver.hpp"
 
 namespace imgstore {
-namespace {
-
-constexpr std::string_view cinder_scheme = "cinder://";
-
-// The volume id of a legacy `cinder://<volume>` URL in canonical form (the resolver has already
-// said it is one).
-std::string_view legacy_volume(std::string_view url) {
-    return detail::starts_with_nocase(url, cinder_scheme) ? url.substr(cinder_scheme.size())
-                                                          : std::string_view();
-}
-
-// The one cinder store whose cinder_volume_type is `type`; nullptr with `ambiguous` set when
-// several are. Upstream takes the first store in enabled_backends order that claims the volume,
-// which makes the answer depend on that order: two stores with one type own nothing here.
-const store* store_for_volume_type(const store_registry& registry,
-                                   std::string_view type,
-                                   bool& ambiguous) {
-    const store* found = nullptr;
-    ambiguous = false;
-    for (const store& s : registry.stores()) {
-        if (s.type() != store_type::cinder || s.volume_type() != type) continue;
-        if (found) {
-            ambiguous = true;
-            return nullptr;
-        }
-        found = &s;
-    }
-    return found;
-}
-
-}  // namespace
 
 std::string_view to_string(stamp_outcome o) noexcept {
     switch (o) {
@@ -85,18 +54,18 @@ image_stamp stamp_locations(const location_resolver& resolver,
         if (r.status == resolve_status::matched) {
             change.new_store = std::string(r.owner->id());
         } else if (r.reason == reason_code::cinder_legacy && options.volume_type_of) {
-            // From the canonical form: the raw URL may carry a userinfo, which must reach
-            // neither the caller's lookup nor the rewritten URL.
-            const std::string_view volume = legacy_volume(r.canonical_url);
-            const std::optional<std::string> type = options.volume_type_of(volume);
-            bool ambiguous = false;
-            const store* owner = type ? store_for_volume_type(registry, *type, ambiguous) : nullptr;
-            if (owner) {
-                change.new_store = std::string(owner->id());
-                change.new_url = std::string(cinder_scheme) + std::string(owner->id()) + "/" +
-                                 std::string(volume);
-            } else if (ambiguous) {
-                report.reason = reason_code::ambiguous;
+            // The legacy form's driver places it (from the canonical form: the raw URL may
+            // carry a userinfo, which must reach neither the lookup nor the rewritten URL).
+            const detail::driver* d = detail::driver_for_url(r.canonical_url);
+            if (d != nullptr && d->adopt_legacy != nullptr) {
+                detail::legacy_adoption a =
+                    d->adopt_legacy(registry, r.canonical_url, options.volume_type_of);
+                if (a.owner != nullptr) {
+                    change.new_store = std::string(a.owner->id());
+                    change.new_url = std::move(a.new_url);
+                } else if (a.ambiguous) {
+                    report.reason = reason_code::ambiguous;
+                }
             }
         }
         if (change.new_store.empty()) {

@@ -2,12 +2,11 @@
 
 #include <array>
 #include <string>
-#include <type_traits>
-#include <variant>
 
 #include "detail/canonical_url.hpp"
 #include "detail/location_codec.hpp"
 #include "detail/text.hpp"
+#include "drivers/driver.hpp"
 #include "imgstore/registry.hpp"
 
 namespace imgstore {
@@ -16,22 +15,6 @@ namespace {
 constexpr std::array<store_type, 7> types{store_type::file,  store_type::http,  store_type::rbd,
                                           store_type::s3,    store_type::swift, store_type::cinder,
                                           store_type::vmware};
-
-// The location struct each store type parses into.
-store_type type_of(const location& loc) {
-    return std::visit(
-        [](const auto& l) {
-            using T = std::decay_t<decltype(l)>;
-            if constexpr (std::is_same_v<T, file_location>) return store_type::file;
-            if constexpr (std::is_same_v<T, http_location>) return store_type::http;
-            if constexpr (std::is_same_v<T, rbd_location>) return store_type::rbd;
-            if constexpr (std::is_same_v<T, s3_location>) return store_type::s3;
-            if constexpr (std::is_same_v<T, swift_location>) return store_type::swift;
-            if constexpr (std::is_same_v<T, cinder_location>) return store_type::cinder;
-            return store_type::vmware;
-        },
-        loc);
-}
 
 }  // namespace
 
@@ -115,7 +98,7 @@ result<location> store::parse_location(std::string_view uri) const {
     if (detail::canonicalize(uri, scratch, c) != reason_code::none) {
         return make_error_code(errc::bad_uri);
     }
-    if (c.family != detail::scheme_family_id::http &&
+    if (!detail::family_info(c.family).trailing_slash_allowed &&
         (c.trailing_slash ||
          registry_->is_store_root(static_cast<unsigned>(c.family), c.key_tail()))) {
         return make_error_code(errc::bad_uri);  // empty_segment or store_root
@@ -124,7 +107,7 @@ result<location> store::parse_location(std::string_view uri) const {
 }
 
 result<std::string> store::format_location(const location& loc) const {
-    if (type_of(loc) != type_) return make_error_code(errc::bad_uri);
+    if (detail::location_type(loc) != type_) return make_error_code(errc::bad_uri);
     return uri_with_credentials(loc);
 }
 

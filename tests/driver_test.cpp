@@ -1,6 +1,8 @@
 // The seven drivers: their URL prefixes for the upstream vectors we keep (table
 // tests/data/prefix_vectors.tsv), and one named test for each place we deliberately differ from
 // upstream glance_store (each test names the upstream behaviour it replaces).
+#include "drivers/driver.hpp"
+
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -165,6 +167,41 @@ INSTANTIATE_TEST_SUITE_P(Table,
                          PrefixVectors,
                          ::testing::ValuesIn(prefix_cases()),
                          [](const auto& row) { return row.param.name; });
+
+// The scheme table and the drivers agree: each scheme of the table is declared by exactly one
+// driver (a driver cannot declare one outside it: ctest driver_scheme_table), and a family's
+// schemes all belong to the driver that driver_for(family) names.
+TEST(SchemeTable, EverySchemeBelongsToExactlyOneDriver) {
+    for (const detail::scheme_row& row : detail::scheme_rows) {
+        std::vector<std::string_view> owners;
+        for (store_type t : all_store_types()) {
+            if (detail::driver_for(t).schemes.mask() & detail::bit(row.id)) {
+                owners.push_back(to_string(t));
+            }
+        }
+        EXPECT_EQ(owners.size(), 1u) << row.name;
+        EXPECT_EQ(detail::driver_for(row.family).schemes.mask() & detail::bit(row.id),
+                  detail::bit(row.id))
+            << row.name << " is not declared by the driver of its family "
+            << detail::family_name(row.family);
+    }
+}
+
+TEST(SchemeTable, DriversListTheirSchemesOnceEachAndTheNamesAreTheTables) {
+    for (store_type t : all_store_types()) {
+        const detail::scheme_list& schemes = detail::driver_for(t).schemes;
+        detail::scheme_mask seen = 0;
+        for (std::string_view name : schemes.names()) {
+            const detail::scheme_row* row = detail::scheme_row_named(name);
+            ASSERT_NE(row, nullptr) << name;
+            EXPECT_EQ(seen & detail::bit(row->id), 0u) << name << " listed twice";
+            seen |= detail::bit(row->id);
+            detail::known_scheme found;
+            EXPECT_TRUE(detail::find_scheme(name, found) && found == row->id) << name;
+        }
+        EXPECT_EQ(seen, schemes.mask()) << to_string(t);
+    }
+}
 
 TEST(PrefixVectorsTable, CoversTheUpstreamVectorsWeKeep) {
     std::vector<std::string> vectors;

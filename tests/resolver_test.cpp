@@ -19,6 +19,7 @@
 
 #include "detail/canonical_url.hpp"
 #include "detail/prefix_index.hpp"
+#include "detail/text.hpp"
 #include "imgstore/config.hpp"
 #include "imgstore/registry.hpp"
 #include "resolve_table.hpp"

@@ -54,6 +54,7 @@ class glance_config {
 
     /// Every occurrence of `key` in `section` (section case-insensitive, key exact), in read
     /// order. Views point into this object and live until it is modified or destroyed.
+    /// O(entries of the section), as are last() and section().
     std::vector<const config_entry*> all(std::string_view section, std::string_view key) const;
 
     /// The last occurrence of `key` in `section` (oslo: later files override), or nullptr.
@@ -131,7 +132,7 @@ struct file_search {
                                            const config_sources& sources);
 
 /// Reads `sources` in oslo order. An unreadable, missing or oversize file or directory is an
-/// error diagnostic naming it. The config records `sources` (glance_config::sources). Thread-safe
+/// error diagnostic naming it. O(total bytes read). The config records `sources` (glance_config::sources). Thread-safe
 /// (no shared state).
 [[nodiscard]] config_load read_config(const config_sources& sources,
                                       const config_limits& limits = {});

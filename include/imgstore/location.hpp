@@ -1,6 +1,13 @@
 // Parsed image locations: the components each upstream StoreLocation class has, one struct
 // per store type, and their URL forms. Parsing is done by a store (store::parse_location) because
 // some forms need the store's config (swift+config references, the cinder store id).
+//
+// Who uses this layer: the image service's data plane (library imgstore::data) reads every
+// location it serves through store::parse_location and these structs, and writes new ones with
+// uri_with_credentials(); the tool prints only redacted_uri()/redact_url(). There is one set of
+// rules: parse_location first applies the resolver's canonical checks (the same code as
+// location_resolver::resolve(): a URL the resolver calls invalid is never a location), then the
+// type's own upstream rules, in its driver (src/drivers/<type>.cpp), which also formats.
 #pragma once
 
 #include <cstdint>
@@ -94,18 +101,18 @@ using location = std::variant<file_location,
                               vsphere_location>;
 
 /// The location's URL as upstream's get_uri() writes it, credentials included: for the service
-/// to use, never to print. A swift+config location stays in its reference form.
+/// to use, never to print. A swift+config location stays in its reference form. O(length).
 std::string uri_with_credentials(const location& loc);
 
 /// The same URL with any userinfo replaced by "***" (or left out when there is none): the only
-/// form that may be logged or shown.
+/// form that may be logged or shown. O(length).
 std::string redacted_uri(const location& loc);
 
 /// Redacts the userinfo of a raw URL string without parsing it as a location: for s3 and swift
 /// schemes the userinfo runs to the last '@' before the query (their keys may hold a raw '/'),
 /// elsewhere to the last '@' of the authority. A string without "://" (a mistyped URL) loses
 /// everything between its scheme (if any) and its last '@'. Total: never fails, never throws except
-/// std::bad_alloc; thread-safe.
+/// std::bad_alloc; thread-safe. O(length).
 std::string redact_url(std::string_view url);
 
 }  // namespace imgstore

@@ -28,7 +28,9 @@ struct registry_options {
     /// Unknown keys in a store section are errors instead of warnings.
     bool strict = false;
     /// Where debug/trace records go. Null means quiet. Never the spdlog global logger; records
-    /// never contain secrets.
+    /// never contain secrets. Only <spdlog/fwd.h> is included here: a consumer that passes no
+    /// logger needs spdlog's headers on its include path (the package config provides them)
+    /// and nothing else of spdlog.
     std::shared_ptr<spdlog::logger> logger;
     /// Limits applied to every file read (config, ceph.conf, swift reference files).
     config_limits limits;
@@ -50,6 +52,7 @@ class store_registry {
   public:
     /// Builds from already-read config. Never throws on bad config (only std::bad_alloc);
     /// reads ceph.conf / swift reference files named by the config, never the network.
+    /// O(config entries + stores x options per type + prefixes), plus the files it reads.
     [[nodiscard]] static load_result build(const glance_config& config,
                                            const registry_options& options = {});
 
@@ -70,7 +73,7 @@ class store_registry {
     std::span<const std::string> schemes() const noexcept { return schemes_; }
 
     /// Stores registered under `scheme` (lower-case), in registration order: upstream's
-    /// SCHEME_TO_CLS_BACKEND_MAP[scheme]. Empty for an unknown scheme.
+    /// SCHEME_TO_CLS_BACKEND_MAP[scheme]. Empty for an unknown scheme. O(schemes + result).
     [[nodiscard]] std::vector<const store*> stores_for_scheme(std::string_view scheme) const;
 
     /// Warnings found while building (also in load_result::diagnostics).
@@ -107,7 +110,7 @@ struct store_registry::init {
     std::vector<diagnostic> warnings;
 };
 
-/// Prints the registry as text (one block per store; secrets shown as "***").
+/// Prints the registry as text (one block per store; secrets shown as "***"). O(output).
 [[nodiscard]] std::string to_string(const store_registry& registry);
 
 }  // namespace imgstore

@@ -14,6 +14,7 @@
 #include "imgstore/error.hpp"
 #include "imgstore/location.hpp"
 #include "imgstore/secret.hpp"
+#include "imgstore/store_option.hpp"
 
 namespace imgstore {
 
@@ -39,13 +40,6 @@ std::span<const store_type> all_store_types() noexcept;
 enum class store_status { ok, unresolvable };
 
 std::string_view to_string(store_status s) noexcept;
-
-/// One effective option of a store, for display: secrets are already "***".
-struct store_option {
-    std::string name;
-    std::string value;  ///< multi-valued options are joined with ", "
-    enum class origin { store_section, backend_defaults, builtin_default } from;
-};
 
 /// file: one data directory (`filesystem_store_datadir`, or one `filesystem_store_datadirs`
 /// entry `path[:priority]`), path as configured without a trailing '/'.
@@ -103,10 +97,12 @@ class store {
     /// that location_resolver::resolve() (default resolver_options) calls invalid: the
     /// resolver's canonical checks run first (doc/canonical-form.md), then the location class's
     /// own, stricter, upstream rules (e.g. the scheme as written, a cinder volume UUID). Never
-    /// echoes the URI. Allocates; thread-safe.
+    /// echoes the URI. Allocates; thread-safe. O(URI length) (swift+config: plus a scan of the
+    /// store's account references).
     [[nodiscard]] result<location> parse_location(std::string_view uri) const;
 
     /// Formats a location of this store's type back to its URL (credentials included).
+    /// Errors: errc::bad_uri for a location of another type. O(URL length).
     [[nodiscard]] result<std::string> format_location(const location& loc) const;
 
     store(store&&) noexcept;

@@ -9,58 +9,11 @@
 #include <string>
 #include <string_view>
 
+#include "detail/scheme_table.hpp"
 #include "imgstore/error.hpp"
-#include "imgstore/resolver.hpp"
+#include "imgstore/reason.hpp"
 
 namespace imgstore::detail {
-
-/// The schemes any store type declares, and their matching families.
-enum class known_scheme : std::uint8_t {
-    file,
-    filesystem,
-    http,
-    https,
-    rbd,
-    s3,
-    s3_http,
-    s3_https,
-    swift,
-    swift_http,
-    swift_https,
-    swift_config,
-    cinder,
-    vsphere,
-};
-inline constexpr std::size_t known_scheme_count = 14;
-
-enum class scheme_family_id : std::uint8_t {
-    file,
-    http,
-    rbd,
-    s3,
-    swift,
-    swift_config,
-    cinder,
-    vsphere
-};
-
-/// The scheme's spelling ("s3+https"), and its family.
-std::string_view scheme_name(known_scheme s) noexcept;
-scheme_family_id family_of(known_scheme s) noexcept;
-std::string_view family_name(scheme_family_id f) noexcept;
-
-/// Looks up a lower-case scheme; false if no store type declares it.
-bool find_scheme(std::string_view lower_scheme, known_scheme& out) noexcept;
-
-/// The matching family of a lower-case scheme: "file" for file/filesystem, "s3" for
-/// s3/s3+http/s3+https, "swift" for swift/swift+http/swift+https, "http" for http/https,
-/// otherwise the scheme itself (swift+config, rbd, cinder, vsphere).
-std::string_view scheme_family(std::string_view lower_scheme) noexcept;
-
-/// A set of known schemes (bit per known_scheme).
-using scheme_mask = std::uint32_t;
-inline constexpr scheme_mask all_schemes = (1u << known_scheme_count) - 1;
-inline constexpr scheme_mask bit(known_scheme s) { return 1u << static_cast<unsigned>(s); }
 
 /// The pieces of a canonical URL. Views point into `canonical`, which views either the input
 /// (when it was already canonical) or the scratch buffer; `userinfo` views the input and must
@@ -129,8 +82,5 @@ bool same_parts(const canonical_url& a, const canonical_url& b) noexcept;
 /// Canonicalises a driver-built prefix (`scheme://authority/path/`, ending with '/').
 /// Errors: errc::bad_uri when the prefix is not a valid canonical-able URL prefix.
 [[nodiscard]] result<std::string> canonicalize_prefix(std::string_view raw_prefix);
-
-/// True if `s` is a UUID in canonical 8-4-4-4-12 hex form (any case).
-bool is_uuid(std::string_view s) noexcept;
 
 }  // namespace imgstore::detail

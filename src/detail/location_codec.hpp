@@ -1,7 +1,9 @@
-// The private interface behind store::parse_location: one codec per store (some need the
-// store's config, e.g. swift reference files).
+// The private interface between the location layer and the drivers: one codec per store behind
+// store::parse_location (some need the store's config, e.g. swift reference files), and the
+// formatting behind location.hpp.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -27,5 +29,10 @@ class stateless_codec final : public location_codec {
         return location{std::move(*loc)};
     }
 };
+
+/// The location's URL as upstream's get_uri() writes it, through its type's driver
+/// (drivers/driver.cpp); `redact` replaces credentials with "***". What location.hpp's
+/// uri_with_credentials() and redacted_uri() call.
+std::string format_location_uri(const location& loc, bool redact);
 
 }  // namespace imgstore::detail

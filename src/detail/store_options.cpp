@@ -9,6 +9,7 @@
 
 #include "detail/substitution.hpp"
 #include "detail/text.hpp"
+#include "imgstore/secret.hpp"
 
 namespace imgstore::detail {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "imgstore/config.hpp"
 #include "imgstore/diagnostic.hpp"
-#include "imgstore/store.hpp"
+#include "imgstore/store_option.hpp"
 
 namespace imgstore::detail {
 

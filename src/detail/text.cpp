@@ -4,6 +4,9 @@ namespace imgstore::detail {
 
 namespace {
 constexpr std::string_view whitespace = " \t\n\r\f\v";
+bool is_hex_digit(char c) noexcept {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 char lower_char(char c) noexcept {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -54,22 +57,55 @@ std::string percent_encode(std::string_view s, std::string_view safe) {
     return out;
 }
 
-std::optional<std::string> percent_decode(std::string_view s) {
-    auto is_hex = [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    };
+bool decoded_equals(std::string_view encoded, std::string_view plain, bool plus_is_space) noexcept {
+    std::size_t j = 0;
+    for (std::size_t i = 0; i < encoded.size();) {
+        if (j == plain.size() || decode_at(encoded, i, plus_is_space) != plain[j]) return false;
+        ++j;
+    }
+    return j == plain.size();
+}
+
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {
     std::string out;
     out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '%') {
-            out += s[i];
-            continue;
+    for (std::size_t i = 0; i < s.size();) {
+        if (s[i] == '%' &&
+            (i + 2 >= s.size() || !is_hex_digit(s[i + 1]) || !is_hex_digit(s[i + 2]))) {
+            return std::nullopt;
         }
-        if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) return std::nullopt;
-        out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-        i += 2;
+        out += decode_at(s, i, plus_is_space);
     }
     return out;
+}
+
+std::optional<std::string_view> query_value(std::string_view query,
+                                            std::string_view name) noexcept {
+    while (!query.empty()) {
+        const std::size_t amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
+        const std::size_t eq = pair.find('=');
+        if (eq == std::string_view::npos || eq + 1 == pair.size()) continue;
+        if (decoded_equals(pair.substr(0, eq), name, true)) return pair.substr(eq + 1);
+    }
+    return std::nullopt;
+}
+
+bool is_uuid(std::string_view s) noexcept {
+    if (s.size() != 36) return false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-') return false;
+        } else if (!is_hex_digit(s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool is_canonical_uuid(std::string_view s) noexcept {
+    return is_uuid(s) && s.find_first_of("ABCDEF") == std::string_view::npos;
 }
 
 std::string ascii_lower(std::string_view s) {

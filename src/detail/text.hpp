@@ -1,6 +1,7 @@
 // Small text helpers shared by the library: trimming, case, percent-encoding and -decoding.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,29 @@ inline int hex_value(char c) noexcept {
     return c - 'A' + 10;
 }
 
+/// The byte a percent-escape's two hex digits stand for (both checked by the caller). The one
+/// percent-decoding step: every decoder below, and the canonical form's, is built on it.
+inline char hex_byte(char h1, char h2) noexcept {
+    return static_cast<char>(hex_value(h1) * 16 + hex_value(h2));
+}
+
+/// Reads one byte of percent-encoded text at `s[i]` and advances `i` past it. `s` is known to
+/// be well-formed (every '%' is followed by two hex digits, as the canonical form checks);
+/// `plus_is_space` reads '+' as a space, as Python's parse_qs does in queries.
+inline char decode_at(std::string_view s, std::size_t& i, bool plus_is_space) noexcept {
+    const char c = s[i];
+    if (c == '%' && i + 2 < s.size()) {
+        i += 3;
+        return hex_byte(s[i - 2], s[i - 1]);
+    }
+    ++i;
+    return plus_is_space && c == '+' ? ' ' : c;
+}
+
+/// `encoded` (well-formed, see decode_at), percent-decoded, equals `plain`. No allocation;
+/// O(size).
+bool decoded_equals(std::string_view encoded, std::string_view plain, bool plus_is_space) noexcept;
+
 /// Strips every leading and trailing `c` (Python's str.strip(c)).
 std::string_view strip_char(std::string_view s, char c) noexcept;
 
@@ -31,7 +55,20 @@ bool starts_with_nocase(std::string_view s, std::string_view prefix) noexcept;
 std::string percent_encode(std::string_view s, std::string_view safe);
 
 /// Decodes %XX escapes (Python's unquote for valid input); nullopt on a malformed escape.
-std::optional<std::string> percent_decode(std::string_view s);
+/// `plus_is_space` reads '+' as a space (Python's unquote_plus, as parse_qs decodes).
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space = false);
+
+/// The value of the first `name=value` pair of a query whose value is not blank, still encoded,
+/// as Python's parse_qs(query)[name][0] picks it: pairs split on '&', the name compared
+/// decoded ('+' a space), pairs without '=' or with an empty value skipped. nullopt when none.
+/// `query` is well-formed (see decode_at). O(size).
+std::optional<std::string_view> query_value(std::string_view query, std::string_view name) noexcept;
+
+/// True if `s` is a UUID in 8-4-4-4-12 hex form, any case.
+bool is_uuid(std::string_view s) noexcept;
+
+/// upstream's is_uuid_like: str(uuid.UUID(s)) == s, i.e. the 8-4-4-4-12 form in lower case only.
+bool is_canonical_uuid(std::string_view s) noexcept;
 
 /// Lower-cases ASCII letters.
 std::string ascii_lower(std::string_view s);

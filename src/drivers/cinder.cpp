@@ -1,9 +1,9 @@
 // The cinder store (glance_store/_drivers/cinder/store.py): one volume per image.
 #include <array>
 
-#include "detail/canonical_url.hpp"
 #include "detail/text.hpp"
 #include "drivers/driver.hpp"
+#include "imgstore/registry.hpp"
 
 namespace imgstore::detail {
 namespace {
@@ -48,23 +48,49 @@ driver_result configure_cinder(const store_context& ctx) {
     return r;
 }
 
-// upstream is_uuid_like: str(uuid.UUID(v)) == v, i.e. the canonical lower-case form only.
-bool canonical_uuid(std::string_view v) {
-    return is_uuid(v) && v.find_first_of("ABCDEF") == std::string_view::npos;
+constexpr std::string_view cinder_scheme = "cinder://";
+
+// The legacy form `cinder://<volume uuid>` (upstream is_uuid_like: lower case only), which no
+// prefix covers: the volume's type tells its store (stamping asks the caller).
+bool is_legacy_volume_url(const canonical_url& c) {
+    return c.path == c.path_end && is_canonical_uuid(c.key_tail());
+}
+
+// The one cinder store whose cinder_volume_type is the legacy volume's type, and the URL
+// rewritten to `cinder://<store>/<volume>`. Upstream takes the first store in
+// enabled_backends order that claims the volume, which makes the answer depend on that order:
+// two stores with one type own nothing here (ambiguous). The volume id is read from the
+// canonical form: the raw URL may carry a userinfo, which must reach neither the lookup nor
+// the rewritten URL.
+legacy_adoption adopt_legacy_volume(const store_registry& registry,
+                                    std::string_view canonical_url,
+                                    const legacy_lookup& volume_type_of) {
+    legacy_adoption out;
+    if (!canonical_url.starts_with(cinder_scheme)) return out;
+    const std::string_view volume = canonical_url.substr(cinder_scheme.size());
+    const std::optional<std::string> type = volume_type_of(volume);
+    if (!type) return out;
+    for (const store& s : registry.stores()) {
+        if (s.type() != store_type::cinder || s.volume_type() != *type) continue;
+        if (out.owner != nullptr) return {.owner = nullptr, .new_url = {}, .ambiguous = true};
+        out.owner = &s;
+    }
+    if (out.owner != nullptr) {
+        out.new_url =
+            std::string(cinder_scheme) + std::string(out.owner->id()) + "/" + std::string(volume);
+    }
+    return out;
 }
 
 }  // namespace
 
-const driver cinder_driver{store_type::cinder, cinder_schemes, "imgstore::cinder_location",
-                           cinder_options, configure_cinder};
-
 result<cinder_location> parse_cinder_location(std::string_view uri) {
-    if (!uri.starts_with("cinder://")) return make_error_code(errc::bad_uri);
-    std::string_view rest = uri.substr(9);
+    if (!uri.starts_with(cinder_scheme)) return make_error_code(errc::bad_uri);
+    std::string_view rest = uri.substr(cinder_scheme.size());
     cinder_location loc;
     std::size_t slash = rest.rfind('/');
     std::string_view volume = slash == std::string_view::npos ? rest : rest.substr(slash + 1);
-    if (!canonical_uuid(volume)) return make_error_code(errc::bad_uri);
+    if (!is_canonical_uuid(volume)) return make_error_code(errc::bad_uri);
     if (slash != std::string_view::npos) {
         std::string_view store = rest.substr(0, slash);
         if (store.empty()) return make_error_code(errc::bad_uri);
@@ -77,5 +103,16 @@ result<cinder_location> parse_cinder_location(std::string_view uri) {
 std::string format_uri(const cinder_location& loc, bool /*no credentials*/) {
     return "cinder://" + (loc.store ? *loc.store + "/" : std::string()) + loc.volume_id;
 }
+
+const driver cinder_driver{
+    .type = store_type::cinder,
+    .schemes = scheme_list::of<cinder_schemes>(),
+    .location_class = "imgstore::cinder_location",
+    .options = cinder_options,
+    .configure = configure_cinder,
+    .format = format_as<cinder_location, format_uri>,
+    .is_legacy = is_legacy_volume_url,
+    .adopt_legacy = adopt_legacy_volume,
+};
 
 }  // namespace imgstore::detail

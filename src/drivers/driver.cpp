@@ -1,6 +1,8 @@
 #include "drivers/driver.hpp"
 
 #include <array>
+#include <type_traits>
+#include <variant>
 
 namespace imgstore::detail {
 
@@ -22,6 +24,56 @@ const driver& driver_for(store_type type) noexcept {
             return vmware_driver;
     }
     return file_driver;
+}
+
+namespace {
+
+// location's alternatives are in store_type order: location_type() is its index.
+template <store_type T, class Location>
+constexpr bool alternative_is =
+    std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(T), location>, Location>;
+static_assert(alternative_is<store_type::file, file_location> &&
+              alternative_is<store_type::http, http_location> &&
+              alternative_is<store_type::rbd, rbd_location> &&
+              alternative_is<store_type::s3, s3_location> &&
+              alternative_is<store_type::swift, swift_location> &&
+              alternative_is<store_type::cinder, cinder_location> &&
+              alternative_is<store_type::vmware, vsphere_location> &&
+              std::variant_size_v<location> == 7);
+
+}  // namespace
+
+const driver& driver_for(scheme_family_id family) noexcept {
+    static const std::array<const driver*, scheme_family_count> by_family = [] {
+        std::array<const driver*, scheme_family_count> t{};
+        for (store_type type : all_store_types()) {
+            const driver& d = driver_for(type);
+            for (const scheme_row& row : scheme_rows) {
+                if (d.schemes.mask() & bit(row.id)) t[static_cast<std::size_t>(row.family)] = &d;
+            }
+        }
+        return t;
+    }();
+    const driver* d = by_family[static_cast<std::size_t>(family)];
+    return d != nullptr ? *d : file_driver;  // (every family has a driver: driver_test)
+}
+
+const driver* driver_for_url(std::string_view canonical_url) noexcept {
+    known_scheme k;
+    const std::size_t sep = canonical_url.find("://");
+    if (sep == std::string_view::npos || !find_scheme(canonical_url.substr(0, sep), k)) {
+        return nullptr;
+    }
+    return &driver_for(family_of(k));
+}
+
+store_type location_type(const location& loc) noexcept {
+    return static_cast<store_type>(loc.index());
+}
+
+// The location layer's formatting (detail/location_codec.hpp), through the driver table.
+std::string format_location_uri(const location& loc, bool redact) {
+    return driver_for(location_type(loc)).format(loc, redact);
 }
 
 std::optional<prefix_origin> origin_of(const config_entry* e) {

@@ -1,8 +1,11 @@
 // The private driver interface: what each store type declares (schemes, options, location
-// class) and how it turns its resolved options into URL prefixes and a location codec.
+// class), how it turns its resolved options into URL prefixes and a location codec, and the
+// hooks through which it makes its type's own decisions.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -10,11 +13,17 @@
 #include <string_view>
 #include <vector>
 
+#include "detail/canonical_url.hpp"
 #include "detail/location_codec.hpp"
+#include "detail/scheme_table.hpp"
 #include "detail/store_options.hpp"
 #include "imgstore/config.hpp"
 #include "imgstore/location.hpp"
 #include "imgstore/store.hpp"
+
+namespace imgstore {
+class store_registry;
+}
 
 namespace imgstore::detail {
 
@@ -59,20 +68,111 @@ struct driver_result {
     std::shared_ptr<const location_codec> codec;
 };
 
-/// One store type.
+/// A driver's schemes, in upstream get_schemes() order. Made only by of<names>(), which checks
+/// them against the scheme table at compile time: a scheme without its row in
+/// detail/scheme_table.hpp does not compile, so no prefix or URL of a declared scheme can be
+/// unknown to the canonical form.
+class scheme_list {
+  public:
+    template <const auto& Names>
+    static constexpr scheme_list of() {
+        static_assert(all_in_table(Names),
+                      "a driver declares a scheme that has no row in the scheme table");
+        scheme_mask mask = 0;
+        for (std::string_view name : Names) mask |= bit(scheme_row_named(name)->id);
+        return scheme_list(Names, mask);
+    }
+    std::span<const std::string_view> names() const noexcept { return names_; }
+    /// The same schemes as a set.
+    scheme_mask mask() const noexcept { return mask_; }
+
+  private:
+    constexpr scheme_list(std::span<const std::string_view> names, scheme_mask mask)
+        : names_(names), mask_(mask) {}
+    template <std::size_t N>
+    static constexpr bool all_in_table(const std::array<std::string_view, N>& names) {
+        for (std::string_view name : names) {
+            if (scheme_row_named(name) == nullptr) return false;
+        }
+        return true;
+    }
+    std::span<const std::string_view> names_;
+    scheme_mask mask_;
+};
+
+/// How a type that claims whole families (http: no prefixes) is described to people.
+struct whole_family_claim {
+    std::string_view explain;  ///< beside each store in explain()'s hits
+    std::string_view urls;     ///< names the URLs in the several-stores warning: "http(s)"
+};
+
+/// What stamping does with a legacy location of the type (cinder://<volume>): its owner and
+/// its rewritten URL, or `ambiguous` when several stores could own it.
+struct legacy_adoption {
+    const store* owner = nullptr;
+    std::string new_url;
+    bool ambiguous = false;
+};
+
+/// Maps a legacy location's id to what tells its store (cinder: volume id -> volume type).
+using legacy_lookup = std::function<std::optional<std::string>(std::string_view id)>;
+
+/// One store type: what it declares, and every decision about its URLs that is its own. The
+/// resolver, the registry and stamping call the hooks; a null hook is the general rule, said
+/// at each. A store type is its driver file (src/drivers/<type>.cpp), which defines this
+/// object, plus its rows in detail/scheme_table.hpp.
 struct driver {
     store_type type;
-    std::span<const std::string_view> schemes;  ///< upstream get_schemes() order
-    std::string_view location_class;            ///< e.g. "imgstore::file_location"
-    std::span<const option_spec> options;       ///< glance_store's OPTIONS for the type
+    scheme_list schemes;
+    std::string_view location_class;       ///< e.g. "imgstore::file_location"
+    std::span<const option_spec> options;  ///< glance_store's OPTIONS for the type
     /// Computes prefixes and the codec. Invalid options are reported through ctx.options
     /// (errors make the whole load fail); a valid store whose prefix cannot be known returns
     /// status unresolvable with a reason.
     driver_result (*configure)(const store_context& ctx);
+    /// The URL of a location of this type as upstream's get_uri() writes it; `redact` replaces
+    /// credentials with "***". Only called with this type's alternative (format_as()).
+    std::string (*format)(const location& loc, bool redact);
+
+    /// http: stores of the type have no prefixes and claim every URL of their schemes'
+    /// families as a whole; one such store owns them, several make each ambiguous (and the
+    /// registry warns). Null: URLs are matched against prefixes.
+    const whole_family_claim* whole_family = nullptr;
+    /// vmware: two stores of the type may have the same prefix (else an error). Null: never.
+    bool (*may_share_prefix)(const store& a, const store& b) = nullptr;
+    /// vmware: of the stores sharing the matched prefix, whether `s` owns the URL with this
+    /// query (exactly one must, else ambiguous). Null: none does.
+    bool (*owns_shared)(const store& s, std::string_view query) = nullptr;
+    /// swift: whether `s` may own a URL carrying this userinfo (raw, well-formed; never
+    /// copied). Null: any userinfo the canonical form allows.
+    bool (*accepts_userinfo)(const store& s, std::string_view userinfo) = nullptr;
+    /// cinder: a URL of the type's families that no prefix covers is a legacy form that a
+    /// lookup can place (no_store/cinder_legacy). Null: no legacy forms (no_prefix).
+    bool (*is_legacy)(const canonical_url& c) = nullptr;
+    /// cinder: the owner and rewrite of a legacy URL (canonical form), found with `lookup`.
+    legacy_adoption (*adopt_legacy)(const store_registry& registry,
+                                    std::string_view canonical_url,
+                                    const legacy_lookup& lookup) = nullptr;
 };
 
 /// The driver of a type. Static lifetime.
 const driver& driver_for(store_type type) noexcept;
+
+/// The driver whose schemes make up a family. Static lifetime; every family has one
+/// (tests/driver_test.cpp).
+const driver& driver_for(scheme_family_id family) noexcept;
+
+/// The driver of a canonical URL's scheme, or nullptr when no driver declares it.
+const driver* driver_for_url(std::string_view canonical_url) noexcept;
+
+/// The store type a location belongs to (the variant's alternatives are in store_type order).
+store_type location_type(const location& loc) noexcept;
+
+/// Adapts a driver's formatter of its own location struct to driver::format.
+template <class Location, std::string (*Format)(const Location&, bool)>
+std::string format_as(const location& loc, bool redact) {
+    return Format(std::get<Location>(loc), redact);
+}
 
 /// Options common to every store (store_description, weight).
 std::span<const option_spec> common_options() noexcept;
@@ -89,17 +189,8 @@ extern const driver swift_driver;
 extern const driver cinder_driver;
 extern const driver vmware_driver;
 
-// URL forms per location type (upstream get_uri()); `redact` replaces credentials with "***".
-// Implemented next to each driver; location.cpp dispatches on the variant.
-std::string format_uri(const file_location& loc, bool redact);
-std::string format_uri(const http_location& loc, bool redact);
-std::string format_uri(const rbd_location& loc, bool redact);
-std::string format_uri(const s3_location& loc, bool redact);
-std::string format_uri(const swift_location& loc, bool redact);
-std::string format_uri(const cinder_location& loc, bool redact);
-std::string format_uri(const vsphere_location& loc, bool redact);
-
-// Location parsers that need no store config (swift and cinder take theirs via their codecs).
+// Location parsers that need no store config, for the drivers' stateless codecs (swift and
+// cinder take theirs via their own codecs).
 [[nodiscard]] result<file_location> parse_file_location(std::string_view uri);
 [[nodiscard]] result<http_location> parse_http_location(std::string_view uri);
 [[nodiscard]] result<rbd_location> parse_rbd_location(std::string_view uri);

@@ -157,9 +157,6 @@ driver_result configure_file(const store_context& ctx) {
 
 }  // namespace
 
-const driver file_driver{store_type::file, file_schemes, "imgstore::file_location", file_options,
-                         configure_file};
-
 result<file_location> parse_file_location(std::string_view uri) {
     file_location loc;
     if (uri.starts_with("file://")) {
@@ -179,5 +176,14 @@ result<file_location> parse_file_location(std::string_view uri) {
 std::string format_uri(const file_location& loc, bool /*redact: no credentials*/) {
     return "file://" + loc.path;
 }
+
+const driver file_driver{
+    .type = store_type::file,
+    .schemes = scheme_list::of<file_schemes>(),
+    .location_class = "imgstore::file_location",
+    .options = file_options,
+    .configure = configure_file,
+    .format = format_as<file_location, format_uri>,
+};
 
 }  // namespace imgstore::detail

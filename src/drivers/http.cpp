@@ -1,5 +1,6 @@
 // The read-only http store (glance_store/_drivers/http.py). It has no URL prefix: a single
-// http store claims the whole http/https family (see the resolver).
+// http store claims the whole http/https family (driver::whole_family); two or more make every
+// http(s) URL ambiguous, where upstream's first store wins (L9).
 #include <array>
 
 #include "detail/text.hpp"
@@ -22,14 +23,16 @@ driver_result configure_http(const store_context&) {
     return r;
 }
 
+const whole_family_claim http_claim{
+    .explain = "an http store claims every http and https URL",
+    .urls = "http(s)",
+};
+
 bool all_digits(std::string_view s) {
     return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
 }  // namespace
-
-const driver http_driver{store_type::http, http_schemes, "imgstore::http_location", http_options,
-                         configure_http};
 
 result<http_location> parse_http_location(std::string_view uri) {
     http_location loc;
@@ -86,5 +89,15 @@ std::string format_uri(const http_location& loc, bool redact) {
     if (!loc.query.empty()) out += '?' + loc.query;
     return out;
 }
+
+const driver http_driver{
+    .type = store_type::http,
+    .schemes = scheme_list::of<http_schemes>(),
+    .location_class = "imgstore::http_location",
+    .options = http_options,
+    .configure = configure_http,
+    .format = format_as<http_location, format_uri>,
+    .whole_family = &http_claim,
+};
 
 }  // namespace imgstore::detail

@@ -5,7 +5,6 @@
 #include <fstream>
 #include <vector>
 
-#include "detail/canonical_url.hpp"
 #include "detail/text.hpp"
 #include "drivers/driver.hpp"
 
@@ -146,9 +145,6 @@ driver_result configure_rbd(const store_context& ctx) {
 
 }  // namespace
 
-const driver rbd_driver{store_type::rbd, rbd_schemes, "imgstore::rbd_location", rbd_options,
-                        configure_rbd};
-
 result<rbd_location> parse_rbd_location(std::string_view uri) {
     if (!uri.starts_with("rbd://")) return make_error_code(errc::bad_uri);
     std::string_view rest = uri.substr(6);
@@ -187,5 +183,14 @@ std::string format_uri(const rbd_location& loc, bool /*no credentials*/) {
     }
     return "rbd://" + loc.image;
 }
+
+const driver rbd_driver{
+    .type = store_type::rbd,
+    .schemes = scheme_list::of<rbd_schemes>(),
+    .location_class = "imgstore::rbd_location",
+    .options = rbd_options,
+    .configure = configure_rbd,
+    .format = format_as<rbd_location, format_uri>,
+};
 
 }  // namespace imgstore::detail

@@ -97,9 +97,6 @@ driver_result configure_s3(const store_context& ctx) {
 
 }  // namespace
 
-const driver s3_driver{store_type::s3, s3_schemes, "imgstore::s3_location", s3_options,
-                       configure_s3};
-
 result<s3_location> parse_s3_location(std::string_view uri) {
     const std::size_t sep = uri.find("://");
     // Upstream refuses a second scheme (`s3://ak:sk@https://host/...`, X23).
@@ -153,5 +150,14 @@ std::string format_uri(const s3_location& loc, bool redact) {
     out += loc.service_url + "/" + loc.bucket + "/" + loc.key;
     return out;
 }
+
+const driver s3_driver{
+    .type = store_type::s3,
+    .schemes = scheme_list::of<s3_schemes>(),
+    .location_class = "imgstore::s3_location",
+    .options = s3_options,
+    .configure = configure_s3,
+    .format = format_as<s3_location, format_uri>,
+};
 
 }  // namespace imgstore::detail

@@ -188,6 +188,21 @@ result<swift_location> parse_swift(std::string_view uri, std::span<const account
     return loc;
 }
 
+// The swift user rule (semantics section 2): a store with a user owns only URLs whose userinfo,
+// when they carry one, names that user. The userinfo is percent-decoded and split on its last
+// ':' (upstream's parser; the user may itself hold ':', as `tenant:user`); without any ':' it
+// is all user. Allocation-free: the URL is well-formed (canonical).
+bool user_is_required_user(const store& s, std::string_view userinfo) {
+    const std::string_view user = s.required_user();
+    if (user.empty()) return true;
+    std::size_t user_end = userinfo.size();
+    for (std::size_t i = 0; i < userinfo.size();) {
+        const std::size_t at = i;
+        if (decode_at(userinfo, i, false) == ':') user_end = at;
+    }
+    return decoded_equals(userinfo.substr(0, user_end), user, false);
+}
+
 class swift_codec final : public location_codec {
   public:
     explicit swift_codec(std::vector<account> accounts) : accounts_(std::move(accounts)) {}
@@ -389,9 +404,6 @@ driver_result configure_swift(const store_context& ctx) {
 
 }  // namespace
 
-const driver swift_driver{store_type::swift, swift_schemes, "imgstore::swift_location",
-                          swift_options, configure_swift};
-
 std::string format_uri(const swift_location& loc, bool redact) {
     if (loc.reference)
         return "swift+config://" + *loc.reference + "/" + loc.container + "/" + loc.object;
@@ -411,5 +423,15 @@ std::string format_uri(const swift_location& loc, bool redact) {
     out += "/" + loc.container + "/" + loc.object;
     return out;
 }
+
+const driver swift_driver{
+    .type = store_type::swift,
+    .schemes = scheme_list::of<swift_schemes>(),
+    .location_class = "imgstore::swift_location",
+    .options = swift_options,
+    .configure = configure_swift,
+    .format = format_as<swift_location, format_uri>,
+    .accepts_userinfo = user_is_required_user,
+};
 
 }  // namespace imgstore::detail

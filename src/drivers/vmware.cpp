@@ -116,23 +116,34 @@ driver_result configure_vmware(const store_context& ctx) {
     return r;
 }
 
-std::optional<std::string> query_value(std::string_view query, std::string_view name) {
-    while (!query.empty()) {
-        std::size_t amp = query.find('&');
-        std::string_view pair = query.substr(0, amp);
-        query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
-        std::size_t eq = pair.find('=');
-        if (pair.substr(0, eq) == name && eq != std::string_view::npos) {
-            return percent_decode(pair.substr(eq + 1));
-        }
-    }
-    return std::nullopt;
+// A query parameter as upstream reads it (parse_qs: '+' is a space, blank values are
+// skipped), decoded; nullopt when absent or malformed.
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+    const std::optional<std::string_view> raw = query_value(query, name);
+    if (!raw) return std::nullopt;
+    return percent_decode(*raw, true);
+}
+
+// Two vmware stores may share their prefix (one vCenter folder) when their datastores are
+// disjoint: the dsName query value then tells their URLs apart (owns_datastore).
+bool datastores_disjoint(const store& a, const store& b) {
+    const auto x = a.datastores(), y = b.datastores();
+    if (x.empty() || y.empty()) return false;
+    return std::none_of(x.begin(), x.end(), [&](const std::string& name) {
+        return std::find(y.begin(), y.end(), name) != y.end();
+    });
+}
+
+// The dsName value (the first non-blank one, decoded as parse_qs does) names one of `s`'s
+// datastores. Allocation-free: the URL is well-formed (canonical).
+bool owns_datastore(const store& s, std::string_view query) {
+    const std::optional<std::string_view> ds = query_value(query, "dsName");
+    if (!ds) return false;
+    return std::any_of(s.datastores().begin(), s.datastores().end(),
+                       [&](const std::string& name) { return decoded_equals(*ds, name, true); });
 }
 
 }  // namespace
-
-const driver vmware_driver{store_type::vmware, vmware_schemes, "imgstore::vsphere_location",
-                           vmware_options, configure_vmware};
 
 result<vsphere_location> parse_vsphere_location(std::string_view uri) {
     if (!uri.starts_with("vsphere://")) return make_error_code(errc::bad_uri);
@@ -148,13 +159,24 @@ result<vsphere_location> parse_vsphere_location(std::string_view uri) {
     if (loc.host.empty()) return make_error_code(errc::bad_uri);
     loc.path = slash == std::string_view::npos ? "" : std::string(hostpath.substr(slash));
     loc.query = std::string(rest.substr(q + 1));
-    loc.datastore_name = query_value(loc.query, "dsName");
-    loc.datacenter_path = query_value(loc.query, "dcPath");
+    loc.datastore_name = query_param(loc.query, "dsName");
+    loc.datacenter_path = query_param(loc.query, "dcPath");
     return loc;
 }
 
 std::string format_uri(const vsphere_location& loc, bool /*no credentials*/) {
     return "vsphere://" + loc.host + loc.path + "?" + loc.query;
 }
+
+const driver vmware_driver{
+    .type = store_type::vmware,
+    .schemes = scheme_list::of<vmware_schemes>(),
+    .location_class = "imgstore::vsphere_location",
+    .options = vmware_options,
+    .configure = configure_vmware,
+    .format = format_as<vsphere_location, format_uri>,
+    .may_share_prefix = datastores_disjoint,
+    .owns_shared = owns_datastore,
+};
 
 }  // namespace imgstore::detail

@@ -1,0 +1,33 @@
+// The oslo.config INI dialect (oslo_config/iniparser.py), one file's text at a time. It knows
+// nothing of glance's options: what it must know of keys is passed in (ini_key_rules).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "imgstore/config.hpp"
+#include "imgstore/diagnostic.hpp"
+
+namespace imgstore::detail {
+
+/// What the reader is told about keys by the layer that declares the options.
+struct ini_key_rules {
+    /// Keys whose repeats accumulate (no "repeated in this section" warning). Null: none.
+    bool (*multi_valued)(std::string_view key) noexcept = nullptr;
+    /// Secret keys (lower case): no warning hints at their values. Null: none.
+    bool (*secret)(std::string_view lower_key) noexcept = nullptr;
+    /// A key as diagnostics show it: bounded, and never anything that may be a value (a line
+    /// `password SECRET:x` has the key `password SECRET`). Must be set.
+    std::string (*printable_key)(std::string_view key) = nullptr;
+};
+
+/// Reads `text` (one file, `file_name` in entries and diagnostics) into `into`, collecting
+/// every problem in `out`; never throws on bad input. O(text size).
+void read_ini(glance_config& into,
+              std::string_view text,
+              std::string_view file_name,
+              std::vector<diagnostic>& out,
+              const ini_key_rules& rules);
+
+}  // namespace imgstore::detail
