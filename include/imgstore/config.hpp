@@ -132,8 +132,8 @@ struct file_search {
                                            const config_sources& sources);
 
 /// Reads `sources` in oslo order. An unreadable, missing or oversize file or directory is an
-/// error diagnostic naming it. O(total bytes read). The config records `sources` (glance_config::sources). Thread-safe
-/// (no shared state).
+/// error diagnostic naming it. O(total bytes read). The config records `sources`
+/// (glance_config::sources). Thread-safe (no shared state).
 [[nodiscard]] config_load read_config(const config_sources& sources,
                                       const config_limits& limits = {});
 
