@@ -13,6 +13,7 @@
 #include "detail/ini_reader.hpp"
 #include "detail/store_options.hpp"
 #include "detail/text.hpp"
+#include "imgstore/location.hpp"  // redact_url
 
 namespace imgstore {
 namespace {
@@ -38,11 +39,18 @@ struct file_closer {
 
 std::string errno_message(int err) { return std::generic_category().message(err); }
 
+// How a config path is named in diagnostics: a URL pasted where a path belongs
+// (`--config-file 's3://AK:SECRET@host/x'`) is shown without its userinfo.
+std::string display_path(const fs::path& path) {
+    const std::string text = path.string();
+    return text.find("://") == std::string::npos ? text : redact_url(text);
+}
+
 void read_file(glance_config& into,
                const fs::path& path,
                std::vector<diagnostic>& out,
                const config_limits& limits) {
-    const std::string name = path.string();
+    const std::string name = display_path(path);
     auto fail = [&](std::string message) {
         out.push_back({severity::error, name, 0, "", "", std::move(message)});
     };
@@ -79,7 +87,7 @@ void read_directory(glance_config& into,
                     std::vector<diagnostic>& out,
                     const config_limits& limits) {
     auto fail = [&](const fs::path& where, severity level, std::string message) {
-        out.push_back({level, where.string(), 0, "", "", std::move(message)});
+        out.push_back({level, display_path(where), 0, "", "", std::move(message)});
     };
     std::error_code ec;
     const fs::file_status st = fs::status(dir, ec);

@@ -214,6 +214,18 @@ TEST_F(SecretSentinel, InvalidConfigsNeverShowASecret) {
     }
 }
 
+TEST_F(SecretSentinel, AUrlGivenAsAConfigPathIsNamedWithoutItsUserinfo) {
+    // A URL pasted where a path belongs: missing file, missing directory, both forms of key.
+    const std::string s(sentinel);
+    const std::string urls[] = {"s3://AK:" + s + "@s3.example.com/glance/x",
+                                "swift://tenant:user:" + s + "/with/slash@keystone/v3/c/x",
+                                "https://u:" + s + "@example.com/glance-api.conf"};
+    for (const auto& url : urls) {
+        expect_clean(store_registry::load({.files = {url}}, options_));
+        expect_clean(store_registry::load({.directory = url}, options_));
+    }
+}
+
 TEST(SecretOptions, AreExactlyGlanceStoresSecretOptionsAndEachIsDeclared) {
     EXPECT_THAT(detail::secret_options(),
                 ::testing::UnorderedElementsAre(

@@ -12,6 +12,7 @@
 
 #include "imgstore/config.hpp"
 #include "imgstore/diagnostic.hpp"
+#include "imgstore/secret.hpp"
 #include "imgstore/store_option.hpp"
 
 namespace imgstore::detail {
