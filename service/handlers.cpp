@@ -64,9 +64,30 @@ json::value nullable(const std::optional<std::int64_t>& v) {
     return v ? json::value(*v) : json::value(nullptr);
 }
 
+// A location's metadata as Glance shows it: every key of its meta_data (an object: malformed
+// rows are not in the view), with `store` as stamped.
+json::object location_metadata(const std::optional<std::string>& meta_data,
+                               const std::optional<std::string>& store) {
+    json::object meta;
+    if (meta_data) {
+        boost::system::error_code ec;
+        json::value parsed = json::parse(*meta_data, ec);
+        if (!ec && parsed.is_object()) meta = std::move(parsed.as_object());
+    }
+    if (store) {
+        meta["store"] = *store;
+    } else {
+        meta.erase("store");  // "" or null: the location has no store yet
+    }
+    return meta;
+}
+
 // Glance's v2 image JSON: the core attributes, properties as top-level strings, `stores` as
 // the comma-joined store ids of the locations, and the locations with their userinfo redacted.
-std::string image_json(const glance_db::image_row& row, const stamp_view& view) {
+// `row_of[i]` is the row.locations index of view.locations[i].
+std::string image_json(const glance_db::image_row& row,
+                       const stamp_view& view,
+                       const std::vector<std::size_t>& row_of) {
     json::object o;
     for (const auto& [name, value] : row.properties) o[name] = value;
     o["id"] = row.id;
@@ -92,17 +113,14 @@ std::string image_json(const glance_db::image_row& row, const stamp_view& view) 
     o["schema"] = "/v2/schemas/image";
     json::array locations;
     std::vector<std::string> stores;  // in location order, each once, as Glance joins them
-    for (const stamped_location& loc : view.locations) {
+    for (std::size_t i = 0; i < view.locations.size(); ++i) {
+        const stamped_location& loc = view.locations[i];
         json::object l;
         l["url"] = redact_url(loc.url);
-        json::object meta;
-        if (loc.store) {
-            meta["store"] = *loc.store;
-            if (std::find(stores.begin(), stores.end(), *loc.store) == stores.end()) {
-                stores.push_back(*loc.store);
-            }
+        if (loc.store && std::find(stores.begin(), stores.end(), *loc.store) == stores.end()) {
+            stores.push_back(*loc.store);
         }
-        l["metadata"] = std::move(meta);
+        l["metadata"] = location_metadata(row.locations[row_of[i]].meta_data, loc.store);
         locations.push_back(std::move(l));
     }
     o["locations"] = std::move(locations);
@@ -186,7 +204,7 @@ reply image_reply(image_service::state& s, const generation& gen, const std::str
         }
     }
     // Rows the view could not show (undecryptable, malformed meta_data) are left out of it.
-    reply out{http::status::ok, image_json(row, view), {}};
+    reply out{http::status::ok, image_json(row, view, row_of), {}};
     out.note = fmt::format("locations={} stamped={} saved={}{}{}", row.locations.size(),
                            view.stamp.changes.size(), saved,
                            unsaved ? fmt::format(" unsaved={}", unsaved) : "",

@@ -88,6 +88,22 @@ TEST_P(Service, TheFirstGetSavesTheStampAndTheSecondWritesNothing) {
     EXPECT_TRUE(svc->wait_for_log("stamped=0 saved=0")) << svc->logs();
 }
 
+TEST_P(Service, ALocationShowsEveryMetadataKeyWithItsStamp) {
+    IMGSTORE_SERVICE(svc, GetParam());
+    svc->add_image(img1, "active", test_payload(10), "slow",
+                   std::string(R"({"a": 1, "store": "", "b": {"c": "d"}})"));
+    http_client client(svc->port());
+    auto r = client.get(image_path(img1));
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto locations = parse_object(r.body).at("locations").as_array();
+    ASSERT_EQ(locations.size(), 1u);
+    EXPECT_EQ(json::serialize(locations[0].at("metadata")),
+              R"({"a":1,"store":"slow","b":{"c":"d"}})");
+    auto row = svc->db().location(1);
+    ASSERT_TRUE(row);
+    EXPECT_EQ(row->meta_data, R"({"a": 1, "store": "slow", "b": {"c": "d"}})");
+}
+
 TEST_P(Service, AnUploadThenADownloadHaveMatchingChecksums) {
     IMGSTORE_SERVICE(svc, GetParam());
     svc->add_image(img2, "queued");
