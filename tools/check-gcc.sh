@@ -4,7 +4,7 @@
 # no code. The dev and tsan presets build with clang (doc/build-time.md); this keeps the code
 # compiling warning-free under GCC, the compiler of the release preset and the quick start, in
 # 0.29 of the time the GCC sanitizer build of the same files took (859 s against 2,972 s in
-# doc/build-time.md's runs). Warnings that need GCC's optimiser
+# the starved-VM runs of doc/history.md). Warnings that need GCC's optimiser
 # (-Wmaybe-uninitialized and the like) are only seen by `cmake --build --preset release`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
