@@ -304,10 +304,9 @@ struct pending_group {
 constexpr std::size_t max_batches_per_group = 4;
 
 // A second connection for the reader thread on a database server (batch_reader says why);
-// none for SQLite, or with --rate (which paces the walk anyway).
-std::optional<db::database> reader_connection(const db::database& database,
-                                              const backfill_args& args) {
-    if (database.kind() == db::backend::sqlite || args.rate > 0) return std::nullopt;
+// none for SQLite.
+std::optional<db::database> reader_connection(const db::database& database) {
+    if (database.kind() == db::backend::sqlite) return std::nullopt;
     auto own = db::open(database.spec());
     if (!own) return std::nullopt;  // the walk reads on the main connection instead
     return std::move(*own);
@@ -391,7 +390,7 @@ pass_result run_pass(db::database& database,
         return std::nullopt;
     };
 
-    batch_reader reader(database, reader_connection(database, args), last_id, args.batch, s.filter);
+    batch_reader reader(database, reader_connection(database), last_id, args.batch, s.filter);
     for (std::size_t batches = 0;;) {
         auto batch = reader.next();
         if (!batch) return db_failure(batch.error());
@@ -692,7 +691,8 @@ command add_backfill(CLI::App& app, common_options& common) {
         ->type_name("URL")
         ->check(non_empty_path());
     sub->add_flag("--apply", args->apply, "Write the changes (without it: a dry run)");
-    sub->add_option("--batch", args->batch, "At most N changed rows per transaction (default 500)")->type_name("N");
+    sub->add_option("--batch", args->batch, "At most N changed rows per transaction (default 500)")
+        ->type_name("N");
     sub->add_option("--shard", args->shard, "Only rows with id % N == K-1 (parallel runs)")
         ->type_name("K/N");
     add_path_option(*sub, "--changes", args->changes, "One JSON line per decision");
