@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -221,12 +219,7 @@ TEST(HttpBackend, ReportsAnUnreachableServer) {
 TEST(HttpBackend, SendsUrlCredentialsOnlyToTheirServerAndNeverLogsThem) {
     origin o;
     std::ostringstream log;
-    auto logger = std::make_shared<spdlog::logger>(
-        "data", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
-    logger->set_level(spdlog::level::trace);
-    data::data_options options;
-    options.logger = logger;
-    auto plane = test::make_plane(http_store_conf(), {}, options);
+    auto plane = test::make_plane(http_store_conf(), {}, test::logged_options(log));
     const std::string url =
         fmt::format("http://alice:s3cr3t-pw@127.0.0.1:{}/redirect/0", o.server.port());
     auto r = plane->default_backend().get(url, byte_range::all());

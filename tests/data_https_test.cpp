@@ -5,14 +5,13 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -156,16 +155,6 @@ default_backend = web
                        options);
 }
 
-// A debug logger writing to `out`, to check what a failure records.
-data::data_options tls_test_logged_options(std::ostringstream& out) {
-    auto logger = std::make_shared<spdlog::logger>(
-        "data", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
-    logger->set_level(spdlog::level::trace);
-    data::data_options options;
-    options.logger = logger;
-    return options;
-}
-
 TEST(HttpsBackend, ReadsRangedAndWholeObjectsWithoutVerificationByDefault) {
     test::test_ca unknown_ca("unknown test CA");
     tls_test_origin o(unknown_ca.server_context("IP:127.0.0.1"));
@@ -197,6 +186,20 @@ TEST(HttpsBackend, VerifiesTheServerWithTheConfiguredCaFileBySniName) {
     EXPECT_THAT(o.server.server_names(), ::testing::ElementsAre("", "localhost"));
 }
 
+// A directory is taken as requests takes one for verify=: OpenSSL's hashed CA directory.
+TEST(HttpsBackend, VerifiesWithAHashedCaDirectory) {
+    test::test_ca ca("imgstore test CA");
+    tls_test_origin o(ca.server_context("IP:127.0.0.1"));
+    test::temp_dir dir;
+    dir.write("cas/ca.pem", ca.certificate_pem());
+    const std::string cas = (dir.path() / "cas").string();
+    ASSERT_EQ(std::system(("openssl rehash '" + cas + "'").c_str()), 0);
+    auto plane = test::make_plane(https_store_conf("https_ca_certificates_file = " + cas));
+    auto r = plane->default_backend().get(o.server.url("/img"), byte_range::between(0, 9));
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(test::read_all(**r).value(), o.content.substr(0, 10));
+}
+
 enum class ca_file_choice { none, right, other };
 
 struct tls_rejection_case {
@@ -224,7 +227,7 @@ TEST_P(HttpsBackendRejections, RefusesTheServerBeforeSendingAnythingAndNamesWhyW
                    dir.write("ca.pem", chosen.certificate_pem()).string();
     }
     std::ostringstream log;
-    auto plane = test::make_plane(https_store_conf(options), {}, tls_test_logged_options(log));
+    auto plane = test::make_plane(https_store_conf(options), {}, test::logged_options(log));
     const std::string url =
         fmt::format("https://alice:s3cr3t-pw@127.0.0.1:{}/img", o.server.port());
     auto r = plane->default_backend().get(url, byte_range::all());
@@ -263,7 +266,7 @@ TEST(HttpsBackend, RejectsACertificateForAnotherHostName) {
     const std::string options =
         "https_ca_certificates_file = " + dir.write("ca.pem", ca.certificate_pem()).string();
     std::ostringstream log;
-    auto plane = test::make_plane(https_store_conf(options), {}, tls_test_logged_options(log));
+    auto plane = test::make_plane(https_store_conf(options), {}, test::logged_options(log));
     auto r = plane->default_backend().get(o.server.localhost_url("/img"), byte_range::all());
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error(), make_error_code(errc::bad_certificate));
@@ -310,12 +313,13 @@ TEST(HttpsBackend, GivesUpOnAHandshakeThatStallsAtTheConnectTimeout) {
 TEST(HttpsBackend, FailsCleanlyAgainstAPlainHttpServer) {
     tls_test_origin plain(nullptr);
     std::ostringstream log;
-    auto plane = test::make_plane(https_store_conf(""), {}, tls_test_logged_options(log));
+    auto plane = test::make_plane(https_store_conf(""), {}, test::logged_options(log));
     auto r = plane->default_backend().get(
         fmt::format("https://127.0.0.1:{}/img", plain.server.port()), byte_range::all());
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error(), make_error_code(errc::tls_failed));
     EXPECT_THAT(log.str(), ::testing::HasSubstr("GET https://127.0.0.1"));
+    EXPECT_THAT(log.str(), ::testing::HasSubstr("wrong version number"));
     EXPECT_THAT(plain.seen_targets(), ::testing::IsEmpty());  // the ClientHello is no request
 }
 
@@ -349,7 +353,7 @@ TEST(HttpsBackend, ReportsAProxyThatRefusesTheTunnelAsUnavailable) {
     auto plane =
         test::make_plane(https_store_conf(fmt::format("http_proxy_information = https:127.0.0.1:{}",
                                                       proxy.listener.port())),
-                         {}, tls_test_logged_options(log));
+                         {}, test::logged_options(log));
     auto r = plane->default_backend().get("https://127.0.0.1:1/img", byte_range::all());
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error(), make_error_code(errc::unavailable));

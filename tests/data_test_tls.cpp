@@ -9,16 +9,18 @@
 #include <stdexcept>
 
 namespace imgstore::test {
-namespace {
 
-struct pkey_free {
+// Outside the anonymous namespace: test_ca::impl, which has linkage, holds them.
+struct test_ca_pkey_free {
     void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
 };
-struct x509_free {
+struct test_ca_x509_free {
     void operator()(X509* p) const { X509_free(p); }
 };
-using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_free>;
-using x509_ptr = std::unique_ptr<X509, x509_free>;
+using pkey_ptr = std::unique_ptr<EVP_PKEY, test_ca_pkey_free>;
+using x509_ptr = std::unique_ptr<X509, test_ca_x509_free>;
+
+namespace {
 
 // Test setup that cannot fail on a working OpenSSL: a failure ends the test loudly.
 void require(bool ok, const char* what) {
