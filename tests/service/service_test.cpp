@@ -1,11 +1,10 @@
 // imgstore-service end to end: the real service on 127.0.0.1, a real HTTP client.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
-#include <thread>
+#include <sstream>
 
 #include "service_test_util.hpp"
 
@@ -13,8 +12,12 @@ namespace imgstore {
 namespace {
 
 using test::db_server;
+using test::file_path;
 using test::http_client;
+using test::image_path;
 using test::service_fixture;
+using test::sqlite_service;
+using test::test_payload;
 
 namespace json = boost::json;
 
@@ -26,17 +29,7 @@ constexpr const char* missing = "dddddddd-0000-4000-8000-000000000004";
 const std::vector<std::pair<std::string, std::string>> octets = {
     {"Content-Type", "application/octet-stream"}};
 
-std::string image_path(const char* id) { return std::string("/v2/images/") + id; }
-std::string file_path(const char* id) { return image_path(id) + "/file"; }
-
 json::object parse_object(const std::string& body) { return json::parse(body).as_object(); }
-
-// Some bytes that are not all alike, so a wrong range or offset shows.
-std::string test_payload(std::size_t n) {
-    std::string s(n, '\0');
-    for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 26) % 26);
-    return s;
-}
 
 class Service : public testing::TestWithParam<db_server> {};
 
@@ -152,15 +145,6 @@ INSTANTIATE_TEST_SUITE_P(Db,
                          });
 
 // The rest runs on SQLite only: what it tests is the service, not the database.
-std::unique_ptr<service_fixture> sqlite_service(service::service_options options = {},
-                                                std::string extra = {}) {
-    std::string why_not;
-    auto f =
-        service_fixture::create(db_server::sqlite, why_not, std::move(options), std::move(extra));
-    if (!f) throw std::runtime_error(why_not);
-    return f;
-}
-
 TEST(ServiceDownload, RangesAreServedAsRfc9110Says) {
     auto svc = sqlite_service();
     const std::string data = test_payload(1000);
@@ -348,76 +332,6 @@ TEST(ServiceLogs, EveryLineHasARequestIdAndNoCredential) {
         EXPECT_EQ(line.rfind("req-", 0), 0u) << line;
     }
     EXPECT_EQ(requests, 5);
-}
-
-TEST(ServiceReload, ConcurrentGetsAndDownloadsAcrossRepeatedReloadsHaveNoErrors) {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-    constexpr int per_client = 150;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-    constexpr int per_client = 150;
-#else
-    constexpr int per_client = 2000;
-#endif
-#else
-    constexpr int per_client = 2000;
-#endif
-    constexpr int clients = 8;
-    auto svc = sqlite_service();
-    const std::string data = test_payload(4096);
-    svc->add_image(img1, "active", data, "fast", R"({"store": "fast"})");
-    svc->add_image(img2, "active", data, "slow");  // stamped by the first GET, under load
-    std::atomic<int> errors{0};
-    std::atomic<bool> done{false};
-    std::atomic<int> reloads{0};
-    std::thread reloader([&] {
-        for (int i = 0; !done; ++i) {
-            // Alternate a third store in and out: every reload changes the registry.
-            svc->write_config(
-                i % 2 ? ""
-                      : "[DEFAULT]\nenabled_backends = fast:file, slow:file, extra:file\n"
-                        "[extra]\nfilesystem_store_datadir = /srv/extra\n");
-            if (!svc->service().reload()) ++errors;
-            ++reloads;
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-    });
-    std::vector<std::thread> workers;
-    for (int c = 0; c < clients; ++c) {
-        workers.emplace_back([&, c] {
-            http_client client(svc->port());
-            for (int i = 0; i < per_client; ++i) {
-                try {
-                    const char* id = (i + c) % 2 ? img1 : img2;
-                    switch (i % 3) {
-                        case 0: {
-                            auto r = client.get(image_path(id));
-                            if (r.status != 200 || r.body.find("\"stores\"") == std::string::npos)
-                                ++errors;
-                            break;
-                        }
-                        case 1: {
-                            auto r = client.get(file_path(id));
-                            if (r.status != 200 || r.body != data) ++errors;
-                            break;
-                        }
-                        default: {
-                            auto r = client.get(file_path(id), {{"Range", "bytes=100-199"}});
-                            if (r.status != 206 || r.body != data.substr(100, 100)) ++errors;
-                        }
-                    }
-                } catch (const std::exception&) {
-                    ++errors;
-                }
-            }
-        });
-    }
-    for (auto& w : workers) w.join();
-    done = true;
-    reloader.join();
-    EXPECT_EQ(errors.load(), 0) << svc->logs().substr(0, 4000);
-    EXPECT_GT(reloads.load(), 2);
-    EXPECT_EQ(svc->db().location(2)->meta_data, R"({"store": "slow"})");
 }
 
 }  // namespace
