@@ -1,6 +1,7 @@
 // imgstore-service end to end: the real service on 127.0.0.1, a real HTTP client.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
@@ -95,6 +96,102 @@ TEST_P(Service, ALocationShowsEveryMetadataKeyWithItsStamp) {
     auto row = svc->db().location(1);
     ASSERT_TRUE(row);
     EXPECT_EQ(row->meta_data, R"({"a": 1, "store": "slow", "b": {"c": "d"}})");
+}
+
+TEST_P(Service, AnImageShowsItsLiveTagsAsJsonStrings) {
+    IMGSTORE_SERVICE(svc, GetParam());
+    svc->add_image(img1, "active", test_payload(10), "fast", std::string(R"({"store": "fast"})"));
+    // Quotes, backslashes and control characters must be escaped; non-ASCII is sent as UTF-8,
+    // as Glance's json.dumps(ensure_ascii=False) sends it.
+    const std::vector<std::string> live = {"linux",     "say \"hi\"", "back\\slash",
+                                           "tab\there", "bell\x07",   "d\u00e9bian \u65e5\u672c",
+                                           "</script>"};
+    svc->db().add_tag(img1, live[0]);
+    svc->db().add_tag(img1, "retired", /*deleted=*/true);
+    for (std::size_t i = 1; i < live.size(); ++i) svc->db().add_tag(img1, live[i]);
+    svc->db().add_tag(img1, "linux");  // a second live row of one value: one tag
+    svc->db().add_image(img3);
+    svc->db().add_tag(img3, "someone else's");
+    http_client client(svc->port());
+    auto r = client.get(image_path(img1));
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json::array tags = parse_object(r.body).at("tags").as_array();
+    std::vector<std::string> got;
+    for (const json::value& t : tags) got.emplace_back(t.as_string());
+    EXPECT_EQ(got, live);
+    for (std::string_view escaped :
+         {R"("say \"hi\"")", R"("back\\slash")", R"("tab\there")", R"("bell\u0007")",
+          "\"d\xc3\xa9"
+          "bian \xe6\x97\xa5\xe6\x9c\xac\""}) {
+        EXPECT_NE(r.body.find(escaped), std::string::npos) << escaped << " in " << r.body;
+    }
+    EXPECT_EQ(r.body.find("retired"), std::string::npos);
+    EXPECT_EQ(r.body.find('\x07'), std::string::npos);
+    EXPECT_EQ(r.body.find('\t'), std::string::npos);
+    // An image without tags has an empty list, never a missing key or null.
+    svc->add_image(img2, "queued");
+    EXPECT_TRUE(parse_object(client.get(image_path(img2)).body).at("tags").as_array().empty());
+}
+
+TEST_P(Service, AnImageHasGlancesV2Shape) {
+    IMGSTORE_SERVICE(svc, GetParam());
+    svc->add_image(img1, "active", test_payload(10), "fast", std::string(R"({"store": "fast"})"));
+    svc->db().add_location(img1, "file://" + (svc->datadir("fast") / "second").string(),
+                           std::string(R"({"store": "fast"})"));
+    svc->db().exec(std::string("UPDATE images SET owner = 'p1', min_disk = 3, min_ram = 512, "
+                               "disk_format = 'qcow2', container_format = 'bare', "
+                               "updated_at = '2021-02-03 04:05:06' WHERE id = '") +
+                   img1 + "'");
+    const std::vector<std::pair<std::string, std::string>> properties = {
+        {"os_distro", "'debian'"},
+        {"empty", "NULL"},                       // Glance shows a NULL property as ""
+        {"status", "'not the status'"},          // core attributes win a clash
+        {"os_glance_stage_host", "'http://h'"},  // hidden by Glance's serializer
+        {"os_glance_hash_op_host", "'h2'"},
+    };
+    for (const auto& [name, value] : properties) {
+        svc->db().exec(std::string("INSERT INTO image_properties (image_id, name, value, "
+                                   "created_at, deleted) VALUES ('") +
+                       img1 + "', '" + name + "', " + value + ", '2020-01-01 00:00:00', false)");
+    }
+    http_client client(svc->port());
+    auto r = client.get(image_path(img1));
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json::object image = parse_object(r.body);
+    std::vector<std::string> keys;
+    for (const auto& kv : image) keys.emplace_back(kv.key());
+    std::sort(keys.begin(), keys.end());
+    const std::vector<std::string> glance_keys = {"checksum",     "container_format",
+                                                  "created_at",   "disk_format",
+                                                  "empty",        "file",
+                                                  "id",           "locations",
+                                                  "min_disk",     "min_ram",
+                                                  "name",         "os_distro",
+                                                  "os_hash_algo", "os_hash_value",
+                                                  "os_hidden",    "owner",
+                                                  "protected",    "schema",
+                                                  "self",         "size",
+                                                  "status",       "stores",
+                                                  "tags",         "updated_at",
+                                                  "virtual_size", "visibility"};
+    EXPECT_EQ(keys, glance_keys);
+    EXPECT_EQ(image.at("os_distro").as_string(), "debian");
+    EXPECT_EQ(image.at("empty").as_string(), "");
+    EXPECT_EQ(image.at("status").as_string(), "active");
+    EXPECT_EQ(image.at("visibility").as_string(), "public");
+    EXPECT_FALSE(image.at("protected").as_bool());
+    EXPECT_FALSE(image.at("os_hidden").as_bool());
+    EXPECT_EQ(image.at("owner").as_string(), "p1");
+    EXPECT_EQ(image.at("min_disk").as_int64(), 3);
+    EXPECT_EQ(image.at("min_ram").as_int64(), 512);
+    EXPECT_TRUE(image.at("virtual_size").is_null());
+    EXPECT_TRUE(image.at("os_hash_algo").is_null());
+    EXPECT_EQ(image.at("created_at").as_string(), "2020-01-01T00:00:00Z");
+    EXPECT_EQ(image.at("updated_at").as_string(), "2021-02-03T04:05:06Z");
+    EXPECT_EQ(image.at("self").as_string(), image_path(img1));
+    EXPECT_EQ(image.at("file").as_string(), file_path(img1));
+    EXPECT_EQ(image.at("schema").as_string(), "/v2/schemas/image");
+    EXPECT_EQ(image.at("stores").as_string(), "fast,fast");  // one entry per location
 }
 
 TEST_P(Service, AnUploadThenADownloadHaveMatchingChecksums) {
