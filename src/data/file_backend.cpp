@@ -329,19 +329,30 @@ class file_backend final : public backend {
 
     // Upstream's _find_best_datadir: the highest priority first; within it the directory with
     // the most free space that can hold `size` bytes (first listed on a tie); a lower priority
-    // only when no directory of a higher one has room.
+    // only when no directory of a higher one has room. Directories on one file system share
+    // one reading of its free space: read twice, a concurrent writer would make the tie
+    // between them (and so the choice) depend on timing.
     result<std::size_t> choose_datadir(std::uint64_t size) const {
         if (dirs_.size() == 1) return std::size_t{0};
         std::map<std::int64_t, std::vector<std::size_t>, std::greater<>> by_priority;
         for (std::size_t i = 0; i < dirs_.size(); ++i) by_priority[dirs_[i].priority].push_back(i);
+        std::map<dev_t, std::uint64_t> free_by_device;
         for (const auto& [priority, members] : by_priority) {
             std::optional<std::size_t> best;
             std::uint64_t best_free = 0;
             for (std::size_t i : members) {
-                struct statvfs vfs {};
-                if (::statvfs(dirs_[i].path.c_str(), &vfs) != 0) continue;
-                const std::uint64_t free_bytes =
-                    static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+                struct stat st {};
+                if (::stat(dirs_[i].path.c_str(), &st) != 0) continue;
+                auto [known, fresh] = free_by_device.try_emplace(st.st_dev, 0);
+                if (fresh) {
+                    struct statvfs vfs {};
+                    if (::statvfs(dirs_[i].path.c_str(), &vfs) != 0) {
+                        free_by_device.erase(known);
+                        continue;
+                    }
+                    known->second = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+                }
+                const std::uint64_t free_bytes = known->second;
                 if (free_bytes >= size && free_bytes > best_free) {
                     best_free = free_bytes;
                     best = i;
