@@ -116,6 +116,13 @@ void check_registry(std::string_view input, const imgstore::store_registry& regi
             }
         }
     }
+    // to_string's contract: every value escaped, so no byte below 0x20 but the line ends.
+    for (const char c : imgstore::to_string(registry)) {
+        const auto b = static_cast<unsigned char>(c);
+        if ((b < 0x20 && b != '\n') || b == 0x7F) {
+            imgstore::fuzz::fail(target, "the registry text holds a control byte", input);
+        }
+    }
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "detail/store_options.hpp"
 #include "detail/substitution.hpp"
 #include "detail/text.hpp"
+#include "detail/utf8.hpp"
 #include "drivers/driver.hpp"
 
 namespace imgstore {
@@ -485,22 +486,30 @@ load_result store_registry::load(const config_sources& sources, const registry_o
 }
 
 std::string to_string(const store_registry& registry) {
+    using detail::escape_text;
+    const auto list = [](std::span<const std::string> items) {
+        std::string joined;
+        for (const auto& x : items) joined += (joined.empty() ? "" : ", ") + escape_text(x);
+        return joined;
+    };
     std::string out;
     for (const store& s : registry.stores()) {
-        out += fmt::format("{} ({}){}{}\n", s.id(), to_string(s.type()),
+        out += fmt::format("{} ({}){}{}\n", escape_text(s.id()), to_string(s.type()),
                            s.is_default() ? " default" : "", s.is_reserved() ? " reserved" : "");
-        out += fmt::format("  schemes: {}\n", fmt::join(s.schemes(), ", "));
-        out += fmt::format("  url prefixes: {}\n", fmt::join(s.url_prefixes(), ", "));
-        out += fmt::format("  location class: {}\n", s.location_class());
+        out += fmt::format("  schemes: {}\n", list(s.schemes()));
+        out += fmt::format("  url prefixes: {}\n", list(s.url_prefixes()));
+        out += fmt::format("  location class: {}\n", escape_text(s.location_class()));
         out += fmt::format("  status: {}{}{}\n", to_string(s.status()),
-                           s.reason().empty() ? "" : ": ", s.reason());
-        if (!s.description().empty()) out += fmt::format("  description: {}\n", s.description());
+                           s.reason().empty() ? "" : ": ", escape_text(s.reason()));
+        if (!s.description().empty()) {
+            out += fmt::format("  description: {}\n", escape_text(s.description()));
+        }
         out += fmt::format("  weight: {}\n", s.weight());
         for (const auto& o : s.options()) {
             // description and weight are printed above as the store's own fields.
             if (o.name == "store_description" || o.name == "weight") continue;
             if (o.from != store_option::origin::builtin_default) {
-                out += fmt::format("  {} = {}\n", o.name, o.value);
+                out += fmt::format("  {} = {}\n", escape_text(o.name), escape_text(o.value));
             }
         }
     }
