@@ -21,17 +21,6 @@ reply error_reply(http::status status, std::string message) {
     return {status, json::serialize(o), std::move(message)};
 }
 
-bool valid_image_id(std::string_view id) noexcept {
-    if (id.size() != 36) return false;
-    for (std::size_t i = 0; i < id.size(); ++i) {
-        const char c = id[i];
-        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        if (dash ? c != '-' : !hex) return false;
-    }
-    return true;
-}
-
 reply stores_reply(const generation& gen) {
     json::array stores;
     for (const store& st : gen.snap->registry->stores()) {
