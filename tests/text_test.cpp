@@ -1,6 +1,6 @@
 // The private text helpers that the library, the Glance database layer, the tool and the
-// service share (src/detail/utf8.hpp, src/detail/text.hpp): one table row per class of input,
-// hostile ones included.
+// service share (src/detail/utf8.hpp, text.hpp, json_scan.hpp): one table row per class of
+// input, hostile ones included.
 #include "detail/text.hpp"
 
 #include <gtest/gtest.h>
@@ -8,7 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "detail/json_scan.hpp"
 #include "detail/utf8.hpp"
 
 namespace imgstore::detail {
@@ -181,6 +183,49 @@ TEST(PercentDecode, DecodesValidEscapesAndFailsOrKeepsTheOthers) {
         if (strict && r.strict) EXPECT_EQ(*strict, *r.strict) << r.in;
         EXPECT_EQ(percent_decode_lenient(r.in, r.plus_is_space), r.lenient) << r.in;
     }
+}
+
+TEST(JsonScan, FindsEachMemberWithItsDecodedKeyAndWholeValue) {
+    // Accepted JSON only (the callers parse first): every kind of value, escapes that hide a
+    // quote or a brace inside strings, keys written with escapes, any white space.
+    const struct {
+        std::string_view text;
+        std::vector<std::pair<std::string_view, std::string_view>> members;
+    } rows[] = {
+        {"{}", {}},
+        {" \t\r\n{ } ", {}},
+        {R"({"a":1,"b":-2.5e3,"c":true,"d":null})",
+         {{"a", "1"}, {"b", "-2.5e3"}, {"c", "true"}, {"d", "null"}}},
+        {R"({ "s" : "x\"}{[" , "t":"\\" })", {{"s", R"("x\"}{[")"}, {"t", R"("\\")"}}},
+        {R"({"o":{"p":[1,{"q":"]"}]},"r":[]})", {{"o", R"({"p":[1,{"q":"]"}]})"}, {"r", "[]"}}},
+        {R"({"loc\u0061tions":0,"\u00e9\n":1,"\ud83d\ude00":2,"\/\b\f\r\t":3})",
+         {{"locations", "0"}, {"\xC3\xA9\n", "1"}, {"\xF0\x9F\x98\x80", "2"}, {"/\b\f\r\t", "3"}}},
+    };
+    for (const auto& r : rows) {
+        const json_scan sc(r.text);
+        const std::size_t open = sc.skip_space(0);
+        ASSERT_EQ(sc.at(open), '{') << r.text;
+        EXPECT_EQ(sc.value_end(open), r.text.find_last_of('}') + 1) << r.text;
+        std::vector<std::pair<std::string, std::string>> got;
+        sc.members(open, [&](std::string_view key, std::size_t begin, std::size_t end) {
+            got.emplace_back(key, r.text.substr(begin, end - begin));
+        });
+        ASSERT_EQ(got.size(), r.members.size()) << r.text;
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            EXPECT_EQ(got[i].first, r.members[i].first) << r.text;
+            EXPECT_EQ(got[i].second, r.members[i].second) << r.text;
+        }
+    }
+}
+
+TEST(JsonScan, WalksTheElementsOfAnArray) {
+    const std::string_view text = R"([ "a,]" , {"b":[1,2]},3 ,[] ])";
+    const json_scan sc(text);
+    std::vector<std::string_view> got;
+    sc.elements(0, [&](std::size_t begin, std::size_t end) {
+        got.push_back(text.substr(begin, end - begin));
+    });
+    EXPECT_EQ(got, (std::vector<std::string_view>{R"("a,]")", R"({"b":[1,2]})", "3", "[]"}));
 }
 
 }  // namespace
