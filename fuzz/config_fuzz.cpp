@@ -17,6 +17,7 @@
 
 #include "detail/canonical_url.hpp"
 #include "detail/store_options.hpp"
+#include "drivers/driver.hpp"
 #include "fuzz_support.hpp"
 #include "imgstore/config.hpp"
 #include "imgstore/diagnostic.hpp"
@@ -110,8 +111,9 @@ void check_registry(std::string_view input, const imgstore::store_registry& regi
                 for (const std::string& q : r.owner->url_prefixes()) owns |= q == p;
                 if (!owns) imgstore::fuzz::fail(target, "prefix resolves to another store", input);
             } else if (!(r.reason == imgstore::reason_code::ambiguous &&
-                         s.type() == imgstore::store_type::vmware)) {
-                // Only vmware stores share a prefix (dsName tells them apart).
+                         imgstore::detail::driver_for(s.type()).may_share_prefix != nullptr)) {
+                // Only stores whose driver lets them share a prefix (vmware: dsName tells
+                // them apart) can be ambiguous on their own prefix.
                 imgstore::fuzz::fail(target, "a store's own prefix does not resolve", input);
             }
         }

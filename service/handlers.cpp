@@ -98,7 +98,7 @@ std::string image_json(const glance_db::image_row& row,
     o["created_at"] = row.created_at;
     o["updated_at"] = nullable(row.updated_at);
     o["self"] = "/v2/images/" + row.id;
-    o["file"] = "/v2/images/" + row.id + "/file";
+    o["file"] = "/v2/images/" + row.id + "/file";  // Glance's data link, not a store type
     o["schema"] = "/v2/schemas/image";
     json::array locations;
     std::vector<std::string> stores;  // in location order, each once, as Glance joins them

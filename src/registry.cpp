@@ -335,6 +335,7 @@ load_result store_registry::build(const glance_config& config, const registry_op
     }
     const std::size_t operator_stores = declared.size();
     if (options.reserved_stores) {
+        // glance's reserved stores are file stores, whatever the operator's types.
         for (auto id : reserved_ids) declared.push_back({std::string(id), store_type::file, true});
     }
     std::array<detail::registered_group, 7> store_groups;  // by store_type

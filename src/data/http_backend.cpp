@@ -353,6 +353,7 @@ proxy_setting read_proxy(const store& s) {
         if (item.empty()) continue;
         std::size_t colon = item.find(':');
         if (colon == std::string_view::npos) return {false, {}};
+        // The key is the scheme of the proxied requests (glance_store reads only "http").
         if (::imgstore::detail::trim(item.substr(0, colon)) != "http") continue;
         std::string proxy_url(::imgstore::detail::trim(item.substr(colon + 1)));
         if (proxy_url.find("://") == std::string::npos) proxy_url.insert(0, "http://");

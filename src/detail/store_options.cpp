@@ -30,7 +30,8 @@ std::vector<const config_entry*> lookup(const glance_config& config,
     return found;
 }
 
-// glance_store's `secret=True` options, every driver.
+// glance_store's `secret=True` options, every driver: kept here, below the drivers, because the
+// INI reader and the substitution must hide them in any section, before a store has a type.
 constexpr std::array<std::string_view, 9> secret_option_names{
     "s3_store_access_key",
     "s3_store_secret_key",
@@ -128,6 +129,8 @@ std::string redact_option_url(std::string_view value, option_kind kind) {
     return out;
 }
 
+// By name, as the INI reader asks before any store has a type; the drivers declare the same
+// options as option_kind::multi_string.
 bool is_multi_valued_option(std::string_view name) noexcept {
     return name == "filesystem_store_datadirs" || name == "vmware_datastores";
 }
