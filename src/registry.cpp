@@ -310,10 +310,12 @@ load_result store_registry::build(const glance_config& config, const registry_op
     std::unordered_map<std::string, const detail::registered_group*> groups{
         {"backend_defaults", &defaults_group}};
     const detail::option_substitution substitution(
-        config, [&](std::string_view lower_section) -> const detail::registered_group* {
+        config,
+        [&](std::string_view lower_section) -> const detail::registered_group* {
             auto it = groups.find(std::string(lower_section));
             return it == groups.end() ? nullptr : it->second;
-        });
+        },
+        detail::option_name_rules());
     // Points `e` (when set) at a copy holding its expanded value; false after the expansion's
     // error was reported.
     auto expand_entry = [&](const config_entry*& e, std::optional<config_entry>& copy,
@@ -396,8 +398,8 @@ load_result store_registry::build(const glance_config& config, const registry_op
                                      d.id, d.id));
         }
         // Reserved stores read only their own section (see store_options).
-        detail::store_options opts(config, d.id, specs, diags, options.strict, backends_entry,
-                                   !d.reserved, &substitution);
+        detail::store_options opts(config, d.id, specs, diags, detail::option_name_rules(),
+                                   options.strict, backends_entry, !d.reserved, &substitution);
         detail::driver_result r = drv.configure({.id = d.id,
                                                  .reserved = d.reserved,
                                                  .options = opts,
