@@ -180,7 +180,9 @@ TEST(PercentDecode, DecodesValidEscapesAndFailsOrKeepsTheOthers) {
     for (const auto& r : rows) {
         const std::optional<std::string> strict = percent_decode(r.in, r.plus_is_space);
         EXPECT_EQ(strict.has_value(), r.strict.has_value()) << r.in;
-        if (strict && r.strict) EXPECT_EQ(*strict, *r.strict) << r.in;
+        if (strict && r.strict) {
+            EXPECT_EQ(*strict, *r.strict) << r.in;
+        }
         EXPECT_EQ(percent_decode_lenient(r.in, r.plus_is_space), r.lenient) << r.in;
     }
 }
