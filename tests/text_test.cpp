@@ -151,6 +151,14 @@ TEST(StripBlanks, StripsSpacesAndTabsOnly) {
     for (const auto& r : rows) EXPECT_EQ(strip_blanks(r.in), r.out) << "'" << r.in << "'";
 }
 
+TEST(AppendHex, WritesTwoLowerCaseDigitsForEveryByte) {
+    std::string out = "sha256:";
+    append_hex(out, std::string_view("\0\x01\x7f\x80\xab\xff", 6));
+    EXPECT_EQ(out, "sha256:00017f80abff");
+    append_hex(out, "");
+    EXPECT_EQ(out, "sha256:00017f80abff");
+}
+
 TEST(PercentDecode, DecodesValidEscapesAndFailsOrKeepsTheOthers) {
     // strict: percent_decode; lenient: Python's unquote / unquote_plus (database URLs).
     const struct {

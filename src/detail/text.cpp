@@ -43,6 +43,15 @@ bool starts_with_nocase(std::string_view s, std::string_view prefix) noexcept {
     return iequals(s.substr(0, prefix.size()), prefix);
 }
 
+void append_hex(std::string& out, std::string_view bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    for (const char c : bytes) {
+        const auto u = static_cast<unsigned char>(c);
+        out += digits[u >> 4];
+        out += digits[u & 15];
+    }
+}
+
 std::string percent_encode(std::string_view s, std::string_view safe) {
     static constexpr char digits[] = "0123456789ABCDEF";
     std::string out;

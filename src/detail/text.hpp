@@ -55,6 +55,9 @@ std::string_view strip_char(std::string_view s, char c) noexcept;
 /// True if `s` starts with `prefix`, ASCII case-insensitively.
 bool starts_with_nocase(std::string_view s, std::string_view prefix) noexcept;
 
+/// Appends each byte of `bytes` as two lower-case hex digits (a digest, a \xHH escape). O(size).
+void append_hex(std::string& out, std::string_view bytes);
+
 /// Percent-encodes every byte outside ALPHA / DIGIT / "-._~" and `safe` (Python's
 /// urllib.parse.quote(s, safe=safe)).
 std::string percent_encode(std::string_view s, std::string_view safe);

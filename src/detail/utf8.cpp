@@ -1,5 +1,7 @@
 #include "detail/utf8.hpp"
 
+#include "detail/text.hpp"
+
 namespace imgstore::detail {
 
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
@@ -68,13 +70,13 @@ void append_utf8(std::string& out, char32_t cp) {
 }
 
 std::string escape_text(std::string_view s) {
-    static constexpr char hex_digits[] = "0123456789abcdef";
     std::string out;
     out.reserve(s.size());
-    const auto hex = [&out](unsigned char c) {
-        out += "\\x";
-        out += hex_digits[c >> 4];
-        out += hex_digits[c & 0xF];
+    const auto hex = [&out](std::string_view bytes) {  // \xHH each
+        for (std::size_t k = 0; k < bytes.size(); ++k) {
+            out += "\\x";
+            append_hex(out, bytes.substr(k, 1));
+        }
     };
     for (std::size_t i = 0; i < s.size();) {
         const auto c = static_cast<unsigned char>(s[i]);
@@ -87,8 +89,7 @@ std::string escape_text(std::string_view s) {
             continue;
         }
         if (c1) {
-            hex(c);
-            hex(static_cast<unsigned char>(s[i + 1]));
+            hex(s.substr(i, 2));
             i += 2;
             continue;
         }
@@ -107,7 +108,7 @@ std::string escape_text(std::string_view s) {
                 break;
             default:
                 if (c < 0x20 || c >= 0x7F) {
-                    hex(c);
+                    hex(s.substr(i, 1));
                 } else {
                     out += static_cast<char>(c);
                 }
