@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <boost/json.hpp>
 
 #include "imgstore/location.hpp"
@@ -71,14 +70,23 @@ json::object location_metadata(const std::optional<std::string>& meta_data,
     return meta;
 }
 
-// Glance's v2 image JSON: the core attributes, properties as top-level strings, `stores` as
-// the comma-joined store ids of the locations, and the locations with their userinfo redacted.
-// `row_of[i]` is the row.locations index of view.locations[i].
+// Properties Glance's ResponseSerializer never shows (its _hidden_properties: where an import
+// staged the data and which host computes the hash).
+bool hidden_property(std::string_view name) {
+    return name == "os_glance_stage_host" || name == "os_glance_hash_op_host";
+}
+
+// Glance's v2 image JSON: the core attributes, properties as top-level strings (the core ones
+// win a name clash, as in Glance), tags, `stores` as the comma-joined store ids of the
+// locations, and the locations with their userinfo redacted. `row_of[i]` is the row.locations
+// index of view.locations[i].
 std::string image_json(const glance_db::image_row& row,
                        const stamp_view& view,
                        const std::vector<std::size_t>& row_of) {
     json::object o;
-    for (const auto& [name, value] : row.properties) o[name] = value;
+    for (const auto& [name, value] : row.properties) {
+        if (!hidden_property(name)) o[name] = value;
+    }
     o["id"] = row.id;
     o["name"] = nullable(row.name);
     o["status"] = row.status;
@@ -97,18 +105,21 @@ std::string image_json(const glance_db::image_row& row,
     o["container_format"] = nullable(row.container_format);
     o["created_at"] = row.created_at;
     o["updated_at"] = nullable(row.updated_at);
+    json::array tags;
+    for (const std::string& t : row.tags) tags.emplace_back(t);
+    o["tags"] = std::move(tags);
     o["self"] = "/v2/images/" + row.id;
     o["file"] = "/v2/images/" + row.id + "/file";  // Glance's data link, not a store type
     o["schema"] = "/v2/schemas/image";
     json::array locations;
-    std::vector<std::string> stores;  // in location order, each once, as Glance joins them
+    // In location order, one entry per location that has a store, repeats kept: Glance joins
+    // them so (two locations in one store show "fast,fast").
+    std::vector<std::string> stores;
     for (std::size_t i = 0; i < view.locations.size(); ++i) {
         const stamped_location& loc = view.locations[i];
         json::object l;
         l["url"] = redact_url(loc.url);
-        if (loc.store && std::find(stores.begin(), stores.end(), *loc.store) == stores.end()) {
-            stores.push_back(*loc.store);
-        }
+        if (loc.store && !loc.store->empty()) stores.push_back(*loc.store);
         l["metadata"] = location_metadata(row.locations[row_of[i]].meta_data, loc.store);
         locations.push_back(std::move(l));
     }

@@ -1,6 +1,8 @@
 #include "data_test_util.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -48,6 +50,15 @@ std::shared_ptr<const data::data_plane> make_plane(std::string_view config_text,
     data::data_plane_load made = try_make_plane(config_text, backends, options);
     EXPECT_TRUE(made.ok()) << join(made.diagnostics);
     return made.plane;
+}
+
+data::data_options logged_options(std::ostream& out) {
+    auto logger = std::make_shared<spdlog::logger>(
+        "data", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
+    logger->set_level(spdlog::level::trace);
+    data::data_options options;
+    options.logger = std::move(logger);
+    return options;
 }
 
 std::string openssl_digest(std::string_view algorithm, const std::string& file) {

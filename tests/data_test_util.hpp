@@ -1,9 +1,10 @@
 // Helpers of the data-plane tests (data_test): a plane over file stores in temporary
-// directories, in-memory sources, and reading a reader to its end.
+// directories, in-memory sources, reading a reader to its end, and a logger to check records.
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,6 +47,10 @@ std::shared_ptr<const data::data_plane> make_plane(std::string_view config_text,
 data::data_plane_load try_make_plane(std::string_view config_text,
                                      const data::backend_registry& backends = {},
                                      const data::data_options& options = {});
+
+/// Default data_options with a logger that writes every record (debug included) to `out`, to
+/// check what a call records. `out` must outlive the plane made with them.
+data::data_options logged_options(std::ostream& out);
 
 /// `openssl dgst -<algorithm> -r <file>`'s hex digest: hashes computed by another program.
 std::string openssl_digest(std::string_view algorithm, const std::string& file);

@@ -18,6 +18,7 @@
 #include "backfill_decide.hpp"
 #include "backfill_journal.hpp"
 #include "backfill_progress.hpp"
+#include "backfill_reader.hpp"
 #include "backfill_summary.hpp"
 #include "cli_common.hpp"
 #include "cli_io.hpp"
@@ -281,6 +282,36 @@ struct pass_options {
     std::optional<backfill_checkpoint> from;  // where a resumed walk starts
 };
 
+// The rows decided since the last commit: written together as one transaction.
+struct pending_group {
+    std::vector<db::location_row> rows;
+    std::vector<row_decision> decisions;
+    std::vector<db::row_update> updates;
+    std::vector<std::size_t> update_of;  // index into rows/decisions
+
+    void clear() {
+        rows.clear();
+        decisions.clear();
+        updates.clear();
+        update_of.clear();
+    }
+};
+
+// A group holds at most --batch updates, so a transaction changes at most --batch rows. Rows
+// that need no write ride along with the next commit (the checkpoint names the last row of a
+// committed group), up to this many read batches, so that a walk over stamped rows still
+// checkpoints and reports progress regularly.
+constexpr std::size_t max_batches_per_group = 4;
+
+// A second connection for the reader thread on a database server (batch_reader says why);
+// none for SQLite.
+std::optional<db::database> reader_connection(const db::database& database) {
+    if (database.kind() == db::backend::sqlite) return std::nullopt;
+    auto own = db::open(database.spec());
+    if (!own) return std::nullopt;  // the walk reads on the main connection instead
+    return std::move(*own);
+}
+
 pass_result run_pass(db::database& database,
                      const backfill_setup& s,
                      const backfill_args& args,
@@ -303,31 +334,20 @@ pass_result run_pass(db::database& database,
     backfill_progress progress(terminal, total);
     const auto start = std::chrono::steady_clock::now();
     std::uint64_t rows_this_run = 0;
-    std::vector<row_decision> decisions;
-    std::vector<db::row_update> updates;
-    std::vector<std::size_t> update_of;  // index into decisions
+    pending_group g;
     std::vector<bool> applied;
-    for (;;) {
-        auto batch = db::read_batch(database, last_id, args.batch, s.filter);
-        if (!batch) return db_failure(batch.error());
-        if (batch->empty()) break;
-        decisions.clear();
-        updates.clear();
-        update_of.clear();
-        for (const db::location_row& row : *batch) {
-            decisions.push_back(decide_row(row, s.rules));
-            if (apply && decisions.back().update) {
-                updates.push_back(*decisions.back().update);
-                update_of.push_back(decisions.size() - 1);
-            }
-        }
-        if (!updates.empty()) {
-            if (auto e = save(database, updates, journal, applied)) return db_failure(*e);
+
+    // Writes the group (one compare-and-swap transaction), records every decision, then the
+    // checkpoint: after it, every row up to the group's last is committed or needs nothing.
+    const auto commit_group = [&]() -> std::optional<pass_result> {
+        if (g.rows.empty()) return std::nullopt;
+        if (!g.updates.empty()) {
+            if (auto e = save(database, g.updates, journal, applied)) return db_failure(*e);
             // A row another writer changed since we read it: read it again and decide again.
-            for (std::size_t u = 0; u < updates.size(); ++u) {
+            for (std::size_t u = 0; u < g.updates.size(); ++u) {
                 if (applied[u]) continue;
-                row_decision& d = decisions[update_of[u]];
-                const std::int64_t id = updates[u].id;
+                row_decision& d = g.decisions[g.update_of[u]];
+                const std::int64_t id = g.updates[u].id;
                 d.outcome = backfill_outcome::changed_concurrently;
                 for (int attempt = 1; attempt < max_decisions_per_row; ++attempt) {
                     ++out.counters.retries;
@@ -338,7 +358,7 @@ pass_result run_pass(db::database& database,
                         d.outcome = backfill_outcome::no_longer_eligible;
                         break;
                     }
-                    (*batch)[update_of[u]] = **again;
+                    g.rows[g.update_of[u]] = **again;
                     d = decide_row(**again, s.rules);
                     if (!d.update) break;
                     std::vector<bool> one;
@@ -351,22 +371,48 @@ pass_result run_pass(db::database& database,
                 }
             }
         }
-        for (std::size_t i = 0; i < decisions.size(); ++i) {
-            out.counters.add(decisions[i]);
-            if (p.changes != nullptr) p.changes->decision((*batch)[i], decisions[i]);
+        for (std::size_t i = 0; i < g.decisions.size(); ++i) {
+            out.counters.add(g.decisions[i]);
+            if (p.changes != nullptr) p.changes->decision(g.rows[i], g.decisions[i]);
         }
-        last_id = batch->back().id;
-        rows_this_run += batch->size();
+        last_id = g.rows.back().id;
+        rows_this_run += g.rows.size();
+        g.clear();
         if (!p.checkpoint.empty()) {
             backfill_checkpoint c{s.fingerprint, last_id, out.counters};
             if (std::string e = save_checkpoint(p.checkpoint, c); !e.empty()) {
                 say("--resume: " + e);
-                return {exit_input, out.counters};
+                return pass_result{exit_input, out.counters};
             }
         }
         progress.update(out.counters.rows);
         pace(args.rate, rows_this_run, start);
+        return std::nullopt;
+    };
+
+    batch_reader reader(database, reader_connection(database), last_id, args.batch, s.filter);
+    for (std::size_t batches = 0;;) {
+        auto batch = reader.next();
+        if (!batch) return db_failure(batch.error());
+        if (batch->empty()) break;
+        for (db::location_row& row : *batch) {
+            g.decisions.push_back(decide_row(row, s.rules));
+            g.rows.push_back(std::move(row));
+            if (apply && g.decisions.back().update) {
+                g.updates.push_back(*g.decisions.back().update);
+                g.update_of.push_back(g.rows.size() - 1);
+                if (g.updates.size() == args.batch) {
+                    if (auto r = commit_group()) return *r;
+                    batches = 0;
+                }
+            }
+        }
+        if (++batches >= max_batches_per_group) {
+            if (auto r = commit_group()) return *r;
+            batches = 0;
+        }
     }
+    if (auto r = commit_group()) return *r;
     progress.finish();
     return out;
 }
@@ -645,7 +691,8 @@ command add_backfill(CLI::App& app, common_options& common) {
         ->type_name("URL")
         ->check(non_empty_path());
     sub->add_flag("--apply", args->apply, "Write the changes (without it: a dry run)");
-    sub->add_option("--batch", args->batch, "Rows per transaction (default 500)")->type_name("N");
+    sub->add_option("--batch", args->batch, "At most N changed rows per transaction (default 500)")
+        ->type_name("N");
     sub->add_option("--shard", args->shard, "Only rows with id % N == K-1 (parallel runs)")
         ->type_name("K/N");
     add_path_option(*sub, "--changes", args->changes, "One JSON line per decision");

@@ -13,22 +13,21 @@ cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--serve" ]; then
     bash tools/install-deps.sh
     cmake --preset release -DIMGSTORE_BUILD_BENCHMARKS=OFF >/dev/null
-    cmake --build --preset release --target imgstore_service
+    cmake --build --preset release --target imgstore_service imgstore_gen_glance_db
     dir=$(mktemp -d /tmp/imgstore-quickstart.XXXXXX)
     mkdir -p "$dir/fast" "$dir/archive"
-    sqlite3 "$dir/glance.sqlite" < tests/data/glance-schema/sqlite.sql
     legacy=0b5e1c2a-0000-4000-8000-000000000001
     queued=0b5e1c2a-0000-4000-8000-000000000002
     printf 'an example image\n' > "$dir/archive/$legacy"
-    sqlite3 "$dir/glance.sqlite" <<SQL
-INSERT INTO images (id, name, status, created_at, deleted, min_disk, min_ram, protected,
-    visibility, os_hidden, size, checksum)
-VALUES ('$legacy', 'legacy', 'active', '2020-01-01 00:00:00', 0, 0, 0, 0, 'public', 0, 17,
-    '$(md5sum < "$dir/archive/$legacy" | cut -d' ' -f1)'),
-    ('$queued', 'empty', 'queued', '2020-01-01 00:00:00', 0, 0, 0, 0, 'public', 0, NULL, NULL);
-INSERT INTO image_locations (image_id, value, meta_data, status, deleted, created_at)
-VALUES ('$legacy', 'file://$dir/archive/$legacy', NULL, 'active', 0, '2020-01-01 00:00:00');
-SQL
+    # The two images as Glance shows them, made into rows by the generator the first quick
+    # start uses: one legacy location without a store, one queued image without data.
+    cat > "$dir/images.jsonl" <<JSONL
+{"id": "$legacy", "name": "legacy", "status": "active", "size": $(wc -c < "$dir/archive/$legacy"), "checksum": "$(md5sum < "$dir/archive/$legacy" | cut -d' ' -f1)", "locations": [{"url": "file://$dir/archive/$legacy"}]}
+{"id": "$queued", "name": "empty", "status": "queued", "locations": []}
+JSONL
+    sqlite3 "$dir/glance.sqlite" < tests/data/glance-schema/sqlite.sql
+    build/release/tools/imgstore_gen_glance_db --dialect sqlite < "$dir/images.jsonl" |
+        sqlite3 "$dir/glance.sqlite"
     cat > "$dir/glance-api.conf" <<CONF
 [DEFAULT]
 enabled_backends = fast:file, archive:file

@@ -50,6 +50,10 @@ class data_category final : public boost::system::error_category {
                 return "too many redirects";
             case errc::upstream_error:
                 return "remote server error";
+            case errc::bad_certificate:
+                return "remote server's TLS certificate rejected";
+            case errc::tls_failed:
+                return "TLS handshake with remote server failed";
         }
         return "unknown imgstore.data error";
     }

@@ -1,43 +1,26 @@
 // The http store's data plane (glance_store/_drivers/http.py): read-only, ranged GETs over
-// Boost.Beast (HTTP/1.1), at most MAX_REDIRECTS (5) requests per get as upstream, through the
-// proxy of `http_proxy_information`. https is not supported (doc/data-plane.md).
+// Boost.Beast (HTTP/1.1, https with OpenSSL), at most MAX_REDIRECTS (5) requests per get as
+// upstream, through the proxies of `http_proxy_information` (doc/data-plane.md).
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <charconv>
-#include <limits>
 #include <optional>
 
 #include "data/backends.hpp"
+#include "data/http_connection.hpp"
+#include "data/http_tls.hpp"
 #include "data/range.hpp"
 #include "detail/text.hpp"
 
 namespace imgstore::data::detail {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
+namespace http = boost::beast::http;
 
 constexpr int max_requests = 5;  // upstream MAX_REDIRECTS: requests per get, redirects included
-constexpr std::uint32_t header_limit = 64u << 10;
-
-// Where to connect and what to send for one URL (credentials only as header values).
-struct http_target {
-    std::string host;           // to connect to (IPv6 without brackets)
-    std::string port;           // numeric
-    std::string host_header;    // host[:port] as in the URL
-    std::string target;         // origin-form path?query, or absolute-form through a proxy
-    std::string authorization;  // "Basic ..." from the URL's userinfo, or empty
-};
 
 std::string basic_credentials(std::string_view user, std::string_view password) {
     std::string plain = std::string(user) + ':' + std::string(password);
@@ -53,7 +36,8 @@ std::string basic_credentials(std::string_view user, std::string_view password) 
 std::string host_of(const boost::urls::url_view& u) { return u.host_address(); }
 
 std::string port_of(const boost::urls::url_view& u) {
-    return u.has_port() ? std::string(u.port()) : std::string("80");
+    if (u.has_port()) return std::string(u.port());
+    return u.scheme_id() == boost::urls::scheme::https ? "443" : "80";
 }
 
 std::string origin_target(const boost::urls::url_view& u) {
@@ -62,121 +46,48 @@ std::string origin_target(const boost::urls::url_view& u) {
     return target;
 }
 
-// A proxy from http_proxy_information ("http:http://proxy:3128" or "http:10.0.0.1:3128").
+// A proxy from http_proxy_information ("http:http://proxy:3128" or "https:10.0.0.1:3128").
 struct http_proxy {
     std::string host;
     std::string port;
     std::string authorization;  // "Basic ..." from the proxy URL's userinfo, or empty
 };
 
-// The target of an http URL (already checked as a location), direct or through `proxy`.
-result<http_target> make_target(const boost::urls::url_view& u,
-                                const std::optional<http_proxy>& proxy) {
-    if (u.scheme_id() != boost::urls::scheme::http) return make_error_code(errc::not_supported);
+// The proxies of the `http` and `https` entries, as requests picks them by the URL's scheme.
+struct http_proxies {
+    std::optional<http_proxy> http;
+    std::optional<http_proxy> https;
+};
+
+// Where to connect and what to send for one URL (credentials only as header values).
+struct http_target {
+    bool tls = false;
+    std::string host;           // the origin server (IPv6 without brackets): connect, SNI, name
+    std::string port;           // numeric
+    std::string authority;      // host:port for CONNECT (IPv6 in brackets)
+    std::string host_header;    // host[:port] as in the URL
+    std::string target;         // origin-form path?query; absolute-form for http via a proxy
+    std::string authorization;  // "Basic ..." from the URL's userinfo, or empty
+    const http_proxy* proxy = nullptr;  // http: forwards the request; https: CONNECT tunnel
+};
+
+// The target of an http(s) URL (already checked as a location), direct or through the proxy
+// of its scheme.
+result<http_target> make_target(const boost::urls::url_view& u, const http_proxies& proxies) {
     if (u.encoded_host().empty()) return make_error_code(errc::invalid_location);
     if (u.has_port() && u.port_number() == 0) return make_error_code(errc::invalid_location);
     http_target t;
+    t.tls = u.scheme_id() == boost::urls::scheme::https;
+    t.host = host_of(u);
+    t.port = port_of(u);
+    t.authority = std::string(u.encoded_host()) + ':' + t.port;
     t.host_header = std::string(u.encoded_host_and_port());
+    t.target = origin_target(u);
     if (u.has_userinfo()) t.authorization = basic_credentials(u.user(), u.password());
-    if (proxy) {
-        t.host = proxy->host;
-        t.port = proxy->port;
-        t.target = "http://" + t.host_header + origin_target(u);
-    } else {
-        t.host = host_of(u);
-        t.port = port_of(u);
-        t.target = origin_target(u);
-    }
+    const std::optional<http_proxy>& proxy = t.tls ? proxies.https : proxies.http;
+    if (proxy) t.proxy = &*proxy;
+    if (proxy && !t.tls) t.target = "http://" + t.host_header + t.target;
     return t;
-}
-
-// One HTTP/1.1 connection driven synchronously: each step runs the io_context until its
-// handler ran or the stream's deadline cancelled it.
-class http_connection {
-  public:
-    explicit http_connection(std::chrono::milliseconds read_timeout)
-        : stream_(ioc_), read_timeout_(read_timeout) {
-        parser_.header_limit(header_limit);
-        parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
-    }
-
-    boost::system::error_code connect(const std::string& host,
-                                      const std::string& port,
-                                      std::chrono::milliseconds timeout) {
-        tcp::resolver resolver(ioc_);
-        boost::system::error_code ec = asio::error::would_block;
-        tcp::resolver::results_type endpoints;
-        resolver.async_resolve(host, port, [&](boost::system::error_code e, auto results) {
-            ec = e;
-            endpoints = std::move(results);
-        });
-        ioc_.restart();
-        ioc_.run_for(timeout);
-        if (ec == asio::error::would_block) {
-            resolver.cancel();
-            ioc_.restart();
-            ioc_.run();
-            return beast::error::timeout;
-        }
-        if (ec) return ec;
-        return run(timeout, [&](auto handler) { stream_.async_connect(endpoints, handler); });
-    }
-
-    boost::system::error_code send(const http::request<http::empty_body>& request) {
-        return run(read_timeout_,
-                   [&](auto handler) { http::async_write(stream_, request, handler); });
-    }
-
-    boost::system::error_code read_header() {
-        return run(read_timeout_, [&](auto handler) {
-            http::async_read_header(stream_, buffer_, parser_, handler);
-        });
-    }
-
-    // Reads body bytes into `out`; 0 once the message is complete.
-    result<std::size_t> read_body(std::span<std::byte> out) {
-        auto& body = parser_.get().body();
-        while (!parser_.is_done()) {
-            body.data = out.data();
-            body.size = out.size();
-            boost::system::error_code ec = run(read_timeout_, [&](auto handler) {
-                http::async_read_some(stream_, buffer_, parser_, handler);
-            });
-            if (ec == http::error::need_buffer) ec = {};
-            std::size_t n = out.size() - body.size;
-            if (ec == beast::error::timeout) return make_error_code(errc::timeout);
-            if (ec == http::error::partial_message || ec == http::error::end_of_stream) {
-                return make_error_code(errc::truncated);
-            }
-            if (ec) return make_error_code(errc::upstream_error);
-            if (n > 0) return n;
-        }
-        return std::size_t{0};
-    }
-
-    const http::response_parser<http::buffer_body>& parser() const { return parser_; }
-
-  private:
-    template <class Start>
-    boost::system::error_code run(std::chrono::milliseconds timeout, Start start) {
-        boost::system::error_code result = asio::error::would_block;
-        stream_.expires_after(timeout);
-        start([&](boost::system::error_code ec, auto&&...) { result = ec; });
-        ioc_.restart();
-        ioc_.run();
-        return result;
-    }
-
-    asio::io_context ioc_{1};
-    beast::tcp_stream stream_;
-    beast::flat_buffer buffer_;
-    http::response_parser<http::buffer_body> parser_;
-    std::chrono::milliseconds read_timeout_;
-};
-
-errc errc_from_network(const boost::system::error_code& ec) {
-    if (ec == beast::error::timeout) return errc::timeout;
-    return errc::unavailable;
 }
 
 // `bytes first-last/size` of a 206 response.
@@ -226,8 +137,11 @@ class http_reader final : public reader {
 
 class http_backend final : public backend {
   public:
-    http_backend(const backend_context& c, std::optional<http_proxy> proxy)
-        : store_(c.config), options_(c.options), proxy_(std::move(proxy)) {}
+    http_backend(const backend_context& c, http_proxies proxies, tls_client tls)
+        : store_(c.config),
+          options_(c.options),
+          proxies_(std::move(proxies)),
+          tls_(std::move(tls)) {}
 
     const store& config() const noexcept override { return store_; }
 
@@ -238,28 +152,22 @@ class http_backend final : public backend {
         if (!parsed) return make_error_code(errc::invalid_location);
         boost::urls::url url(*parsed);
         for (int request = 1;; ++request) {
-            auto target = make_target(url, proxy_);
+            auto target = make_target(url, proxies_);
             if (!target) return target.error();
             auto connection = std::make_unique<http_connection>(options_.read_timeout);
-            if (auto ec =
-                    connection->connect(target->host, target->port, options_.connect_timeout)) {
-                return make_error_code(errc_from_network(ec));
-            }
+            if (auto opened = open(*connection, *target, url); !opened) return opened.error();
             http::request<http::empty_body> req{http::verb::get, target->target, 11};
             req.set(http::field::host, target->host_header);
             req.set(http::field::user_agent, "imgstore");
             if (!target->authorization.empty()) {
                 req.set(http::field::authorization, target->authorization);
             }
-            if (proxy_ && !proxy_->authorization.empty()) {
-                req.set(http::field::proxy_authorization, proxy_->authorization);
+            if (target->proxy && !target->tls && !target->proxy->authorization.empty()) {
+                req.set(http::field::proxy_authorization, target->proxy->authorization);
             }
             if (std::string r = range_header(range); !r.empty()) req.set(http::field::range, r);
-            if (auto ec = connection->send(req)) return make_error_code(errc_from_network(ec));
-            if (auto ec = connection->read_header()) {
-                return make_error_code(ec == beast::error::timeout ? errc::timeout
-                                                                   : errc::upstream_error);
-            }
+            if (auto sent = connection->send(req); !sent) return sent.error();
+            if (auto read = connection->read_header(); !read) return read.error();
             const auto& response = connection->parser().get();
             const unsigned status = response.result_int();
             if (options_.logger) {
@@ -290,6 +198,26 @@ class http_backend final : public backend {
     }
 
   private:
+    // Connects to the server or its proxy; for https, through the proxy's CONNECT tunnel, then
+    // the TLS handshake. Every step within connect_timeout.
+    result<void> open(http_connection& connection,
+                      const http_target& target,
+                      const boost::urls::url& url) const {
+        const auto timeout = options_.connect_timeout;
+        const http_proxy* proxy = target.proxy;
+        auto step = connection.connect(proxy ? proxy->host : target.host,
+                                       proxy ? proxy->port : target.port, timeout);
+        if (step && target.tls && proxy) {
+            step = connection.tunnel(target.authority, proxy->authorization, timeout);
+        }
+        if (step && target.tls) step = connection.start_tls(tls_, target.host, timeout);
+        if (!step && options_.logger && !connection.failure().empty()) {
+            options_.logger->debug("store '{}': GET {}: {}", store_.id(), redact_url(url.buffer()),
+                                   connection.failure());
+        }
+        return step;
+    }
+
     // The URL a redirect leads to; a relative Location is resolved against the current URL.
     // Credentials of the current URL are not carried over to the next one.
     static result<boost::urls::url> follow(const boost::urls::url& current,
@@ -333,53 +261,62 @@ class http_backend final : public backend {
 
     const store& store_;
     const data_options& options_;
-    std::optional<http_proxy> proxy_;
+    http_proxies proxies_;
+    tls_client tls_;
 };
 
-// The proxy for http URLs from `http_proxy_information` (oslo DictOpt "scheme:proxy, ...").
-struct proxy_setting {
-    bool valid = true;
-    std::optional<http_proxy> proxy;  // none: connect directly
-};
+// A proxy URL of `http_proxy_information`: http://[user:password@]host[:port], or host:port
+// taken as http:// as requests does. TLS to the proxy itself is not supported.
+std::optional<http_proxy> parse_proxy(std::string_view text) {
+    std::string proxy_url(text);
+    if (proxy_url.find("://") == std::string::npos) proxy_url.insert(0, "http://");
+    auto u = boost::urls::parse_uri(proxy_url);
+    if (!u || u->scheme_id() != boost::urls::scheme::http || u->encoded_host().empty()) {
+        return std::nullopt;
+    }
+    http_proxy p{host_of(*u), port_of(*u), {}};
+    if (u->has_userinfo()) p.authorization = basic_credentials(u->user(), u->password());
+    return p;
+}
 
-proxy_setting read_proxy(const store& s) {
+// The proxies from `http_proxy_information` (oslo DictOpt "scheme:proxy, ..."); entries for
+// other schemes are ignored. Nullopt: an entry without ':' or a malformed http(s) proxy.
+std::optional<http_proxies> read_proxies(const store& s) {
+    http_proxies out;
     auto values = s.raw_option("http_proxy_information");
-    if (values.empty()) return {};
-    std::string_view text = values.back().reveal();
+    std::string_view text = values.empty() ? std::string_view{} : values.back().reveal();
     while (!text.empty()) {
         std::size_t comma = text.find(',');
         std::string_view item = ::imgstore::detail::trim(text.substr(0, comma));
         text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
         if (item.empty()) continue;
         std::size_t colon = item.find(':');
-        if (colon == std::string_view::npos) return {false, {}};
-        // The key is the scheme of the proxied requests (glance_store reads only "http").
-        if (::imgstore::detail::trim(item.substr(0, colon)) != "http") continue;
-        std::string proxy_url(::imgstore::detail::trim(item.substr(colon + 1)));
-        if (proxy_url.find("://") == std::string::npos) proxy_url.insert(0, "http://");
-        auto u = boost::urls::parse_uri(proxy_url);
-        if (!u || u->scheme_id() != boost::urls::scheme::http || u->encoded_host().empty()) {
-            return {false, {}};
-        }
-        http_proxy p{host_of(*u), port_of(*u), {}};
-        if (u->has_userinfo()) p.authorization = basic_credentials(u->user(), u->password());
-        return {true, std::move(p)};
+        if (colon == std::string_view::npos) return std::nullopt;
+        // The key is the scheme of the proxied requests, not a store type.
+        std::string_view scheme = ::imgstore::detail::trim(item.substr(0, colon));
+        std::optional<http_proxy>* slot = scheme == "http"    ? &out.http
+                                          : scheme == "https" ? &out.https
+                                                              : nullptr;
+        if (!slot) continue;
+        *slot = parse_proxy(::imgstore::detail::trim(item.substr(colon + 1)));
+        if (!*slot) return std::nullopt;
     }
-    return {};
+    return out;
 }
 
 }  // namespace
 
 std::unique_ptr<backend> make_http_backend(const backend_context& c) {
-    proxy_setting proxy = read_proxy(c.config);
-    if (!proxy.valid) {
+    std::optional<http_proxies> proxies = read_proxies(c.config);
+    if (!proxies) {
         c.diagnostics.push_back({severity::error, "", 0, std::string(c.config.id()),
                                  "http_proxy_information",
                                  "each entry must be scheme:proxy, the proxy an http:// URL or "
-                                 "host:port"});
-        return nullptr;
+                                 "host:port (TLS to a proxy is not supported)"});
     }
-    return std::make_unique<http_backend>(c, std::move(proxy.proxy));
+    std::optional<tls_client> tls = make_tls_client(c.config, c.diagnostics);
+    if (!proxies || !tls) return nullptr;
+    return std::make_unique<http_backend>(c, std::move(*proxies), std::move(*tls));
 }
 
 }  // namespace imgstore::data::detail

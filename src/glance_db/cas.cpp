@@ -20,11 +20,12 @@ namespace {
 // URLs.
 constexpr std::size_t rows_per_statement = 500;
 
-// A PostgreSQL array literal of one text column: every element double-quoted with '\\' and
-// '"' escaped, NULL where `get` gives nullptr.
-std::string pg_text_array(std::span<const row_update> rows,
-                          const std::string* (*get)(const row_update&)) {
-    std::string out = "{";
+// A PostgreSQL array literal of one text column into `out`: every element double-quoted with
+// '\\' and '"' escaped, NULL where `get` gives nullptr.
+void pg_text_array(std::string& out,
+                   std::span<const row_update> rows,
+                   const std::string* (*get)(const row_update&)) {
+    out = "{";
     for (std::size_t i = 0; i < rows.size(); ++i) {
         if (i != 0) out += ',';
         const std::string* text = get(rows[i]);
@@ -39,44 +40,54 @@ std::string pg_text_array(std::span<const row_update> rows,
         }
         out += '"';
     }
-    return out + "}";
+    out += '}';
 }
 
 const std::string* nullable(const std::optional<std::string>& v) { return v ? &*v : nullptr; }
 
 // PostgreSQL: one UPDATE ... FROM unnest(arrays) RETURNING the ids it changed. Six array
-// parameters instead of six per row: parsing and planning stay small whatever the batch.
+// parameters instead of six per row: parsing and planning stay small whatever the batch, and
+// the statement is prepared once per connection (session.hpp).
 void postgresql_update(database::impl& db,
                        std::span<const row_update> rows,
                        const std::string& now,
                        std::vector<long long>& changed) {
-    std::string ids = "{";
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (i != 0) ids += ',';
-        ids += std::to_string(rows[i].id);
+    if (!db.cas) {
+        auto c = std::make_unique<internal::cas_statement>();
+        c->statement.emplace(
+            (db.session.prepare
+                 << "UPDATE image_locations AS l SET value = v.new_value, meta_data = v.new_meta, "
+                    "updated_at = CAST(:now AS timestamp) "
+                    "FROM unnest(CAST(:ids AS integer[]), CAST(:ov AS text[]), "
+                    "CAST(:om AS text[]), CAST(:os AS text[]), CAST(:nv AS text[]), "
+                    "CAST(:nm AS text[])) "
+                    "AS v(id, old_value, old_meta, old_status, new_value, new_meta) "
+                    "WHERE l.id = v.id AND l.deleted = false AND l.status = v.old_status "
+                    "AND l.value = v.old_value AND l.meta_data IS NOT DISTINCT FROM v.old_meta "
+                    "RETURNING l.id",
+             soci::use(c->now), soci::use(c->ids), soci::use(c->old_value), soci::use(c->old_meta),
+             soci::use(c->old_status), soci::use(c->new_value), soci::use(c->new_meta),
+             soci::into(c->changed)));
+        db.cas = std::move(c);
     }
-    ids += '}';
-    std::string old_value = pg_text_array(rows, [](const row_update& u) { return &u.old_value; });
-    std::string old_meta =
-        pg_text_array(rows, [](const row_update& u) { return nullable(u.old_meta); });
-    std::string old_status = pg_text_array(rows, [](const row_update& u) { return &u.old_status; });
-    std::string new_value = pg_text_array(rows, [](const row_update& u) { return &u.new_value; });
-    std::string new_meta =
-        pg_text_array(rows, [](const row_update& u) { return nullable(u.new_meta); });
-    // At least two slots: SOCI 4.0's sqlite3 backend fetches nothing into a one-element
-    // vector, and the other backends do not mind.
-    std::vector<long long> got(std::max<std::size_t>(rows.size(), 2));
-    db.session << "UPDATE image_locations AS l SET value = v.new_value, meta_data = v.new_meta, "
-                  "updated_at = CAST(:now AS timestamp) "
-                  "FROM unnest(CAST(:ids AS integer[]), CAST(:ov AS text[]), CAST(:om AS text[]), "
-                  "CAST(:os AS text[]), CAST(:nv AS text[]), CAST(:nm AS text[])) "
-                  "AS v(id, old_value, old_meta, old_status, new_value, new_meta) "
-                  "WHERE l.id = v.id AND l.deleted = false AND l.status = v.old_status "
-                  "AND l.value = v.old_value AND l.meta_data IS NOT DISTINCT FROM v.old_meta "
-                  "RETURNING l.id",
-        soci::use(now), soci::use(ids), soci::use(old_value), soci::use(old_meta),
-        soci::use(old_status), soci::use(new_value), soci::use(new_meta), soci::into(got);
-    changed.insert(changed.end(), got.begin(), got.end());
+    internal::cas_statement& c = *db.cas;
+    c.now = now;
+    c.ids = "{";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (i != 0) c.ids += ',';
+        c.ids += std::to_string(rows[i].id);
+    }
+    c.ids += '}';
+    pg_text_array(c.old_value, rows, [](const row_update& u) { return &u.old_value; });
+    pg_text_array(c.old_meta, rows, [](const row_update& u) { return nullable(u.old_meta); });
+    pg_text_array(c.old_status, rows, [](const row_update& u) { return &u.old_status; });
+    pg_text_array(c.new_value, rows, [](const row_update& u) { return &u.new_value; });
+    pg_text_array(c.new_meta, rows, [](const row_update& u) { return nullable(u.new_meta); });
+    // As many slots as rows (at least two, as the walk's): the previous execution shrank the
+    // vector to the ids it returned.
+    c.changed.resize(std::max<std::size_t>(rows.size(), 2));
+    if (!c.statement->execute(true)) c.changed.clear();
+    changed.insert(changed.end(), c.changed.begin(), c.changed.end());
 }
 
 // SQLite runs in this process: one prepared UPDATE executed per row costs no round trip, and

@@ -140,6 +140,8 @@ db_result<void> with_retries(database::impl& db,
                 db.session.rollback();
             } catch (const soci::soci_error&) {
             }
+            db.walk.reset();  // prepared again on next use (session.hpp)
+            db.cas.reset();
             if (!transient(e)) return query_error(db, what, e);
             last = scrub(e, db.spec);
             if (n >= attempts) break;

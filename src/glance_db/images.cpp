@@ -1,7 +1,9 @@
-// Reading one image (row, properties, active locations) and the upload status transitions.
+// Reading one image (row, properties, tags, active locations) and the upload status transitions.
 #include "imgstore/glance_db/images.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "glance_db/session.hpp"
 
@@ -33,7 +35,7 @@ db_error images_query_error(const database::impl& db,
     return internal::query_error(db, what, e);
 }
 
-// Properties and active locations of one image, appended to `image`.
+// Properties, tags and active locations of one image, appended to `image`.
 void read_image_children(database::impl& state, image_row& image) {
     std::string name;
     std::string value;
@@ -45,6 +47,21 @@ void read_image_children(database::impl& state, image_row& image) {
     props.execute();
     while (props.fetch()) {
         image.properties.emplace_back(name, value_null == soci::i_null ? std::string() : value);
+    }
+    // Glance's query has no ORDER BY and its domain object keeps the tags in a Python set, so
+    // its order is arbitrary; row order is the stable one. Duplicates are dropped by bytes, as
+    // the set does (MariaDB's collation would also merge "Linux" and "linux"). Glance caps an
+    // image's tags (image_tag_quota, 128 by default), so a linear search is enough.
+    std::string tag;
+    soci::statement tags =
+        (state.session.prepare << "SELECT value FROM image_tags WHERE image_id = :id AND "
+                                  "deleted = false ORDER BY id",
+         soci::into(tag), soci::use(image.id, "id"));
+    tags.execute();
+    while (tags.fetch()) {
+        if (std::find(image.tags.begin(), image.tags.end(), tag) == image.tags.end()) {
+            image.tags.push_back(tag);
+        }
     }
     long long id = 0;
     std::string meta;

@@ -61,32 +61,46 @@ db_result<std::vector<location_row>> read_batch(database& db,
 
     // SOCI 4.0's sqlite3 backend fetches nothing into vectors of one element: the vectors
     // hold at least two, the LIMIT keeps the count right.
-    std::size_t slots = std::max<std::size_t>(limit, 2);
-    std::vector<long long> ids(slots);
-    std::vector<std::string> image_ids(slots);
-    std::vector<std::string> values(slots);
-    std::vector<std::string> metas(slots);
-    std::vector<soci::indicator> meta_null(slots);
-    std::vector<std::string> statuses(slots);
-    long long after = after_id;
+    const std::size_t slots = std::max<std::size_t>(limit, 2);
+    auto& w = state.walk;
     try {
-        // A one-time query, one fetch (the vectors hold `limit` rows, the query no more): on
-        // PostgreSQL one round trip, where a prepared statement costs three (PREPARE, EXECUTE,
-        // DEALLOCATE) and each waits for the server to be scheduled.
-        state.session << sql, soci::into(ids), soci::into(image_ids), soci::into(values),
-            soci::into(metas, meta_null), soci::into(statuses), soci::use(after, "after");
+        if (!w || w->sql != sql) {
+            w = std::make_unique<internal::walk_statement>();
+            w->sql = sql;
+            w->ids.resize(slots);
+            w->image_ids.resize(slots);
+            w->values.resize(slots);
+            w->metas.resize(slots);
+            w->meta_null.resize(slots);
+            w->statuses.resize(slots);
+            w->statement.emplace((state.session.prepare << sql, soci::into(w->ids),
+                                  soci::into(w->image_ids), soci::into(w->values),
+                                  soci::into(w->metas, w->meta_null), soci::into(w->statuses),
+                                  soci::use(w->after, "after")));
+        }
+        // One execution fetches up to `slots` rows (the vectors' size; the previous fetch
+        // shrank them to what it got).
+        w->ids.resize(slots);
+        w->image_ids.resize(slots);
+        w->values.resize(slots);
+        w->metas.resize(slots);
+        w->meta_null.resize(slots);
+        w->statuses.resize(slots);
+        w->after = after_id;
+        if (!w->statement->execute(true)) w->ids.clear();
     } catch (const soci::soci_error& e) {
+        w.reset();
         return internal::query_error(state, "reading image_locations", e);
     }
     std::vector<location_row> rows;
-    rows.reserve(ids.size());
-    for (std::size_t i = 0; i < ids.size(); ++i) {
+    rows.reserve(w->ids.size());
+    for (std::size_t i = 0; i < w->ids.size(); ++i) {
         location_row row;
-        row.id = ids[i];
-        row.image_id = std::move(image_ids[i]);
-        row.value = std::move(values[i]);
-        if (meta_null[i] != soci::i_null) row.meta_data = std::move(metas[i]);
-        row.status = std::move(statuses[i]);
+        row.id = w->ids[i];
+        row.image_id = std::move(w->image_ids[i]);
+        row.value = std::move(w->values[i]);
+        if (w->meta_null[i] != soci::i_null) row.meta_data = std::move(w->metas[i]);
+        row.status = std::move(w->statuses[i]);
         rows.push_back(std::move(row));
     }
     return rows;

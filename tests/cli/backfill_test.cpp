@@ -710,7 +710,10 @@ TEST_P(BackfillConcurrent, AWriterBesideApplyKeepsEveryWrite) {
         }
     });
     const std::string changes = dir_ / "changes";
-    const auto r = run_tool(cat(base(), {"--apply", "--batch", "10", "--changes", changes}), dir_);
+    // --rate stretches the walk over about half a second whatever the database's speed, so
+    // that the writer's transactions (one every millisecond or so) land between its batches.
+    const auto r = run_tool(
+        cat(base(), {"--apply", "--batch", "10", "--rate", "1000", "--changes", changes}), dir_);
     done = true;
     writer.join();
     ASSERT_TRUE(writer_error.empty()) << writer_error;

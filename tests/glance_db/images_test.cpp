@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "glance_db/scratch_db.hpp"
 
@@ -66,6 +68,52 @@ TEST_P(GlanceImages, ReadsAnImageWithItsPropertiesAndOnlyItsLiveActiveLocations)
     EXPECT_EQ(row.locations[0].meta_data, std::nullopt);
     EXPECT_EQ(row.locations[1].id, last);
     EXPECT_EQ(row.locations[1].meta_data, R"({"store": "x"})");
+}
+
+TEST_P(GlanceImages, ReadsLiveTagsInTheOrderTheyWereAddedEachValueOnce) {
+    IMGSTORE_SCRATCH_DB(scratch, GetParam());
+    const std::string id(img);
+    const std::string other = "99999999-2222-4333-8444-555555555555";
+    scratch->add_image(id);
+    scratch->add_image(other);
+    auto db = images_test_open(*scratch);
+    EXPECT_TRUE(read_image(db, id).value()->tags.empty());  // no rows: an empty list
+
+    struct tag_row {
+        std::string value;
+        bool deleted;
+    };
+    // Every class of value a tag row can hold, as bytes: duplicates (live twice, live and
+    // deleted, only by case or a trailing space, which MariaDB's collation would merge),
+    // quotes and backslashes, non-ASCII (UTF-8, within MariaDB's utf8mb3), SQL metacharacters.
+    const std::vector<tag_row> rows = {
+        {"zeta", false},
+        {"gone", true},
+        {"alpha", false},
+        {"zeta", false},
+        {"Alpha", false},
+        {"alpha ", false},
+        {"it's \"quoted\" \\ here", false},
+        {"d\u00e9bian \u65e5\u672c", false},
+        {"'; DROP TABLE images; --", false},
+        {"", false},
+        {"alpha", true},
+    };
+    for (const tag_row& r : rows) scratch->add_tag(id, r.value, r.deleted);
+    scratch->add_tag(other, "not mine");
+    const std::vector<std::string> expected = {"zeta",
+                                               "alpha",
+                                               "Alpha",
+                                               "alpha ",
+                                               "it's \"quoted\" \\ here",
+                                               "d\u00e9bian \u65e5\u672c",
+                                               "'; DROP TABLE images; --",
+                                               ""};
+    auto got = read_image(db, id);
+    ASSERT_TRUE(got) << got.error().message;
+    ASSERT_TRUE(got->has_value());
+    EXPECT_EQ((*got)->tags, expected);
+    EXPECT_EQ(read_image(db, other).value()->tags, std::vector<std::string>{"not mine"});
 }
 
 TEST_P(GlanceImages, AnUnknownOrDeletedImageIsAbsent) {

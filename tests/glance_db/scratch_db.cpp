@@ -181,6 +181,15 @@ std::int64_t scratch_glance_db::add_location(std::string_view image_id,
     return id;
 }
 
+void scratch_glance_db::add_tag(std::string_view image_id, std::string_view value, bool deleted) {
+    std::string img(image_id);
+    std::string val(value);
+    impl_->session << "INSERT INTO image_tags (image_id, value, created_at, deleted) VALUES "
+                      "(:img, :val, '2020-01-01 00:00:00', " +
+                          sql_bool(server_, deleted) + ")",
+        soci::use(img), soci::use(val);
+}
+
 void scratch_glance_db::set_location(std::int64_t id,
                                      std::string_view value,
                                      std::optional<std::string_view> meta_data,

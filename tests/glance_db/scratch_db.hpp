@@ -60,6 +60,8 @@ class scratch_glance_db {
                               std::optional<std::string_view> meta_data,
                               std::string_view status = "active",
                               bool deleted = false);
+    /// Inserts an image_tags row (`value` bound, so any bytes).
+    void add_tag(std::string_view image_id, std::string_view value, bool deleted = false);
     /// Overwrites columns of a row as a concurrent Glance would (its own transaction).
     void set_location(std::int64_t id,
                       std::string_view value,

@@ -1,6 +1,6 @@
 #include "service_test_util.hpp"
 
-#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/connect.hpp>
@@ -114,6 +114,37 @@ std::string md5_hex(const std::string& data) {
     return hasher->finish().checksum;
 }
 
+// A sink that keeps every line, readable while the service's threads write: the text is read
+// under the lock the sink writes under (an ostringstream read beside an ostream_sink_mt
+// writing is a data race).
+class captured_log final : public spdlog::sinks::base_sink<std::mutex> {
+  public:
+    std::string text() {
+        std::lock_guard lock(mutex_);
+        return text_;
+    }
+
+  protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        spdlog::memory_buf_t line;
+        formatter_->format(msg, line);
+        text_.append(line.data(), line.size());
+    }
+    void flush_() override {}
+
+  private:
+    std::string text_;
+};
+
+std::string test_payload(std::size_t n) {
+    std::string s(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 26) % 26);
+    return s;
+}
+
+std::string image_path(std::string_view id) { return "/v2/images/" + std::string(id); }
+std::string file_path(std::string_view id) { return image_path(id) + "/file"; }
+
 std::unique_ptr<service_fixture> service_fixture::create(db_server server,
                                                          std::string& why_not,
                                                          service::service_options options,
@@ -124,9 +155,8 @@ std::unique_ptr<service_fixture> service_fixture::create(db_server server,
     std::filesystem::create_directories(f->datadir("fast"));
     std::filesystem::create_directories(f->datadir("slow"));
     f->write_config(extra_config);
-    f->log_text_ = std::make_shared<std::ostringstream>();
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(*f->log_text_);
-    f->logger_ = std::make_shared<spdlog::logger>("service-test", sink);
+    f->log_ = std::make_shared<captured_log>();
+    f->logger_ = std::make_shared<spdlog::logger>("service-test", f->log_);
     f->logger_->set_level(spdlog::level::debug);
     f->logger_->set_pattern("%v");
     options.sources.files = {f->dir() / "glance-api.conf"};
@@ -160,10 +190,7 @@ void service_fixture::write_config(const std::string& extra) {
     std::filesystem::rename(dir() / "glance-api.conf.tmp", dir() / "glance-api.conf");
 }
 
-std::string service_fixture::logs() const {
-    logger_->flush();
-    return log_text_->str();
-}
+std::string service_fixture::logs() const { return log_->text(); }
 
 bool service_fixture::wait_for_log(const std::string& text) const {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -188,6 +215,15 @@ void service_fixture::add_image(const std::string& id,
     const auto path = datadir(store) / id;
     std::ofstream(path, std::ios::binary) << *data;
     db_->add_location(id, "file://" + path.string(), meta);
+}
+
+std::unique_ptr<service_fixture> sqlite_service(service::service_options options,
+                                                std::string extra_config) {
+    std::string why_not;
+    auto f = service_fixture::create(db_server::sqlite, why_not, std::move(options),
+                                     std::move(extra_config));
+    if (!f) throw std::runtime_error(why_not);
+    return f;
 }
 
 }  // namespace imgstore::test

@@ -7,8 +7,8 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "glance_db/scratch_db.hpp"
@@ -55,6 +55,16 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes, std::chro
 /// The md5 hex of `data` (the service's checksum), through the data plane's hasher.
 std::string md5_hex(const std::string& data);
 
+/// `n` bytes that are not all alike, so that a wrong range or offset shows.
+std::string test_payload(std::size_t n);
+
+/// The request targets of an image and of its data.
+std::string image_path(std::string_view id);
+std::string file_path(std::string_view id);
+
+/// The service's log lines, kept in memory (service_test_util.cpp).
+class captured_log;
+
 /// A running service on two file stores (`fast`, the default, and `slow`) under a temporary
 /// directory, over a scratch Glance database; its log lines are kept for assertions.
 class service_fixture {
@@ -90,11 +100,15 @@ class service_fixture {
     service_fixture() = default;
     temp_dir dir_;
     std::unique_ptr<scratch_glance_db> db_;
-    std::shared_ptr<std::ostringstream> log_text_;
+    std::shared_ptr<captured_log> log_;
     std::shared_ptr<spdlog::logger> logger_;
     std::unique_ptr<service::image_service> service_;
     std::string extra_;
 };
+
+/// A service_fixture on SQLite (always there): for tests of the service, not the database.
+std::unique_ptr<service_fixture> sqlite_service(service::service_options options = {},
+                                                std::string extra_config = {});
 
 }  // namespace imgstore::test
 

@@ -131,8 +131,9 @@ class backend {
     /// Opens the object at `location_url` for reading `range`. The returned reader knows the
     /// extent before any data is read. Errors: invalid_location, forbidden_location,
     /// not_found, bad_range, permission_denied, io_error; http: unavailable, timeout,
-    /// too_many_redirects, upstream_error; not_supported. Cost: file: O(path depth) syscalls;
-    /// http: one request per redirect (at most 5 requests, as upstream).
+    /// too_many_redirects, upstream_error, and for https bad_certificate, tls_failed;
+    /// not_supported. Cost: file: O(path depth) syscalls; http: one request (and for https one
+    /// TLS handshake) per redirect (at most 5 requests, as upstream).
     [[nodiscard]] virtual result<std::unique_ptr<reader>> get(std::string_view location_url,
                                                               const byte_range& range) const = 0;
 

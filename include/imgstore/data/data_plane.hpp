@@ -73,9 +73,10 @@ class backend_registry {
     void set_factory(store_type type, backend_factory factory);
 
     /// Makes a backend for every store of `registry` (reserved stores included). Errors (a
-    /// store's invalid data settings, e.g. `filesystem_store_file_perm`) are collected for
-    /// every store; then no plane is made. Cost: one factory call per store; no I/O but what
-    /// the factories do (the built-in ones do none).
+    /// store's invalid data settings, e.g. `filesystem_store_file_perm`, an unreadable
+    /// `https_ca_certificates_file`) are collected for every store; then no plane is made.
+    /// Cost: one factory call per store; no I/O but what the factories do (the built-in ones
+    /// only read an http store's CA file, or OpenSSL's default CA store, when it verifies).
     [[nodiscard]] data_plane_load make(std::shared_ptr<const store_registry> registry,
                                        const data_options& options = {}) const;
 

@@ -13,7 +13,7 @@ namespace imgstore::data {
 enum class errc {
     not_supported = 1,   ///< the store type has no data plane here (rbd, s3, swift, cinder,
                          ///< vmware unless an embedder registered one), or the call is not
-                         ///< one the type offers (http add/remove, https without TLS)
+                         ///< one the type offers (http add/remove)
     invalid_location,    ///< the URL is malformed for the store's location class (BadStoreUri)
     forbidden_location,  ///< well-formed, but not this store's: outside its datadirs, owned by
                          ///< another store, a symlink, or not a regular file
@@ -31,6 +31,9 @@ enum class errc {
     timeout,             ///< the remote server did not answer in time
     too_many_redirects,  ///< more redirects than upstream's MAX_REDIRECTS (MaxRedirectsExceeded)
     upstream_error,      ///< the remote server answered with an error or a malformed response
+    bad_certificate,     ///< https: the server's certificate failed verification (unknown CA,
+                         ///< expired, another name or address); upstream's SSLError
+    tls_failed,          ///< https: no TLS session (not a TLS server, no common protocol)
 };
 
 /// The category of imgstore::data::errc ("imgstore.data"). Thread-safe; lives for the program.

@@ -37,12 +37,15 @@ struct image_row {
     std::optional<std::string> updated_at;
     /// Live image_properties (name, value), by name. A NULL value is an empty string.
     std::vector<std::pair<std::string, std::string>> properties;
+    /// Live image_tags values, in the order they were added (by row id), each value once:
+    /// Glance holds an image's tags as a set, so a value with two live rows is one tag.
+    std::vector<std::string> tags;
     /// Live image_locations with status 'active', by id (value possibly encrypted).
     std::vector<location_row> locations;
 };
 
-/// The image `id` with its live properties and active locations, or nullopt when there is no
-/// live image of that id. Errors: db_errc::query_failed. Cost: three indexed lookups.
+/// The image `id` with its live properties, tags and active locations, or nullopt when there is
+/// no live image of that id. Errors: db_errc::query_failed. Cost: four indexed lookups.
 [[nodiscard]] db_result<std::optional<image_row>> read_image(database& db, const std::string& id);
 
 /// Why an upload transition did not apply.
