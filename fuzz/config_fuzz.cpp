@@ -17,6 +17,7 @@
 
 #include "detail/canonical_url.hpp"
 #include "detail/store_options.hpp"
+#include "drivers/driver.hpp"
 #include "fuzz_support.hpp"
 #include "imgstore/config.hpp"
 #include "imgstore/diagnostic.hpp"
@@ -110,10 +111,18 @@ void check_registry(std::string_view input, const imgstore::store_registry& regi
                 for (const std::string& q : r.owner->url_prefixes()) owns |= q == p;
                 if (!owns) imgstore::fuzz::fail(target, "prefix resolves to another store", input);
             } else if (!(r.reason == imgstore::reason_code::ambiguous &&
-                         s.type() == imgstore::store_type::vmware)) {
-                // Only vmware stores share a prefix (dsName tells them apart).
+                         imgstore::detail::driver_for(s.type()).may_share_prefix != nullptr)) {
+                // Only stores whose driver lets them share a prefix (vmware: dsName tells
+                // them apart) can be ambiguous on their own prefix.
                 imgstore::fuzz::fail(target, "a store's own prefix does not resolve", input);
             }
+        }
+    }
+    // to_string's contract: every value escaped, so no byte below 0x20 but the line ends.
+    for (const char c : imgstore::to_string(registry)) {
+        const auto b = static_cast<unsigned char>(c);
+        if ((b < 0x20 && b != '\n') || b == 0x7F) {
+            imgstore::fuzz::fail(target, "the registry text holds a control byte", input);
         }
     }
 }

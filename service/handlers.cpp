@@ -20,17 +20,6 @@ reply error_reply(http::status status, std::string message) {
     return {status, json::serialize(o), std::move(message)};
 }
 
-bool valid_image_id(std::string_view id) noexcept {
-    if (id.size() != 36) return false;
-    for (std::size_t i = 0; i < id.size(); ++i) {
-        const char c = id[i];
-        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        if (dash ? c != '-' : !hex) return false;
-    }
-    return true;
-}
-
 reply stores_reply(const generation& gen) {
     json::array stores;
     for (const store& st : gen.snap->registry->stores()) {
@@ -120,7 +109,7 @@ std::string image_json(const glance_db::image_row& row,
     for (const std::string& t : row.tags) tags.emplace_back(t);
     o["tags"] = std::move(tags);
     o["self"] = "/v2/images/" + row.id;
-    o["file"] = "/v2/images/" + row.id + "/file";
+    o["file"] = "/v2/images/" + row.id + "/file";  // Glance's data link, not a store type
     o["schema"] = "/v2/schemas/image";
     json::array locations;
     // In location order, one entry per location that has a store, repeats kept: Glance joins

@@ -23,9 +23,6 @@ struct reply {
 /// A JSON error body as the service writes them: {"code", "title", "message"}.
 reply error_reply(boost::beast::http::status status, std::string message);
 
-/// True for a Glance image id (a UUID, any case).
-bool valid_image_id(std::string_view id) noexcept;
-
 /// GET /v2/info/stores: Glance's store discovery (reserved stores not listed).
 reply stores_reply(const generation& gen);
 

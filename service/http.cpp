@@ -9,6 +9,7 @@
 #include <chrono>
 #include <random>
 
+#include "detail/text.hpp"
 #include "handlers.hpp"
 
 namespace imgstore::service {
@@ -255,7 +256,7 @@ asio::awaitable<void> session(std::shared_ptr<image_service::state> s, tcp::sock
                               rest.substr(rest.size() - file_suffix.size()) == file_suffix;
             if (file) rest.remove_suffix(file_suffix.size());
             const std::string id(rest);
-            if (!valid_image_id(id)) {
+            if (!::imgstore::detail::is_uuid(id)) {  // a Glance image id, any case
                 answer = error_reply(http::status::bad_request, "an image id is a UUID");
             } else if (!file && req.method() == http::verb::get) {
                 answer = image_reply(*s, *gen, id);

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "detail/text.hpp"
 #include "handlers.hpp"
 
 namespace imgstore::service {
@@ -32,8 +33,8 @@ std::vector<const data::backend*> candidates_for(const image_service::state& s,
     if (s.options.fallback_probe) {
         // Upstream: no store in the metadata, so try each store of the URL's scheme in turn.
         const auto colon = url.find("://");
-        std::string scheme = url.substr(0, colon == std::string::npos ? 0 : colon);
-        for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const std::string scheme = detail::ascii_lower(
+            std::string_view(url).substr(0, colon == std::string::npos ? 0 : colon));
         for (const store* st : plane.registry().stores_for_scheme(scheme)) {
             if (const data::backend* b = plane.find(st->id())) out.push_back(b);
         }

@@ -11,23 +11,14 @@
 #include <utility>
 
 #include "detail/ini_reader.hpp"
-#include "detail/store_options.hpp"
 #include "detail/text.hpp"
+#include "drivers/driver.hpp"
 #include "imgstore/location.hpp"  // redact_url
 
 namespace imgstore {
 namespace {
 
 namespace fs = std::filesystem;
-
-// What the INI reader must know of glance's options: which accumulate when repeated
-// (filesystem_store_datadirs, vmware_datastores), which are secret (never hinted at) and how
-// a possibly mistyped key is shown.
-const detail::ini_key_rules glance_key_rules{
-    .multi_valued = detail::is_multi_valued_option,
-    .secret = detail::is_secret_option,
-    .printable_key = detail::printable_key,
-};
 
 std::string too_large_message(const config_limits& limits) {
     return fmt::format("config file is larger than the limit of {} bytes", limits.max_file_bytes);
@@ -204,7 +195,9 @@ void parse_config_text(glance_config& into,
             {severity::error, std::string(file_name), 0, "", "", too_large_message(limits)});
         return;
     }
-    detail::read_ini(into, text, file_name, out, glance_key_rules);
+    // What the INI reader must know of glance's options (which accumulate, which are secret,
+    // how a mistyped key is shown), from the drivers' declarations.
+    detail::read_ini(into, text, file_name, out, detail::option_name_rules());
 }
 
 config_load parse_config(std::string_view text,

@@ -14,6 +14,7 @@
 #include "detail/store_options.hpp"
 #include "detail/substitution.hpp"
 #include "detail/text.hpp"
+#include "detail/utf8.hpp"
 #include "drivers/driver.hpp"
 
 namespace imgstore {
@@ -309,10 +310,12 @@ load_result store_registry::build(const glance_config& config, const registry_op
     std::unordered_map<std::string, const detail::registered_group*> groups{
         {"backend_defaults", &defaults_group}};
     const detail::option_substitution substitution(
-        config, [&](std::string_view lower_section) -> const detail::registered_group* {
+        config,
+        [&](std::string_view lower_section) -> const detail::registered_group* {
             auto it = groups.find(std::string(lower_section));
             return it == groups.end() ? nullptr : it->second;
-        });
+        },
+        detail::option_name_rules());
     // Points `e` (when set) at a copy holding its expanded value; false after the expansion's
     // error was reported.
     auto expand_entry = [&](const config_entry*& e, std::optional<config_entry>& copy,
@@ -334,6 +337,7 @@ load_result store_registry::build(const glance_config& config, const registry_op
     }
     const std::size_t operator_stores = declared.size();
     if (options.reserved_stores) {
+        // glance's reserved stores are file stores, whatever the operator's types.
         for (auto id : reserved_ids) declared.push_back({std::string(id), store_type::file, true});
     }
     std::array<detail::registered_group, 7> store_groups;  // by store_type
@@ -394,8 +398,8 @@ load_result store_registry::build(const glance_config& config, const registry_op
                                      d.id, d.id));
         }
         // Reserved stores read only their own section (see store_options).
-        detail::store_options opts(config, d.id, specs, diags, options.strict, backends_entry,
-                                   !d.reserved, &substitution);
+        detail::store_options opts(config, d.id, specs, diags, detail::option_name_rules(),
+                                   options.strict, backends_entry, !d.reserved, &substitution);
         detail::driver_result r = drv.configure({.id = d.id,
                                                  .reserved = d.reserved,
                                                  .options = opts,
@@ -485,22 +489,30 @@ load_result store_registry::load(const config_sources& sources, const registry_o
 }
 
 std::string to_string(const store_registry& registry) {
+    using detail::escape_text;
+    const auto list = [](std::span<const std::string> items) {
+        std::string joined;
+        for (const auto& x : items) joined += (joined.empty() ? "" : ", ") + escape_text(x);
+        return joined;
+    };
     std::string out;
     for (const store& s : registry.stores()) {
-        out += fmt::format("{} ({}){}{}\n", s.id(), to_string(s.type()),
+        out += fmt::format("{} ({}){}{}\n", escape_text(s.id()), to_string(s.type()),
                            s.is_default() ? " default" : "", s.is_reserved() ? " reserved" : "");
-        out += fmt::format("  schemes: {}\n", fmt::join(s.schemes(), ", "));
-        out += fmt::format("  url prefixes: {}\n", fmt::join(s.url_prefixes(), ", "));
-        out += fmt::format("  location class: {}\n", s.location_class());
+        out += fmt::format("  schemes: {}\n", list(s.schemes()));
+        out += fmt::format("  url prefixes: {}\n", list(s.url_prefixes()));
+        out += fmt::format("  location class: {}\n", escape_text(s.location_class()));
         out += fmt::format("  status: {}{}{}\n", to_string(s.status()),
-                           s.reason().empty() ? "" : ": ", s.reason());
-        if (!s.description().empty()) out += fmt::format("  description: {}\n", s.description());
+                           s.reason().empty() ? "" : ": ", escape_text(s.reason()));
+        if (!s.description().empty()) {
+            out += fmt::format("  description: {}\n", escape_text(s.description()));
+        }
         out += fmt::format("  weight: {}\n", s.weight());
         for (const auto& o : s.options()) {
             // description and weight are printed above as the store's own fields.
             if (o.name == "store_description" || o.name == "weight") continue;
             if (o.from != store_option::origin::builtin_default) {
-                out += fmt::format("  {} = {}\n", o.name, o.value);
+                out += fmt::format("  {} = {}\n", escape_text(o.name), escape_text(o.value));
             }
         }
     }

@@ -12,6 +12,8 @@
 namespace imgstore {
 namespace {
 
+// The public enum's values and, below, their names as enabled_backends spells them: the one
+// place that lists every type (each type's rules live in src/drivers/<type>.cpp).
 constexpr std::array<store_type, 7> types{store_type::file,  store_type::http,  store_type::rbd,
                                           store_type::s3,    store_type::swift, store_type::cinder,
                                           store_type::vmware};

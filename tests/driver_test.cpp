@@ -804,5 +804,20 @@ vmware_server_password = pw
     EXPECT_THAT(test::join(clash.diagnostics), HasSubstr("stores 'vm1' and 'vm2' have the same"));
 }
 
+TEST(Drivers, DeclareExactlyGlanceStoresMultiValuedOptions) {
+    // The INI reader lets these accumulate when repeated (detail::option_name_rules()).
+    std::vector<std::string_view> multi;
+    for (store_type t : all_store_types()) {
+        for (const auto& spec : detail::all_options(detail::driver_for(t))) {
+            EXPECT_EQ(detail::is_multi_valued_option(spec.name),
+                      spec.kind == detail::option_kind::multi_string)
+                << spec.name;
+            if (spec.kind == detail::option_kind::multi_string) multi.push_back(spec.name);
+        }
+    }
+    EXPECT_THAT(multi, ElementsAre("filesystem_store_datadirs", "vmware_datastores"));
+    EXPECT_FALSE(detail::is_multi_valued_option("filesystem_store_datadir"));
+}
+
 }  // namespace
 }  // namespace imgstore

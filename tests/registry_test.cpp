@@ -406,5 +406,57 @@ TEST(StoreRegistry, PrintsEveryStoreWithSecretsRedacted) {
     EXPECT_THAT(text, ::testing::Not(HasSubstr("vm-secret")));
 }
 
+// Values that a config can carry and that would forge a line or reach a terminal as controls:
+// continuation lines give a value newlines; the rest are bytes written in the file.
+TEST(StoreRegistry, PrintsEveryValueEscapedSoNoneCanForgeALine) {
+    const struct {
+        std::string_view name;
+        std::string_view written;  // as in the file (continuation lines indented)
+        std::string_view shown;
+    } rows[] = {
+        {"continuation lines", "first\n  second", "first\\nsecond"},
+        {"a forged store block", "x\n  evil (file) default\n  weight: 9",
+         "x\\nevil (file) default\\nweight: 9"},
+        {"tab", "a\tb", "a\\tb"},
+        {"ANSI colour", "\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m"},
+        {"DEL",
+         "a\x7f"
+         "b",
+         "a\\x7fb"},
+        {"C1 CSI",
+         "b\xC2\x9B"
+         "31m",
+         "b\\xc2\\x9b31m"},
+        {"backslash", "a\\nb", "a\\\\nb"},
+        {"UTF-8 kept", "caf\xC3\xA9 \xF0\x9F\x98\x80", "caf\xC3\xA9 \xF0\x9F\x98\x80"},
+    };
+    for (const auto& r : rows) {
+        const std::string conf =
+            "[DEFAULT]\nenabled_backends = fast:file, ceph:rbd\n[glance_store]\n"
+            "default_backend = fast\n[fast]\nstore_description = " +
+            std::string(r.written) +
+            "\n[ceph]\nrbd_store_fsid = c0ffee00-0000-4000-8000-000000000001\n"
+            "rbd_store_user = " +
+            std::string(r.written) + "\n";
+        const load_result loaded = load_text(conf);
+        ASSERT_TRUE(loaded.ok()) << r.name << test::join(loaded.diagnostics);
+        const std::string text = to_string(*loaded.registry);
+        EXPECT_THAT(text, HasSubstr("\n  description: " + std::string(r.shown) + "\n")) << r.name;
+        EXPECT_THAT(text, HasSubstr("\n  rbd_store_user = " + std::string(r.shown) + "\n"))
+            << r.name;
+        // One header line per store (fast, ceph and the two reserved stores), every other
+        // line an indented field; no byte below 0x20 but the line ends, no DEL, no C1.
+        std::size_t headers = 0;
+        std::size_t begin = 0;
+        for (std::size_t end = text.find('\n'); end != std::string::npos;
+             begin = end + 1, end = text.find('\n', begin)) {
+            if (text.compare(begin, 2, "  ") != 0) ++headers;
+        }
+        EXPECT_EQ(headers, 4u) << r.name << "\n" << text;
+        EXPECT_EQ(begin, text.size()) << r.name << ": the text ends with a line end";
+        EXPECT_EQ(test::terminal_control_at(text), std::string::npos) << r.name;
+    }
+}
+
 }  // namespace
 }  // namespace imgstore

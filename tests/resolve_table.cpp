@@ -30,35 +30,11 @@ const std::string& swift_conf_path() {
     return path;
 }
 
-// Decodes the url column: \xNN, \\, \{N}c.
-std::string unescape(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '\\' || i + 1 == s.size()) {
-            out += s[i];
-        } else if (s[i + 1] == '\\') {
-            out += '\\';
-            ++i;
-        } else if (s[i + 1] == 'x') {
-            out += static_cast<char>(std::stoi(std::string(s.substr(i + 2, 2)), nullptr, 16));
-            i += 3;
-        } else if (s[i + 1] == '{') {
-            std::size_t close = s.find('}', i);
-            std::size_t n = std::stoul(std::string(s.substr(i + 2, close - i - 2)));
-            out.append(n, s[close + 1]);
-            i = close + 1;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
 std::vector<resolve_case> load_cases(const std::string& name) {
     std::vector<resolve_case> out;
     for (const tsv_row& row : read_tsv(data_dir + "/" + name, 4)) {
         const auto& f = row.fields;
-        resolve_case c{static_cast<int>(row.line), unescape(f[0]), f[1], f[2], f[3],
+        resolve_case c{static_cast<int>(row.line), unescape_table_text(f[0]), f[1], f[2], f[3],
                        f.size() > 4 ? f[4] : ""};
         if (c.canonical == "=") c.canonical = c.url;
         out.push_back(std::move(c));

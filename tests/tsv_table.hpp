@@ -1,4 +1,5 @@
-// Reads the tab-separated tables under tests/data that the TEST_P suites run over.
+// Reads the tab-separated tables under tests/data that the TEST_P suites run over, and
+// decodes the escapes their text fields use.
 #pragma once
 
 #include <cctype>
@@ -51,6 +52,54 @@ inline std::vector<tsv_row> read_tsv(const std::string& path, std::size_t min_fi
         rows.push_back(std::move(row));
     }
     return rows;
+}
+
+/// Table text to bytes: \n \r \t \\, \xNN (a byte) and \{N}c (N copies of c, for long inputs);
+/// every other character as written, a lone '\' at the end too. Throws std::runtime_error on
+/// any other escape, so a mistyped row fails instead of testing something else.
+inline std::string unescape_table_text(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '\\' || i + 1 == s.size()) {
+            out.push_back(s[i]);
+            continue;
+        }
+        char e = s[++i];
+        switch (e) {
+            case 'n':
+                out.push_back('\n');
+                break;
+            case 'r':
+                out.push_back('\r');
+                break;
+            case 't':
+                out.push_back('\t');
+                break;
+            case '\\':
+                out.push_back('\\');
+                break;
+            case 'x':
+                if (i + 2 >= s.size()) {
+                    throw std::runtime_error("table: \\x needs two hex digits");
+                }
+                out.push_back(
+                    static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+                i += 2;
+                break;
+            case '{': {
+                const std::size_t close = s.find('}', i);
+                if (close == std::string_view::npos || close + 1 >= s.size()) {
+                    throw std::runtime_error("table: \\{N} needs a count and a character");
+                }
+                out.append(std::stoul(std::string(s.substr(i + 1, close - i - 1))), s[close + 1]);
+                i = close + 1;
+                break;
+            }
+            default:
+                throw std::runtime_error("table: unknown escape \\" + std::string(1, e));
+        }
+    }
+    return out;
 }
 
 /// A gtest-safe name for a row: letters and digits of `text` (others dropped), then "Line" and

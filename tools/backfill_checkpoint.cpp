@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "detail/text.hpp"
 #include "output_file.hpp"
 
 namespace imgstore::cli {
@@ -60,12 +61,8 @@ std::string backfill_fingerprint(std::string_view description) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
     EVP_Digest(description.data(), description.size(), digest, &size, EVP_sha256(), nullptr);
-    static constexpr char hex[] = "0123456789abcdef";
     std::string out;
-    for (unsigned int i = 0; i < size; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 0xF];
-    }
+    detail::append_hex(out, {reinterpret_cast<const char*>(digest), size});
     return out;
 }
 

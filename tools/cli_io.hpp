@@ -86,18 +86,6 @@ class output_buffer {
 /// Appends `s` to `out` as a JSON string (same escaping as output_buffer::put_json_string).
 void append_json_string(std::string& out, std::string_view s);
 
-/// The length of the well-formed UTF-8 sequence starting at `s[i]` (1 for ASCII; no overlong
-/// forms, surrogates or code points above U+10FFFF), or 0 when there is none.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
-
-/// Whether `s` is well-formed UTF-8 throughout. O(n).
-bool is_valid_utf8(std::string_view s) noexcept;
-
-/// `s` safe to print on a line of a terminal: '\\' doubled, \n \r \t written so, every other
-/// control byte (C0, DEL, and C1 code points), and every byte that is not well-formed UTF-8,
-/// written as \xHH. The result never holds a newline or starts an escape sequence.
-std::string escape_text(std::string_view s);
-
 /// `v` as indented JSON (2 spaces), ending with a newline. Key order is kept.
 std::string pretty_json(const boost::json::value& v);
 

@@ -1,4 +1,5 @@
-// imgstore stores: the store registry as text (one block per store) or JSON.
+// imgstore stores: the store registry as text (the library's to_string, which escapes every
+// value for a terminal) or JSON.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <memory>
@@ -39,44 +40,11 @@ boost::json::object stores_json(const store_registry& registry) {
     return root;
 }
 
-// The options shown as fields of their own, not again as options.
-bool shown_as_field(std::string_view option) {
-    return option == "store_description" || option == "weight";
-}
-
-// One block per store. Every value goes through escape_text: a value holding a newline or an
-// escape sequence must not forge a line or reach the terminal.
-std::string stores_text(const store_registry& registry) {
-    std::string out;
-    const auto list = [](std::span<const std::string> items) {
-        std::string joined;
-        for (const auto& x : items) joined += (joined.empty() ? "" : ", ") + escape_text(x);
-        return joined;
-    };
-    for (const store& s : registry.stores()) {
-        out += escape_text(s.id()) + " (" + std::string(to_string(s.type())) + ")" +
-               (s.is_default() ? " default" : "") + (s.is_reserved() ? " reserved" : "") + "\n";
-        out += "  schemes: " + list(s.schemes()) + "\n";
-        out += "  url prefixes: " + list(s.url_prefixes()) + "\n";
-        out += "  location class: " + escape_text(s.location_class()) + "\n";
-        out += "  status: " + std::string(to_string(s.status())) +
-               (s.reason().empty() ? "" : ": " + escape_text(s.reason())) + "\n";
-        if (!s.description().empty())
-            out += "  description: " + escape_text(s.description()) + "\n";
-        out += "  weight: " + std::to_string(s.weight()) + "\n";
-        for (const auto& o : s.options()) {
-            if (o.from == store_option::origin::builtin_default || shown_as_field(o.name)) continue;
-            out += "  " + escape_text(o.name) + " = " + escape_text(o.value) + "\n";
-        }
-    }
-    return out;
-}
-
 int run_stores(const common_options& o, const std::string& format) {
     auto registry = load_registry(o);
     if (!registry) return exit_config;
     const std::string text =
-        format == "json" ? pretty_json(stores_json(*registry)) : stores_text(*registry);
+        format == "json" ? pretty_json(stores_json(*registry)) : to_string(*registry);
     return write_stdout("stores", text) ? exit_ok : exit_input;
 }
 

@@ -1,188 +1,13 @@
 #include "record_edit.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <string_view>
 
 #include "cli_io.hpp"
+#include "detail/json_scan.hpp"
 
 namespace imgstore::cli {
 namespace {
-
-unsigned hex4(std::string_view s) {
-    unsigned v = 0;
-    for (const char c : s.substr(0, 4)) {
-        v <<= 4;
-        v |= c <= '9' ? static_cast<unsigned>(c - '0')
-                      : static_cast<unsigned>((c | 0x20) - 'a' + 10);
-    }
-    return v;
-}
-
-void append_utf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
-// Appends the value of the body of a JSON string (between its quotes) that a strict parser has
-// accepted, escapes decoded as the parser decodes them (a lone surrogate as U+FFFD).
-void decode_json_string(std::string_view raw, std::string& out) {
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] != '\\') {
-            out += raw[i];
-            continue;
-        }
-        const char e = raw[++i];
-        switch (e) {
-            case 'b':
-                out += '\b';
-                break;
-            case 'f':
-                out += '\f';
-                break;
-            case 'n':
-                out += '\n';
-                break;
-            case 'r':
-                out += '\r';
-                break;
-            case 't':
-                out += '\t';
-                break;
-            case 'u': {
-                unsigned cp = hex4(raw.substr(i + 1));
-                i += 4;
-                if (cp >= 0xD800 && cp <= 0xDBFF && raw.substr(i + 1, 2) == "\\u") {
-                    const unsigned low = hex4(raw.substr(i + 3));
-                    if (low >= 0xDC00 && low <= 0xDFFF) {
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-                        i += 6;
-                    }
-                }
-                if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
-                append_utf8(out, cp);
-                break;
-            }
-            default:  // '"', '\\', '/'
-                out += e;
-        }
-    }
-}
-
-// A structural scanner over JSON text that a strict parser has already accepted: it only finds
-// where values begin and end, so it need not validate anything.
-class scanner {
-  public:
-    explicit scanner(std::string_view s) : s_(s) {}
-
-    std::size_t ws(std::size_t i) const {
-        while (i < s_.size() && (s_[i] == ' ' || s_[i] == '\t' || s_[i] == '\n' || s_[i] == '\r')) {
-            ++i;
-        }
-        return i;
-    }
-
-    char at(std::size_t i) const { return i < s_.size() ? s_[i] : '\0'; }
-
-    // `i` is at an opening quote; returns the index after the closing one. memchr finds the
-    // candidates; a quote preceded by an odd number of backslashes is escaped.
-    std::size_t string_end(std::size_t i) const {
-        const char* base = s_.data();
-        for (++i; i < s_.size();) {
-            const void* q = std::memchr(base + i, '"', s_.size() - i);
-            if (q == nullptr) return s_.size();
-            const auto at = static_cast<std::size_t>(static_cast<const char*>(q) - base);
-            std::size_t backslashes = 0;
-            while (at - backslashes > i && base[at - backslashes - 1] == '\\') ++backslashes;
-            if (backslashes % 2 == 0) return at + 1;
-            i = at + 1;
-        }
-        return s_.size();
-    }
-
-    std::size_t value_end(std::size_t i) const {
-        const char c = at(i);
-        if (c == '"') return string_end(i);
-        if (c == '{' || c == '[') {
-            std::size_t depth = 0;
-            while (i < s_.size()) {
-                const char d = s_[i];
-                if (d == '"') {
-                    i = string_end(i);
-                    continue;
-                }
-                if (d == '{' || d == '[') {
-                    ++depth;
-                } else if ((d == '}' || d == ']') && --depth == 0) {
-                    return i + 1;
-                }
-                ++i;
-            }
-            return s_.size();
-        }
-        // A number or a literal: up to the next delimiter.
-        while (i < s_.size() && !is_delimiter(s_[i])) ++i;
-        return i;
-    }
-
-    static bool is_delimiter(char c) {
-        return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
-    }
-
-    // Calls f(key, value_begin, value_end) for each member of the object opening at `open`,
-    // `key` decoded (a key written with escapes, "loc\u0061tions", is "locations").
-    template <class F>
-    void members(std::size_t open, F&& f) const {
-        std::size_t i = ws(open + 1);
-        if (at(i) == '}') return;
-        std::string decoded;
-        for (;;) {
-            const std::size_t key_end = string_end(i);
-            std::string_view key = s_.substr(i + 1, key_end - i - 2);
-            if (key.find('\\') != std::string_view::npos) {
-                decoded.clear();
-                decode_json_string(key, decoded);
-                key = decoded;
-            }
-            const std::size_t value = ws(ws(key_end) + 1);  // past ':'
-            const std::size_t value_stop = value_end(value);
-            f(key, value, value_stop);
-            i = ws(value_stop);
-            if (at(i) != ',') return;
-            i = ws(i + 1);
-        }
-    }
-
-    // Calls f(begin, end) for each element of the array opening at `open`.
-    template <class F>
-    void elements(std::size_t open, F&& f) const {
-        std::size_t i = ws(open + 1);
-        if (at(i) == ']') return;
-        for (;;) {
-            const std::size_t stop = value_end(i);
-            f(i, stop);
-            i = ws(stop);
-            if (at(i) != ',') return;
-            i = ws(i + 1);
-        }
-    }
-
-  private:
-    std::string_view s_;
-};
 
 struct range {
     std::size_t begin = 0;
@@ -201,8 +26,8 @@ struct edit {
 bool edit_text(std::string_view text,
                std::span<const location_change> changes,
                std::vector<edit>& edits) {
-    const scanner sc(text);
-    const std::size_t root = sc.ws(0);
+    const detail::json_scan sc(text);
+    const std::size_t root = sc.skip_space(0);
     range locations;
     if (sc.at(root) != '{') return false;
     sc.members(root, [&](std::string_view key, std::size_t b, std::size_t e) {

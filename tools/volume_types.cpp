@@ -6,25 +6,17 @@
 #include <memory>
 
 #include "cli_io.hpp"
+#include "detail/text.hpp"
+#include "detail/utf8.hpp"
 
 namespace imgstore::cli {
 namespace {
 
+using detail::ascii_lower;
+using detail::is_valid_utf8;
+using detail::strip_blanks;
+
 constexpr std::size_t max_volume_types_line = 64u << 10;
-
-std::string lower_ascii(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-std::string_view trim_blanks(std::string_view s) {
-    const std::size_t b = s.find_first_not_of(" \t");
-    if (b == std::string_view::npos) return {};
-    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
 
 // What is wrong with one line (after its line end is dropped), or "" when it is a pair or
 // ignored. `id` and `type` are set for a pair.
@@ -34,12 +26,12 @@ std::string parse_volume_type_line(std::string_view line,
     id = type = {};
     if (line.find('\0') != std::string_view::npos) return "NUL byte";
     if (!is_valid_utf8(line)) return "not valid UTF-8";
-    line = trim_blanks(line);
+    line = strip_blanks(line);
     if (line.empty() || line.front() == '#') return {};
     const std::size_t tab = line.find('\t');
     if (tab == std::string_view::npos) return "expected volume-id<TAB>volume-type";
-    id = trim_blanks(line.substr(0, tab));
-    type = trim_blanks(line.substr(tab + 1));
+    id = strip_blanks(line.substr(0, tab));
+    type = strip_blanks(line.substr(tab + 1));
     if (id.empty() || type.empty()) return "expected volume-id<TAB>volume-type";
     // Volume ids are UUIDs: a byte that is not printable ASCII (a blank, a BOM in the middle
     // of a concatenated file) would only make an id that never matches.
@@ -76,13 +68,13 @@ std::string volume_types::read(const std::string& path) {
         std::string_view type;
         if (auto why = parse_volume_type_line(line, id, type); !why.empty()) return where + why;
         if (id.empty()) continue;
-        auto [it, added] = types_.emplace(lower_ascii(id), std::string(type));
+        auto [it, added] = types_.emplace(ascii_lower(id), std::string(type));
         if (!added && it->second != type) return where + "volume listed twice with different types";
     }
 }
 
 std::optional<std::string> volume_types::type_of(std::string_view volume_id) const {
-    const auto it = types_.find(lower_ascii(volume_id));
+    const auto it = types_.find(ascii_lower(volume_id));
     if (it == types_.end()) return std::nullopt;
     return it->second;
 }

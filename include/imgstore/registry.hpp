@@ -110,7 +110,13 @@ struct store_registry::init {
     std::vector<diagnostic> warnings;
 };
 
-/// Prints the registry as text (one block per store; secrets shown as "***"). O(output).
+/// The registry as text, what `imgstore stores` prints: one block per store in stores() order,
+/// a header line `id (type)[ default][ reserved]`, then one indented line per field (schemes,
+/// url prefixes, location class, status, description when set, weight) and per option set in
+/// the config (`name = value`; secrets as "***"). Every value is escaped as for a terminal
+/// (`\\`, `\n`, `\r`, `\t`, `\xHH` for other control bytes, C1 controls and bytes that are not
+/// UTF-8), so the text can be printed or logged as it is: no value can forge a line or send an
+/// escape sequence. Thread-safe (reads only). O(output).
 [[nodiscard]] std::string to_string(const store_registry& registry);
 
 }  // namespace imgstore

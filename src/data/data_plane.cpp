@@ -55,6 +55,7 @@ data_options read_data_options(const glance_config& config, std::vector<diagnost
 
 backend_registry::backend_registry() {
     for (store_type t : all_store_types()) factories_[t] = detail::make_unsupported_backend;
+    // The data plane's own drivers (src/data/<type>_backend.cpp), one per type it implements.
     factories_[store_type::file] = detail::make_file_backend;
     factories_[store_type::http] = detail::make_http_backend;
 }

@@ -58,13 +58,9 @@ std::string hex_digest(EVP_MD_CTX* ctx) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int size = 0;
     if (EVP_DigestFinal_ex(ctx, digest.data(), &size) != 1) return {};
-    static constexpr char hex[] = "0123456789abcdef";
     std::string out;
     out.reserve(size * 2u);
-    for (unsigned int i = 0; i < size; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 0xF];
-    }
+    ::imgstore::detail::append_hex(out, {reinterpret_cast<const char*>(digest.data()), size});
     return out;
 }
 

@@ -292,6 +292,7 @@ std::optional<http_proxies> read_proxies(const store& s) {
         if (item.empty()) continue;
         std::size_t colon = item.find(':');
         if (colon == std::string_view::npos) return std::nullopt;
+        // The key is the scheme of the proxied requests, not a store type.
         std::string_view scheme = ::imgstore::detail::trim(item.substr(0, colon));
         std::optional<http_proxy>* slot = scheme == "http"    ? &out.http
                                           : scheme == "https" ? &out.https

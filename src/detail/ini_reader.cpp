@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "detail/text.hpp"
+#include "detail/utf8.hpp"
 
 namespace imgstore::detail {
 namespace {
@@ -24,45 +25,6 @@ std::string_view lstrip(std::string_view s) noexcept {
 std::string_view rstrip(std::string_view s) noexcept {
     while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
     return s;
-}
-
-std::string_view strip(std::string_view s) noexcept { return lstrip(rstrip(s)); }
-
-// Offset of the first byte that is not part of strict UTF-8 (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF), or npos when `s` is valid.
-std::size_t invalid_utf8_at(std::string_view s) noexcept {
-    const auto* begin = reinterpret_cast<const unsigned char*>(s.data());
-    const auto* end = begin + s.size();
-    const auto* p = begin;
-    while (p < end) {
-        const unsigned char c = *p;
-        if (c < 0x80) {
-            ++p;
-            continue;
-        }
-        std::ptrdiff_t n = 0;
-        unsigned char lo = 0x80;
-        unsigned char hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            if (c == 0xE0) lo = 0xA0;  // overlong
-            if (c == 0xED) hi = 0x9F;  // surrogates
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            if (c == 0xF0) lo = 0x90;  // overlong
-            if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
-        } else {
-            return static_cast<std::size_t>(p - begin);
-        }
-        if (end - p <= n || p[1] < lo || p[1] > hi) return static_cast<std::size_t>(p - begin);
-        for (std::ptrdiff_t i = 2; i <= n; ++i) {
-            if (p[i] < 0x80 || p[i] > 0xBF) return static_cast<std::size_t>(p - begin);
-        }
-        p += n + 1;
-    }
-    return std::string_view::npos;
 }
 
 // The oslo.config INI dialect (oslo_config/iniparser.py), one file at a time, collecting every
@@ -137,7 +99,7 @@ class ini_reader {
         pending_ = pending_state::discard;
         const std::size_t split = line.find_first_of(":=");
         std::string_view key;
-        if (split != std::string_view::npos) key = strip(line.substr(0, split));
+        if (split != std::string_view::npos) key = strip_blanks(line.substr(0, split));
         if (key.find('\0') != std::string_view::npos ||
             invalid_utf8_at(key) != std::string_view::npos) {
             key = {};  // the bad byte is in the key itself: do not echo it
@@ -216,8 +178,8 @@ class ini_reader {
                          "line has no '=' or ':' (expected a [section] header, a comment or "
                          "key = value)");
         }
-        const std::string_view key = strip(line.substr(0, split));
-        std::string_view value = strip(line.substr(split + 1));
+        const std::string_view key = strip_blanks(line.substr(0, split));
+        std::string_view value = strip_blanks(line.substr(split + 1));
         if (key.empty()) return error(line_no, "empty key before '=' or ':'");
         if (section_state_ == section_state::none) {
             return error(line_no, "key before any [section] header", key);

@@ -30,27 +30,6 @@ std::vector<const config_entry*> lookup(const glance_config& config,
     return found;
 }
 
-// glance_store's `secret=True` options, every driver.
-constexpr std::array<std::string_view, 9> secret_option_names{
-    "s3_store_access_key",
-    "s3_store_secret_key",
-    "swift_store_user",
-    "swift_store_key",
-    "swift_store_application_credential_id",
-    "swift_store_application_credential_secret",
-    "cinder_store_password",
-    "cinder_store_application_credential_secret",
-    "vmware_server_password",
-};
-
-// glance-swift.conf's credential keys (swift/utils.py SwiftParams).
-constexpr std::array<std::string_view, 4> secret_reference_key_names{
-    "user", "key", "application_credential_id", "application_credential_secret"};
-
-bool option_name_char(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
 // `value` with the userinfo of its URL replaced: from after "://" (or the start) to the last
 // '@'. Over-hiding a path or query that holds '@' is the safe side for a config display.
 std::string redact_one_url(std::string_view value) {
@@ -82,31 +61,6 @@ std::optional<bool> parse_option_bool(std::string_view text) {
     return std::nullopt;
 }
 
-std::span<const std::string_view> secret_options() noexcept { return secret_option_names; }
-
-bool is_secret_option(std::string_view name) noexcept {
-    return std::find(secret_option_names.begin(), secret_option_names.end(), name) !=
-           secret_option_names.end();
-}
-
-std::span<const std::string_view> secret_reference_keys() noexcept {
-    return secret_reference_key_names;
-}
-
-std::string printable_key(std::string_view key) {
-    constexpr std::size_t max_shown = 64;
-    std::size_t n = 0;
-    while (n < key.size() && n < max_shown && option_name_char(key[n])) ++n;
-    for (auto list : {secret_options(), secret_reference_keys()}) {
-        for (std::string_view name : list) {
-            if (n > name.size() && starts_with_nocase(key, name)) n = name.size();
-        }
-    }
-    std::string out(key.substr(0, n));
-    if (n < key.size()) out += "...";
-    return out;
-}
-
 std::string redact_option_url(std::string_view value, option_kind kind) {
     if (kind != option_kind::dict) return redact_one_url(value);
     // oslo Dict: items split on ',', each `key:value` split on the first ':'.
@@ -128,14 +82,11 @@ std::string redact_option_url(std::string_view value, option_kind kind) {
     return out;
 }
 
-bool is_multi_valued_option(std::string_view name) noexcept {
-    return name == "filesystem_store_datadirs" || name == "vmware_datastores";
-}
-
 store_options::store_options(const glance_config& config,
                              std::string_view store_id,
                              std::span<const option_spec> specs,
                              std::vector<diagnostic>& diagnostics,
+                             const ini_key_rules& key_rules,
                              bool strict,
                              const config_entry* declared_at,
                              bool use_backend_defaults,
@@ -171,7 +122,7 @@ store_options::store_options(const glance_config& config,
         });
         if (known) continue;
         diagnostics_.push_back({strict ? severity::error : severity::warning, e->file, e->line,
-                                e->section, printable_key(e->key),
+                                e->section, key_rules.printable_key(e->key),
                                 "unknown option for this store type"});
     }
 }
@@ -319,7 +270,7 @@ std::vector<store_option> store_options::display() const {
         } else if (auto v = str(r.spec->name)) {
             value = *v;
         }
-        if (is_secret_option(r.spec->name) && !value.empty()) {
+        if (r.spec->secret && !value.empty()) {
             value = std::string(redacted_mark);
         } else if (r.spec->url) {
             value = redact_option_url(value, r.spec->kind);

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/ini_reader.hpp"
 #include "imgstore/config.hpp"
 #include "imgstore/diagnostic.hpp"
 #include "imgstore/secret.hpp"
@@ -31,25 +32,10 @@ struct option_spec {
     std::optional<std::int64_t> max = std::nullopt;
     std::span<const std::string_view> choices = {};  ///< allowed values, empty = any
     std::string_view deprecated_name = {};           ///< old name still accepted (oslo)
+    /// glance_store's `secret=True`: the value is never printed (`***`), never echoed in a
+    /// diagnostic and never substituted into an option that is not secret.
+    bool secret = false;
 };
-
-/// The one list of secret store options: the options glance_store declares `secret=True`
-/// (exact names). Their values are never printed (`***`), never echoed in a diagnostic and
-/// never substituted into an option that is not secret.
-std::span<const std::string_view> secret_options() noexcept;
-bool is_secret_option(std::string_view name) noexcept;
-
-/// The credential keys of a swift reference file section (glance-swift.conf): `user`, `key`,
-/// `application_credential_id`, `application_credential_secret`.
-std::span<const std::string_view> secret_reference_keys() noexcept;
-
-/// A key that may be mistyped, as diagnostics show it: bounded and without anything that may
-/// be a value. A line `cinder_store_password SENTINEL:x` is read as the key
-/// `cinder_store_password SENTINEL`. Keeps the leading run of characters an option name holds
-/// (`A-Z a-z 0-9 _`), at most 64, and stops after the name of a secret option or reference key
-/// the key starts with (any case: `keySENTINEL` shows as `key...`); "..." marks that something
-/// was left out.
-std::string printable_key(std::string_view key);
 
 /// A URL-valued option's value for display: the userinfo (from the authority's start to the
 /// last '@' of the value, so secrets holding '/', ':' or '@' are covered) becomes "***". For a
@@ -61,13 +47,10 @@ std::optional<std::int64_t> parse_option_int(std::string_view text);
 /// oslo.config Boolean (true/false/yes/no/on/off/1/0/t/f/y/n, any case).
 std::optional<bool> parse_option_bool(std::string_view text);
 
-/// True for the multi-valued options that accumulate instead of overriding
-/// (`filesystem_store_datadirs`, `vmware_datastores`).
-bool is_multi_valued_option(std::string_view name) noexcept;
-
 /// The resolved options of one store. Construction validates every declared option's type,
 /// range and choices, and reports unknown keys in the store section (warning; error if strict).
-/// Diagnostics go to the vector passed in, which must outlive this object, as must `config`.
+/// Diagnostics go to the vector passed in, which must outlive this object, as must `config`;
+/// `key_rules` (the drivers' option_name_rules()) shows an unknown key without a secret.
 /// `declared_at` (optional) is the `enabled_backends` entry that declared the store: problems
 /// with no entry of their own (a missing required option) are located there.
 /// `use_backend_defaults` false reads only the store's own section (reserved stores: upstream
@@ -79,6 +62,7 @@ class store_options {
                   std::string_view store_id,
                   std::span<const option_spec> specs,
                   std::vector<diagnostic>& diagnostics,
+                  const ini_key_rules& key_rules,
                   bool strict,
                   const config_entry* declared_at = nullptr,
                   bool use_backend_defaults = true,

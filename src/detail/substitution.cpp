@@ -33,8 +33,10 @@ constexpr std::string_view literal_hint = "write $$ for a literal $";
 
 }  // namespace
 
-option_substitution::option_substitution(const glance_config& config, group_lookup groups)
-    : config_(config), groups_(std::move(groups)) {}
+option_substitution::option_substitution(const glance_config& config,
+                                         group_lookup groups,
+                                         const ini_key_rules& key_rules)
+    : config_(config), groups_(std::move(groups)), key_rules_(key_rules) {}
 
 bool option_substitution::registered(std::string_view lower_section, std::string_view name) const {
     if (const registered_group* g = groups_(lower_section)) return spec_named(g, name) != nullptr;
@@ -49,7 +51,7 @@ std::optional<std::string> option_substitution::expand(const config_entry& e,
     std::vector<std::string> notes;
     std::string why;
     auto value =
-        expand_text(e.value, ascii_lower(e.section), is_secret_option(option), stack, notes, why);
+        expand_text(e.value, ascii_lower(e.section), key_rules_.secret(option), stack, notes, why);
     for (std::string& note : notes) {
         out.push_back(
             {severity::warning, e.file, e.line, e.section, std::string(option), std::move(note)});
@@ -168,7 +170,7 @@ std::optional<std::string> option_substitution::value_of(std::string_view sectio
                           max_substitution_depth);
         return std::nullopt;
     }
-    if (is_secret_option(name) && !secret_target) {
+    if (key_rules_.secret(name) && !secret_target) {
         why = fmt::format(
             "${}: a secret option is never substituted into an option that is not secret (it "
             "would be printed)",

@@ -32,7 +32,11 @@ using group_lookup = std::function<const registered_group*(std::string_view lowe
 /// `config` and `groups`, which must outlive it. Not thread-safe (one load at a time).
 class option_substitution {
   public:
-    option_substitution(const glance_config& config, group_lookup groups);
+    /// `key_rules.secret` tells the secret options (the drivers' option_name_rules()); it and
+    /// `config` must outlive this object.
+    option_substitution(const glance_config& config,
+                        group_lookup groups,
+                        const ini_key_rules& key_rules);
 
     /// `e.value` expanded in `e.section`; nullopt after reporting an error to `out`. A value
     /// without '$' is returned unchanged. `option` is the option the value is read as (its name
@@ -63,6 +67,7 @@ class option_substitution {
 
     const glance_config& config_;
     group_lookup groups_;
+    const ini_key_rules& key_rules_;
 };
 
 }  // namespace imgstore::detail

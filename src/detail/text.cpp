@@ -18,6 +18,12 @@ std::string_view trim(std::string_view s) noexcept {
     return s.substr(first, s.find_last_not_of(whitespace) - first + 1);
 }
 
+std::string_view strip_blanks(std::string_view s) noexcept {
+    const std::size_t first = s.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
 bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -35,6 +41,15 @@ std::string_view strip_char(std::string_view s, char c) noexcept {
 bool starts_with_nocase(std::string_view s, std::string_view prefix) noexcept {
     if (s.size() < prefix.size()) return false;
     return iequals(s.substr(0, prefix.size()), prefix);
+}
+
+void append_hex(std::string& out, std::string_view bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    for (const char c : bytes) {
+        const auto u = static_cast<unsigned char>(c);
+        out += digits[u >> 4];
+        out += digits[u & 15];
+    }
 }
 
 std::string percent_encode(std::string_view s, std::string_view safe) {
@@ -66,17 +81,30 @@ bool decoded_equals(std::string_view encoded, std::string_view plain, bool plus_
     return j == plain.size();
 }
 
-std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {
+namespace {
+// The one decoding loop of both forms: a malformed escape fails it, or is kept when `lenient`.
+std::optional<std::string> decode_percent(std::string_view s, bool plus_is_space, bool lenient) {
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size();) {
         if (s[i] == '%' &&
             (i + 2 >= s.size() || !is_hex_digit(s[i + 1]) || !is_hex_digit(s[i + 2]))) {
-            return std::nullopt;
+            if (!lenient) return std::nullopt;
+            out += s[i++];
+            continue;
         }
         out += decode_at(s, i, plus_is_space);
     }
     return out;
+}
+}  // namespace
+
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {
+    return decode_percent(s, plus_is_space, false);
+}
+
+std::string percent_decode_lenient(std::string_view s, bool plus_is_space) {
+    return *decode_percent(s, plus_is_space, true);
 }
 
 std::optional<std::string_view> query_value(std::string_view query,

@@ -1,4 +1,5 @@
-// Small text helpers shared by the library: trimming, case, percent-encoding and -decoding.
+// Small text helpers shared by the library, the tool and the service: trimming, case,
+// percent-encoding and -decoding, UUIDs.
 #pragma once
 
 #include <cstddef>
@@ -10,6 +11,10 @@ namespace imgstore::detail {
 
 /// Strips ASCII whitespace (space, \t, \n, \r, \f, \v) on both sides, as Python's str.strip().
 std::string_view trim(std::string_view s) noexcept;
+
+/// Strips spaces and tabs on both sides (the blanks of an INI line or a TSV field; a '\r' or
+/// other control byte is kept).
+std::string_view strip_blanks(std::string_view s) noexcept;
 
 /// ASCII case-insensitive equality.
 bool iequals(std::string_view a, std::string_view b) noexcept;
@@ -50,6 +55,9 @@ std::string_view strip_char(std::string_view s, char c) noexcept;
 /// True if `s` starts with `prefix`, ASCII case-insensitively.
 bool starts_with_nocase(std::string_view s, std::string_view prefix) noexcept;
 
+/// Appends each byte of `bytes` as two lower-case hex digits (a digest, a \xHH escape). O(size).
+void append_hex(std::string& out, std::string_view bytes);
+
 /// Percent-encodes every byte outside ALPHA / DIGIT / "-._~" and `safe` (Python's
 /// urllib.parse.quote(s, safe=safe)).
 std::string percent_encode(std::string_view s, std::string_view safe);
@@ -57,6 +65,11 @@ std::string percent_encode(std::string_view s, std::string_view safe);
 /// Decodes %XX escapes (Python's unquote for valid input); nullopt on a malformed escape.
 /// `plus_is_space` reads '+' as a space (Python's unquote_plus, as parse_qs decodes).
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space = false);
+
+/// Python's urllib.parse.unquote (unquote_plus with `plus_is_space`) as SQLAlchemy applies it to
+/// a database URL: every valid %XX decoded, a '%' without two hex digits after it kept as
+/// written. Never fails; the bytes are not checked for UTF-8. O(size).
+std::string percent_decode_lenient(std::string_view s, bool plus_is_space = false);
 
 /// The value of the first `name=value` pair of a query whose value is not blank, still encoded,
 /// as Python's parse_qs(query)[name][0] picks it: pairs split on '&', the name compared

@@ -1,8 +1,11 @@
 #include "drivers/driver.hpp"
 
+#include <algorithm>
 #include <array>
 #include <type_traits>
 #include <variant>
+
+#include "detail/text.hpp"
 
 namespace imgstore::detail {
 
@@ -93,6 +96,82 @@ std::vector<option_spec> all_options(const driver& d) {
     std::vector<option_spec> specs(common_options().begin(), common_options().end());
     specs.insert(specs.end(), d.options.begin(), d.options.end());
     return specs;
+}
+
+namespace {
+
+// Each name once, in driver order, of what `pick` gives for each driver.
+template <class Pick>
+std::vector<std::string_view> collect_names(Pick pick) {
+    std::vector<std::string_view> out;
+    for (store_type t : all_store_types()) {
+        pick(driver_for(t), [&](std::string_view name) {
+            if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+        });
+    }
+    return out;
+}
+
+bool option_name_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+}  // namespace
+
+std::span<const std::string_view> secret_options() noexcept {
+    static const std::vector<std::string_view> names =
+        collect_names([](const driver& d, const auto& add) {
+            for (const option_spec& s : d.options) {
+                if (s.secret) add(s.name);
+            }
+        });
+    return names;
+}
+
+bool is_secret_option(std::string_view name) noexcept {
+    const auto names = secret_options();
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::span<const std::string_view> secret_reference_keys() noexcept {
+    static const std::vector<std::string_view> keys =
+        collect_names([](const driver& d, const auto& add) {
+            for (std::string_view k : d.secret_reference_keys) add(k);
+        });
+    return keys;
+}
+
+bool is_multi_valued_option(std::string_view name) noexcept {
+    static const std::vector<std::string_view> names =
+        collect_names([](const driver& d, const auto& add) {
+            for (const option_spec& s : d.options) {
+                if (s.kind == option_kind::multi_string) add(s.name);
+            }
+        });
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string printable_key(std::string_view key) {
+    constexpr std::size_t max_shown = 64;
+    std::size_t n = 0;
+    while (n < key.size() && n < max_shown && option_name_char(key[n])) ++n;
+    for (auto list : {secret_options(), secret_reference_keys()}) {
+        for (std::string_view name : list) {
+            if (n > name.size() && starts_with_nocase(key, name)) n = name.size();
+        }
+    }
+    std::string out(key.substr(0, n));
+    if (n < key.size()) out += "...";
+    return out;
+}
+
+const ini_key_rules& option_name_rules() noexcept {
+    static constexpr ini_key_rules rules{
+        .multi_valued = is_multi_valued_option,
+        .secret = is_secret_option,
+        .printable_key = printable_key,
+    };
+    return rules;
 }
 
 }  // namespace imgstore::detail

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "detail/canonical_url.hpp"
+#include "detail/ini_reader.hpp"
 #include "detail/location_codec.hpp"
 #include "detail/scheme_table.hpp"
 #include "detail/store_options.hpp"
@@ -153,6 +154,9 @@ struct driver {
     legacy_adoption (*adopt_legacy)(const store_registry& registry,
                                     std::string_view canonical_url,
                                     const legacy_lookup& lookup) = nullptr;
+    /// swift: the credential keys of the files the type's options name (glance-swift.conf's
+    /// `user`, `key`, ...): a diagnostic never shows what follows them in a mistyped key.
+    std::span<const std::string_view> secret_reference_keys = {};
 };
 
 /// The driver of a type. Static lifetime.
@@ -179,6 +183,32 @@ std::span<const option_spec> common_options() noexcept;
 
 /// common_options() followed by the driver's own options: what a store section may hold.
 std::vector<option_spec> all_options(const driver& d);
+
+// What the config reader, the `$` substitution and a store's options must know of option names
+// before a store has a type (a secret is hidden in whatever section it is written), derived
+// from the drivers' declarations: each type says it in its own file.
+
+/// Every option some driver declares secret (option_spec::secret), once, in driver order.
+std::span<const std::string_view> secret_options() noexcept;
+bool is_secret_option(std::string_view name) noexcept;
+
+/// Every credential key of the files some driver's options name (driver::secret_reference_keys).
+std::span<const std::string_view> secret_reference_keys() noexcept;
+
+/// True for an option some driver declares option_kind::multi_string: its repeats accumulate
+/// instead of overriding (`filesystem_store_datadirs`, `vmware_datastores`).
+bool is_multi_valued_option(std::string_view name) noexcept;
+
+/// A key that may be mistyped, as diagnostics show it: bounded and without anything that may
+/// be a value. A line `cinder_store_password SENTINEL:x` is read as the key
+/// `cinder_store_password SENTINEL`. Keeps the leading run of characters an option name holds
+/// (`A-Z a-z 0-9 _`), at most 64, and stops after the name of a secret option or reference key
+/// the key starts with (any case: `keySENTINEL` shows as `key...`); "..." marks that something
+/// was left out.
+std::string printable_key(std::string_view key);
+
+/// The three above as the INI reader, the substitution and store_options take them. Static.
+const ini_key_rules& option_name_rules() noexcept;
 
 // One definition per type, in src/drivers/<type>.cpp.
 extern const driver file_driver;

@@ -15,8 +15,8 @@ constexpr std::array<std::string_view, 2> checksum_modes{"when_supported", "when
 
 constexpr std::array<option_spec, 14> s3_options{{
     {.name = "s3_store_host", .url = true},
-    {.name = "s3_store_access_key"},
-    {.name = "s3_store_secret_key"},
+    {.name = "s3_store_access_key", .secret = true},
+    {.name = "s3_store_secret_key", .secret = true},
     {.name = "s3_store_bucket"},
     {.name = "s3_store_region_name", .default_value = ""},
     {.name = "s3_store_create_bucket_on_put",

@@ -25,11 +25,11 @@ constexpr std::array<option_spec, 29> swift_options{{
     {.name = "default_swift_reference", .default_value = "ref1"},
     {.name = "swift_store_config_file"},
     {.name = "swift_store_auth_address", .url = true},
-    {.name = "swift_store_user"},
-    {.name = "swift_store_key"},
+    {.name = "swift_store_user", .secret = true},
+    {.name = "swift_store_key", .secret = true},
     {.name = "swift_store_auth_version", .default_value = "3", .choices = auth_versions},
-    {.name = "swift_store_application_credential_id"},
-    {.name = "swift_store_application_credential_secret"},
+    {.name = "swift_store_application_credential_id", .secret = true},
+    {.name = "swift_store_application_credential_secret", .secret = true},
     {.name = "swift_store_project_name"},
     {.name = "swift_store_project_id"},
     {.name = "swift_store_container", .default_value = "glance"},
@@ -66,6 +66,11 @@ constexpr std::array<option_spec, 29> swift_options{{
     {.name = "swift_buffer_on_upload", .kind = option_kind::boolean, .default_value = "false"},
     {.name = "swift_upload_buffer_dir"},
 }};
+
+// The credential keys of a glance-swift.conf reference section (swift/utils.py SwiftParams):
+// never shown, and a mistyped key that starts with one is cut after it.
+constexpr std::array<std::string_view, 4> reference_secret_keys{
+    "user", "key", "application_credential_id", "application_credential_secret"};
 
 // Keys a glance-swift.conf reference section may hold (swift/utils.py SwiftParams).
 constexpr std::array<std::string_view, 10> reference_keys{"auth_address",
@@ -432,6 +437,7 @@ const driver swift_driver{
     .configure = configure_swift,
     .format = format_as<swift_location, format_uri>,
     .accepts_userinfo = user_is_required_user,
+    .secret_reference_keys = reference_secret_keys,
 };
 
 }  // namespace imgstore::detail

@@ -14,7 +14,7 @@ constexpr std::array<std::string_view, 1> vmware_schemes{"vsphere"};
 constexpr std::array<option_spec, 9> vmware_options{{
     {.name = "vmware_server_host", .url = true},
     {.name = "vmware_server_username"},
-    {.name = "vmware_server_password"},
+    {.name = "vmware_server_password", .secret = true},
     {.name = "vmware_api_retry_count",
      .kind = option_kind::integer,
      .default_value = "10",

@@ -19,32 +19,6 @@ db_error url_error(std::string message) {
     return {make_error_code(db_errc::bad_url), "database connection URL: " + std::move(message)};
 }
 
-// urllib.parse.unquote, which SQLAlchemy applies to the user name and password: valid %XX
-// escapes are decoded, anything else is kept as written.
-std::string python_unquote(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() &&
-            std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-            out.push_back(
-                static_cast<char>(detail::hex_value(s[i + 1]) * 16 + detail::hex_value(s[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
-}
-
-// urllib.parse.parse_qsl's decoding of a query key or value: '+' is a space, then unquote.
-std::string python_unquote_plus(std::string_view s) {
-    std::string spaced(s);
-    std::replace(spaced.begin(), spaced.end(), '+', ' ');
-    return python_unquote(spaced);
-}
-
 struct dialect_entry {
     std::string_view name;
     backend kind;
@@ -157,8 +131,8 @@ db_result<std::vector<query_param>> split_query(std::string_view query) {
         if (eq == std::string_view::npos) {
             return url_error("a query parameter has no '=value'");
         }
-        query_param p{python_unquote_plus(field.substr(0, eq)),
-                      python_unquote_plus(field.substr(eq + 1))};
+        query_param p{detail::percent_decode_lenient(field.substr(0, eq), true),
+                      detail::percent_decode_lenient(field.substr(eq + 1), true)};
         for (const auto& seen : params) {
             if (seen.key == p.key) {
                 return url_error(fmt::format("query parameter '{}' is given twice",
@@ -256,9 +230,9 @@ db_result<connection_spec> parse_url_into(std::string_view url, connection_spec&
         std::string_view userinfo = rest.substr(0, at);
         rest = rest.substr(at + 1);
         auto colon = userinfo.find(':');
-        spec.user = python_unquote(userinfo.substr(0, colon));
+        spec.user = detail::percent_decode_lenient(userinfo.substr(0, colon));
         if (colon != std::string_view::npos) {
-            spec.password = secret(python_unquote(userinfo.substr(colon + 1)));
+            spec.password = secret(detail::percent_decode_lenient(userinfo.substr(colon + 1)));
         }
     }
     auto slash = rest.find('/');

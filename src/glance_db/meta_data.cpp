@@ -9,52 +9,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "detail/json_scan.hpp"
+#include "detail/utf8.hpp"
+
 namespace imgstore::glance_db {
 namespace {
 
-bool json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// Decodes one UTF-8 sequence at `i`; nullopt when it is not well-formed (overlong forms,
-// surrogates and values above U+10FFFF included).
-std::optional<char32_t> next_code_point(std::string_view s, std::size_t& i) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char b0 = byte(i);
-    if (b0 < 0x80) {
-        ++i;
-        return b0;
-    }
-    std::size_t len = b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC2 ? 2 : 0;
-    if (len == 0 || b0 > 0xF4 || i + len > s.size()) return std::nullopt;
-    char32_t cp = b0 & (0x7F >> len);
-    for (std::size_t k = 1; k < len; ++k) {
-        if ((byte(i + k) & 0xC0) != 0x80) return std::nullopt;
-        cp = (cp << 6) | (byte(i + k) & 0x3F);
-    }
-    static constexpr std::array<char32_t, 5> min_for_len{0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        return std::nullopt;
-    }
-    i += len;
-    return cp;
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
+using detail::next_code_point;
 
 // One top-level member of an object: its decoded key and where its value's text lies.
 struct member_span {
@@ -69,160 +30,17 @@ struct object_layout {
     std::vector<member_span> members;
 };
 
-// Walks the top level of text that Boost.JSON has already accepted as one JSON object, so it
-// only has to find boundaries (and decode keys); nullopt if the text surprises it anyway.
-class top_level_scanner {
-  public:
-    explicit top_level_scanner(std::string_view text) : s_(text) {}
-
-    std::optional<object_layout> scan() {
-        object_layout layout;
-        skip_space();
-        if (!take('{')) return std::nullopt;
-        layout.open = i_ - 1;
-        skip_space();
-        if (peek() == '}') {
-            layout.close = i_;
-            return layout;
-        }
-        for (;;) {
-            member_span m;
-            auto key = read_string();
-            if (!key) return std::nullopt;
-            m.key = std::move(*key);
-            skip_space();
-            if (!take(':')) return std::nullopt;
-            skip_space();
-            m.value_begin = i_;
-            if (!skip_value()) return std::nullopt;
-            m.value_end = i_;
-            layout.members.push_back(std::move(m));
-            skip_space();
-            if (take(',')) {
-                skip_space();
-                continue;
-            }
-            if (peek() != '}') return std::nullopt;
-            layout.close = i_;
-            return layout;
-        }
-    }
-
-  private:
-    char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
-    bool take(char c) {
-        if (peek() != c) return false;
-        ++i_;
-        return true;
-    }
-    void skip_space() {
-        while (i_ < s_.size() && json_space(s_[i_])) ++i_;
-    }
-
-    std::optional<unsigned> read_hex4() {
-        if (i_ + 4 > s_.size()) return std::nullopt;
-        unsigned v = 0;
-        for (int k = 0; k < 4; ++k) {
-            char c = s_[i_++];
-            v <<= 4;
-            if (c >= '0' && c <= '9') {
-                v |= static_cast<unsigned>(c - '0');
-            } else if (c >= 'a' && c <= 'f') {
-                v |= static_cast<unsigned>(c - 'a' + 10);
-            } else if (c >= 'A' && c <= 'F') {
-                v |= static_cast<unsigned>(c - 'A' + 10);
-            } else {
-                return std::nullopt;
-            }
-        }
-        return v;
-    }
-
-    std::optional<std::string> read_string() {
-        if (!take('"')) return std::nullopt;
-        std::string out;
-        while (i_ < s_.size()) {
-            char c = s_[i_++];
-            if (c == '"') return out;
-            if (c != '\\') {
-                out.push_back(c);
-                continue;
-            }
-            if (i_ >= s_.size()) return std::nullopt;
-            char e = s_[i_++];
-            switch (e) {
-                case '"':
-                case '\\':
-                case '/':
-                    out.push_back(e);
-                    break;
-                case 'b':
-                    out.push_back('\b');
-                    break;
-                case 'f':
-                    out.push_back('\f');
-                    break;
-                case 'n':
-                    out.push_back('\n');
-                    break;
-                case 'r':
-                    out.push_back('\r');
-                    break;
-                case 't':
-                    out.push_back('\t');
-                    break;
-                case 'u': {
-                    auto hi = read_hex4();
-                    if (!hi) return std::nullopt;
-                    char32_t cp = *hi;
-                    if (cp >= 0xD800 && cp <= 0xDBFF && s_.substr(i_, 2) == "\\u") {
-                        i_ += 2;
-                        auto lo = read_hex4();
-                        if (!lo || *lo < 0xDC00 || *lo > 0xDFFF) return std::nullopt;
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (*lo - 0xDC00);
-                    }
-                    append_utf8(out, cp);
-                    break;
-                }
-                default:
-                    return std::nullopt;
-            }
-        }
-        return std::nullopt;
-    }
-
-    bool skip_string() { return read_string().has_value(); }
-
-    bool skip_value() {
-        char c = peek();
-        if (c == '"') return skip_string();
-        if (c == '{' || c == '[') {
-            int depth = 0;
-            while (i_ < s_.size()) {
-                char d = s_[i_];
-                if (d == '"') {
-                    if (!skip_string()) return false;
-                    continue;
-                }
-                ++i_;
-                if (d == '{' || d == '[') ++depth;
-                if (d == '}' || d == ']') {
-                    if (--depth == 0) return true;
-                }
-            }
-            return false;
-        }
-        std::size_t start = i_;
-        while (i_ < s_.size() && !json_space(s_[i_]) && s_[i_] != ',' && s_[i_] != '}' &&
-               s_[i_] != ']') {
-            ++i_;
-        }
-        return i_ > start;
-    }
-
-    std::string_view s_;
-    std::size_t i_ = 0;
-};
+// The top level of text that Boost.JSON has already accepted as one JSON object.
+object_layout scan_top_level(std::string_view text) {
+    const detail::json_scan sc(text);
+    object_layout layout;
+    layout.open = sc.skip_space(0);
+    layout.close = sc.value_end(layout.open) - 1;
+    sc.members(layout.open, [&](std::string_view key, std::size_t begin, std::size_t end) {
+        layout.members.push_back({std::string(key), begin, end});
+    });
+    return layout;
+}
 
 struct classified {
     meta_info info;
@@ -275,11 +93,7 @@ classified classify(std::string_view text) {
         out.info = malformed(fmt::format("not a JSON object but {}", kind_name(doc)));
         return out;
     }
-    out.layout = top_level_scanner(text).scan();
-    if (!out.layout) {
-        out.info = malformed("not valid JSON");
-        return out;
-    }
+    out.layout = scan_top_level(text);
     for (const auto& m : out.layout->members) {
         if (m.key != "store") continue;
         if (out.store) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli_runner.hpp"
+#include "test_util.hpp"
 
 namespace imgstore::cli_test {
 namespace {
@@ -225,11 +226,7 @@ TEST(CliRecords, StoresTextEscapesEveryValueAndShowsEachOptionOnce) {
                 "store_description = tab\there\r\n");
     const auto r = tool({"stores", "--config-file", conf});
     ASSERT_EQ(r.status, 0) << r.err;
-    for (const char c : r.out) {
-        const auto u = static_cast<unsigned char>(c);
-        EXPECT_TRUE(u == '\n' || (u >= 0x20 && u != 0x7F)) << "raw control byte " << int(u);
-    }
-    EXPECT_FALSE(contains(r.out, "\xC2\x9B")) << "C1 control";
+    EXPECT_EQ(test::terminal_control_at(r.out), std::string::npos) << r.out;
     // Each store is one header line; every other line is an indented field.
     std::size_t headers = 0;
     for (const auto& line : lines_of(r.out)) {

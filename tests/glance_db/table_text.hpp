@@ -1,50 +1,11 @@
-// Decoding of the escapes the glance_db test tables use, and db_errc names.
+// The db_errc names the glance_db test tables use.
 #pragma once
 
-#include <stdexcept>
-#include <string>
 #include <string_view>
 
 #include "imgstore/glance_db/error.hpp"
 
 namespace imgstore::test {
-
-/// Table text to bytes: \n \r \t \\ and \xNN (a byte); every other character as written.
-inline std::string unescape_table_text(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '\\' || i + 1 == s.size()) {
-            out.push_back(s[i]);
-            continue;
-        }
-        char e = s[++i];
-        switch (e) {
-            case 'n':
-                out.push_back('\n');
-                break;
-            case 'r':
-                out.push_back('\r');
-                break;
-            case 't':
-                out.push_back('\t');
-                break;
-            case '\\':
-                out.push_back('\\');
-                break;
-            case 'x':
-                if (i + 2 >= s.size()) {
-                    throw std::runtime_error("table: \\x needs two hex digits");
-                }
-                out.push_back(
-                    static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-                i += 2;
-                break;
-            default:
-                throw std::runtime_error("table: unknown escape \\" + std::string(1, e));
-        }
-    }
-    return out;
-}
 
 /// The db_errc a table names (its enumerator's name).
 inline glance_db::db_errc db_errc_named(std::string_view name) {
