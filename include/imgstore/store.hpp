@@ -132,7 +132,8 @@ class store {
     std::vector<std::string> datastores_;
     std::string volume_type_;
     std::vector<store_datadir> datadirs_;
-    std::vector<std::pair<std::string, std::vector<secret>>> raw_options_;
+    // Only options with a value; names view the drivers' static option tables.
+    std::vector<std::pair<std::string_view, std::vector<secret>>> raw_options_;
     std::shared_ptr<const detail::location_codec> codec_;
 };
 
@@ -153,7 +154,7 @@ struct store::init {
     std::vector<std::string> datastores;
     std::string volume_type;
     std::vector<store_datadir> datadirs;
-    std::vector<std::pair<std::string, std::vector<secret>>> raw_options;
+    std::vector<std::pair<std::string_view, std::vector<secret>>> raw_options;
     std::shared_ptr<const detail::location_codec> codec;
 };
 

