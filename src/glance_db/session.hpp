@@ -34,6 +34,16 @@ struct walk_statement {
     std::vector<soci::indicator> meta_null;
     std::vector<std::string> statuses;
     std::optional<soci::statement> statement;
+
+    /// Room for `n` rows in every column: an execution fetches as many as the vectors hold.
+    void resize(std::size_t n) {
+        ids.resize(n);
+        image_ids.resize(n);
+        values.resize(n);
+        metas.resize(n);
+        meta_null.resize(n);
+        statuses.resize(n);
+    }
 };
 
 /// PostgreSQL's set-based compare-and-swap (cas.cpp): array literals in, changed ids out.

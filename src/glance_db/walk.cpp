@@ -67,12 +67,7 @@ db_result<std::vector<location_row>> read_batch(database& db,
         if (!w || w->sql != sql) {
             w = std::make_unique<internal::walk_statement>();
             w->sql = sql;
-            w->ids.resize(slots);
-            w->image_ids.resize(slots);
-            w->values.resize(slots);
-            w->metas.resize(slots);
-            w->meta_null.resize(slots);
-            w->statuses.resize(slots);
+            w->resize(slots);
             w->statement.emplace((state.session.prepare << sql, soci::into(w->ids),
                                   soci::into(w->image_ids), soci::into(w->values),
                                   soci::into(w->metas, w->meta_null), soci::into(w->statuses),
@@ -80,12 +75,7 @@ db_result<std::vector<location_row>> read_batch(database& db,
         }
         // One execution fetches up to `slots` rows (the vectors' size; the previous fetch
         // shrank them to what it got).
-        w->ids.resize(slots);
-        w->image_ids.resize(slots);
-        w->values.resize(slots);
-        w->metas.resize(slots);
-        w->meta_null.resize(slots);
-        w->statuses.resize(slots);
+        w->resize(slots);
         w->after = after_id;
         if (!w->statement->execute(true)) w->ids.clear();
     } catch (const soci::soci_error& e) {
