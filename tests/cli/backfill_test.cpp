@@ -594,6 +594,37 @@ std::vector<fixture_row> many_rows(std::size_t n) {
     return out;
 }
 
+// A transaction holds --batch changed rows, however many rows around them need nothing: those
+// ride along instead of cutting it short. A transaction gives its rows one updated_at (UTC
+// now, microseconds), so the rows sharing one are one transaction. Not on MariaDB: Glance's
+// DATETIME columns there keep whole seconds.
+class BackfillTransactions : public Backfill {};
+
+TEST_P(BackfillTransactions, EachHoldsBatchChangedRowsUntilTheLast) {
+    constexpr std::size_t row_count = 300;
+    constexpr long long batch = 7;
+    ids_ = insert_fixture(*db_, many_rows(row_count));
+    clear_updated_at();
+    const auto r = run_tool(cat(base(), {"--apply", "--batch", std::to_string(batch)}), dir_);
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto sql = connect(*db_);
+    std::vector<long long> sizes(row_count);
+    *sql << "SELECT COUNT(*) FROM image_locations WHERE updated_at IS NOT NULL "
+            "GROUP BY updated_at ORDER BY MIN(id)",
+        soci::into(sizes);
+    // The fixture's mix stamps about half its rows: with --batch rows read per transaction
+    // (the former rule) no transaction would reach 7.
+    ASSERT_GE(sizes.size(), 10u);
+    for (std::size_t i = 0; i + 1 < sizes.size(); ++i) EXPECT_EQ(sizes[i], batch) << i;
+    EXPECT_GE(sizes.back(), 1);
+    EXPECT_LE(sizes.back(), batch);
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases,
+                         BackfillTransactions,
+                         ::testing::Values(db_server::sqlite, db_server::postgresql),
+                         server_name);
+
 class BackfillKill : public Backfill {};
 
 TEST_P(BackfillKill, SigkillAtRandomPointsThenRerunEqualsAnUninterruptedRun) {
