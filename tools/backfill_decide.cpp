@@ -90,6 +90,7 @@ row_decision decide_row(const glance_db::location_row& row, const backfill_rules
     u.old_value = row.value;
     u.old_meta = row.meta_data;
     u.old_status = row.status;
+    u.heap_page = row.heap_page;
     u.new_meta = std::move(*new_meta);
     if (change.new_url) {
         d.new_url = *change.new_url;

@@ -20,6 +20,15 @@ void backfill_counters::add(const row_decision& d) {
     if (d.outcome == backfill_outcome::invalid) ++invalid_reasons[std::string(to_string(d.reason))];
 }
 
+void backfill_counters::merge(const backfill_counters& other) {
+    rows += other.rows;
+    rewritten += other.rewritten;
+    retries += other.retries;
+    for (std::size_t i = 0; i < outcomes.size(); ++i) outcomes[i] += other.outcomes[i];
+    for (const auto& [reason, n] : other.no_store_reasons) no_store_reasons[reason] += n;
+    for (const auto& [reason, n] : other.invalid_reasons) invalid_reasons[reason] += n;
+}
+
 std::string summary_text(const backfill_counters& c, bool applied) {
     using o = backfill_outcome;
     const auto n = [&](o x) { return std::to_string(c[x]); };

@@ -26,6 +26,8 @@ struct backfill_counters {
     }
     /// Counts one final decision.
     void add(const row_decision& d);
+    /// Adds the counts of `other`.
+    void merge(const backfill_counters& other);
 };
 
 /// The one-paragraph summary for stderr, in the shape of `imgstore stamp`'s, e.g.

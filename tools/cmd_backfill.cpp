@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -282,26 +283,55 @@ struct pass_options {
     std::optional<backfill_checkpoint> from;  // where a resumed walk starts
 };
 
-// The rows decided since the last commit: written together as one transaction.
+// The rows decided since the last checkpoint: one window of the walk, written as one or more
+// transactions of at most --batch rows (db::plan_writes), then checkpointed. A row that needs
+// no write is only counted, unless --changes records it.
 struct pending_group {
-    std::vector<db::location_row> rows;
+    std::vector<db::location_row> rows;  // the rows kept: with an update, or for --changes
     std::vector<row_decision> decisions;
     std::vector<db::row_update> updates;
-    std::vector<std::size_t> update_of;  // index into rows/decisions
+    std::vector<std::size_t> update_of;       // index into rows/decisions
+    std::unordered_set<std::uint32_t> pages;  // the heap pages of `updates` (PostgreSQL)
+    backfill_counters settled;                // the rows not kept
+    std::size_t row_count = 0;                // every row of the window
+    std::int64_t last_id = 0;
 
+    bool empty() const { return row_count == 0; }
     void clear() {
         rows.clear();
         decisions.clear();
         updates.clear();
         update_of.clear();
+        pages.clear();
+        settled = {};
+        row_count = 0;
+    }
+
+    // Puts the updates (and update_of) in the order `plan` writes them.
+    void reorder(const db::write_plan& plan) {
+        std::vector<db::row_update> u;
+        std::vector<std::size_t> of;
+        u.reserve(updates.size());
+        of.reserve(updates.size());
+        for (std::size_t i : plan.order) {
+            u.push_back(std::move(updates[i]));
+            of.push_back(update_of[i]);
+        }
+        updates = std::move(u);
+        update_of = std::move(of);
     }
 };
 
-// A group holds at most --batch updates, so a transaction changes at most --batch rows. Rows
-// that need no write ride along with the next commit (the checkpoint names the last row of a
-// committed group), up to this many read batches, so that a walk over stamped rows still
-// checkpoints and reports progress regularly.
-constexpr std::size_t max_batches_per_group = 4;
+// How far a window reaches. Where rows carry no heap page (SQLite, MariaDB), --batch updates:
+// one transaction. Where they do (PostgreSQL), until the updates cover --batch pages, so that
+// every round of plan_writes fills a transaction, or reach max_rounds x --batch (memory: a
+// window's rows, decisions and updates are held until its checkpoint). Rows that need no write
+// ride along, up to max_batches_per_round read batches per round, so that a walk over stamped
+// rows still checkpoints and reports progress regularly.
+constexpr std::size_t max_rounds = 16;
+/// More deleted images than this, and the walk looks every row's image up instead.
+constexpr std::size_t max_deleted_images = 100'000;
+constexpr std::size_t max_batches_per_round = 4;
 
 // A second connection for the reader thread on a database server (batch_reader says why);
 // none for SQLite.
@@ -334,50 +364,67 @@ pass_result run_pass(db::database& database,
     backfill_progress progress(terminal, total);
     const auto start = std::chrono::steady_clock::now();
     std::uint64_t rows_this_run = 0;
-    pending_group g;
+    const bool keep_every_row = p.changes != nullptr && p.changes->enabled();
+    pending_group g;  // the window being filled
+    pending_group w;  // the window being written
     std::vector<bool> applied;
 
-    // Writes the group (one compare-and-swap transaction), records every decision, then the
-    // checkpoint: after it, every row up to the group's last is committed or needs nothing.
-    const auto commit_group = [&]() -> std::optional<pass_result> {
-        if (g.rows.empty()) return std::nullopt;
-        if (!g.updates.empty()) {
-            if (auto e = save(database, g.updates, journal, applied)) return db_failure(*e);
-            // A row another writer changed since we read it: read it again and decide again.
-            for (std::size_t u = 0; u < g.updates.size(); ++u) {
-                if (applied[u]) continue;
-                row_decision& d = g.decisions[g.update_of[u]];
-                const std::int64_t id = g.updates[u].id;
-                d.outcome = backfill_outcome::changed_concurrently;
-                for (int attempt = 1; attempt < max_decisions_per_row; ++attempt) {
-                    ++out.counters.retries;
-                    auto again = db::read_row(database, id, s.filter);
-                    if (!again) return db_failure(again.error());
-                    if (!*again) {
-                        d = row_decision{};
-                        d.outcome = backfill_outcome::no_longer_eligible;
-                        break;
-                    }
-                    g.rows[g.update_of[u]] = **again;
-                    d = decide_row(**again, s.rules);
-                    if (!d.update) break;
-                    std::vector<bool> one;
-                    if (auto e = save(database, std::span(&*d.update, 1), journal, one)) {
-                        return db_failure(*e);
-                    }
-                    if (one.front()) break;
-                    d.outcome = backfill_outcome::changed_concurrently;
-                    d.update.reset();
+    // A row another writer changed since we read it: read it again and decide again, up to
+    // max_decisions_per_row times.
+    const auto decide_again = [&](std::size_t u) -> std::optional<pass_result> {
+        row_decision& d = w.decisions[w.update_of[u]];
+        const std::int64_t id = w.updates[u].id;
+        d.outcome = backfill_outcome::changed_concurrently;
+        for (int attempt = 1; attempt < max_decisions_per_row; ++attempt) {
+            ++out.counters.retries;
+            auto again = db::read_row(database, id, s.filter);
+            if (!again) return db_failure(again.error());
+            if (!*again) {
+                d = row_decision{};
+                d.outcome = backfill_outcome::no_longer_eligible;
+                break;
+            }
+            w.rows[w.update_of[u]] = **again;
+            d = decide_row(**again, s.rules);
+            if (!d.update) break;
+            std::vector<bool> one;
+            if (auto e = save(database, std::span(&*d.update, 1), journal, one)) {
+                return db_failure(*e);
+            }
+            if (one.front()) break;
+            d.outcome = backfill_outcome::changed_concurrently;
+            d.update.reset();
+        }
+        return std::nullopt;
+    };
+
+    // Writes window `w` (plan_writes: one or more compare-and-swap transactions), records every
+    // decision, then the checkpoint: after it, every row up to the window's last is committed
+    // or needs nothing. --rate paces every transaction.
+    const auto write_window = [&]() -> std::optional<pass_result> {
+        const db::write_plan plan = db::plan_writes(w.updates, args.batch);
+        w.reorder(plan);
+        std::size_t begin = 0;
+        for (std::size_t end : plan.ends) {
+            const auto tx = std::span<const db::row_update>(w.updates).subspan(begin, end - begin);
+            if (auto e = save(database, tx, journal, applied)) return db_failure(*e);
+            for (std::size_t u = begin; u < end; ++u) {
+                if (applied[u - begin]) {
+                    w.decisions[w.update_of[u]].update = std::move(w.updates[u]);
+                } else if (auto r = decide_again(u)) {
+                    return r;
                 }
             }
+            begin = end;
+            pace(args.rate, rows_this_run + w.row_count * end / w.updates.size(), start);
         }
-        for (std::size_t i = 0; i < g.decisions.size(); ++i) {
-            out.counters.add(g.decisions[i]);
-            if (p.changes != nullptr) p.changes->decision(g.rows[i], g.decisions[i]);
+        for (std::size_t i = 0; i < w.decisions.size(); ++i) {
+            out.counters.add(w.decisions[i]);
+            if (p.changes != nullptr) p.changes->decision(w.rows[i], w.decisions[i]);
         }
-        last_id = g.rows.back().id;
-        rows_this_run += g.rows.size();
-        g.clear();
+        out.counters.merge(w.settled);
+        last_id = w.last_id;
+        rows_this_run += w.row_count;
         if (!p.checkpoint.empty()) {
             backfill_checkpoint c{s.fingerprint, last_id, out.counters};
             if (std::string e = save_checkpoint(p.checkpoint, c); !e.empty()) {
@@ -390,29 +437,85 @@ pass_result run_pass(db::database& database,
         return std::nullopt;
     };
 
-    batch_reader reader(database, reader_connection(database), last_id, args.batch, s.filter);
+    // On a server the reader has a connection of its own, and the window is written on a
+    // thread of its own while this one reads and decides the next: the server writes one
+    // window while it reads the next, on two cores. write_window then owns `database`, `w`, the
+    // counters, the journal, the changes, the checkpoint and the progress line until waited
+    // for. SQLite (one connection, in this process) writes in turn.
+    // On a server the walk skips the rows of deleted images instead of looking each row's
+    // image up (load_deleted_images says why that is as exact), when they are few enough to
+    // hold: 3.6 MiB at most.
+    db::row_filter filter = s.filter;
+    std::optional<db::image_id_set> deleted_images;
+    if (database.kind() != db::backend::sqlite) {
+        auto loaded = db::load_deleted_images(database, max_deleted_images);
+        if (!loaded) return db_failure(loaded.error());
+        deleted_images = std::move(*loaded);
+        if (deleted_images) filter.deleted_images = &*deleted_images;
+    }
+    std::optional<db::database> own = reader_connection(database);
+    const bool write_behind = own.has_value();
+    std::future<std::optional<pass_result>> writing;
+    const auto wait_for_writer = [&]() -> std::optional<pass_result> {
+        if (!writing.valid()) return std::nullopt;
+        return writing.get();
+    };
+    // Hands window `g` to the writer, after the previous one is written.
+    const auto commit_group = [&]() -> std::optional<pass_result> {
+        if (auto r = wait_for_writer()) return r;
+        if (g.empty()) return std::nullopt;
+        std::swap(w, g);
+        g.clear();
+        if (!write_behind) return write_window();
+        writing = std::async(std::launch::async, write_window);
+        return std::nullopt;
+    };
+    // Every return below first waits for the writer: it uses what this frame owns.
+    const auto finish = [&](std::optional<pass_result> r) -> pass_result {
+        auto written = wait_for_writer();
+        if (r) return *r;
+        if (written) return *written;
+        return out;
+    };
+
+    batch_reader reader(database, std::move(own), last_id, args.batch, filter);
+    std::size_t rounds = 1;  // max_rounds once the rows carry heap pages
     for (std::size_t batches = 0;;) {
         auto batch = reader.next();
-        if (!batch) return db_failure(batch.error());
+        if (!batch) return finish(db_failure(batch.error()));
         if (batch->empty()) break;
         for (db::location_row& row : *batch) {
-            g.decisions.push_back(decide_row(row, s.rules));
-            g.rows.push_back(std::move(row));
-            if (apply && g.decisions.back().update) {
-                g.updates.push_back(*g.decisions.back().update);
-                g.update_of.push_back(g.rows.size() - 1);
-                if (g.updates.size() == args.batch) {
-                    if (auto r = commit_group()) return *r;
+            if (row.heap_page) rounds = max_rounds;
+            row_decision d = decide_row(row, s.rules);
+            if (apply && d.update) {
+                const std::optional<std::uint32_t> page = d.update->heap_page;
+                if (g.updates.size() == args.batch * rounds ||
+                    (page && !g.pages.contains(*page) && g.pages.size() == args.batch)) {
+                    if (auto r = commit_group()) return finish(r);
                     batches = 0;
                 }
+                g.updates.push_back(std::move(*d.update));  // back into d once written
+                d.update.reset();
+                g.update_of.push_back(g.rows.size());
+                if (page) g.pages.insert(*page);
+            } else if (!keep_every_row) {
+                g.settled.add(d);
+                ++g.row_count;
+                g.last_id = row.id;
+                continue;
             }
+            ++g.row_count;
+            g.last_id = row.id;
+            g.decisions.push_back(std::move(d));
+            g.rows.push_back(std::move(row));
         }
-        if (++batches >= max_batches_per_group) {
-            if (auto r = commit_group()) return *r;
+        if (++batches >= max_batches_per_round * rounds) {
+            if (auto r = commit_group()) return finish(r);
             batches = 0;
         }
     }
-    if (auto r = commit_group()) return *r;
+    if (auto r = commit_group()) return finish(r);
+    if (auto r = wait_for_writer()) return *r;
     progress.finish();
     return out;
 }

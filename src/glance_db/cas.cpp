@@ -34,10 +34,15 @@ void pg_text_array(std::string& out,
             continue;
         }
         out += '"';
-        for (char c : *text) {
-            if (c == '\\' || c == '"') out += '\\';
-            out += c;
+        std::string_view rest = *text;
+        for (auto cut = rest.find_first_of("\\\""); cut != std::string_view::npos;
+             cut = rest.find_first_of("\\\"")) {
+            out.append(rest.substr(0, cut));
+            out += '\\';
+            out += rest[cut];
+            rest.remove_prefix(cut + 1);
         }
+        out.append(rest);
         out += '"';
     }
     out += '}';

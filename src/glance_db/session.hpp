@@ -33,6 +33,7 @@ struct walk_statement {
     std::vector<std::string> metas;
     std::vector<soci::indicator> meta_null;
     std::vector<std::string> statuses;
+    std::vector<long long> pages;  ///< heap page on PostgreSQL, -1 elsewhere
     std::optional<soci::statement> statement;
 
     /// Room for `n` rows in every column: an execution fetches as many as the vectors hold.
@@ -43,6 +44,7 @@ struct walk_statement {
         metas.resize(n);
         meta_null.resize(n);
         statuses.resize(n);
+        pages.resize(n);
     }
 };
 

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <optional>
 
 #include "glance_db/session.hpp"
 
@@ -17,20 +19,42 @@ namespace {
 // The join is written so that every planner walks image_locations by its primary key and
 // looks each image up: otherwise an image with many locations (or a table never analysed) made
 // MariaDB and SQLite drive the join from images and sort every batch, O(rows) per batch.
-std::string qualifying_rows(backend kind, const row_filter& filter) {
+// Without `join` the caller leaves out the rows of deleted images (image_id_set).
+std::string qualifying_rows(backend kind, const row_filter& filter, bool join = true) {
     std::string status = kind == backend::mysql ? "CAST(l.status AS BINARY)" : "l.status";
     std::string statuses =
         filter.include_pending_delete ? "('active', 'pending_delete')" : "('active')";
-    std::string_view join = kind == backend::mysql    ? "FORCE INDEX (PRIMARY) STRAIGHT_JOIN"
-                            : kind == backend::sqlite ? "CROSS JOIN"
-                                                      : "JOIN";
+    if (!join) {
+        return fmt::format("FROM image_locations l WHERE l.deleted = false AND {} IN {}", status,
+                           statuses);
+    }
+    std::string_view how = kind == backend::mysql    ? "FORCE INDEX (PRIMARY) STRAIGHT_JOIN"
+                           : kind == backend::sqlite ? "CROSS JOIN"
+                                                     : "JOIN";
     return fmt::format(
         "FROM image_locations l {} images i ON i.id = l.image_id "
         "WHERE l.deleted = false AND i.deleted = false AND {} IN {}",
-        join, status, statuses);
+        how, status, statuses);
 }
 
-constexpr std::string_view row_columns = "SELECT l.id, l.image_id, l.value, l.meta_data, l.status ";
+// An image id as image_id_set stores it: its bytes, NUL-padded to 36.
+std::optional<std::array<char, 36>> image_key(std::string_view id) {
+    if (id.size() > 36) return std::nullopt;
+    std::array<char, 36> key{};
+    std::copy(id.begin(), id.end(), key.begin());
+    return key;
+}
+
+constexpr std::string_view row_columns = "SELECT l.id, l.image_id, l.value, l.meta_data, l.status";
+
+// The walk's columns: the row's, then its heap page on PostgreSQL (location_row::heap_page;
+// ctid as text is "(page,item)"), -1 elsewhere.
+std::string walk_columns(backend kind) {
+    return fmt::format("{}, {}", row_columns,
+                       kind == backend::postgresql
+                           ? "CAST((CAST(CAST(l.ctid AS text) AS point))[0] AS bigint)"
+                           : "-1");
+}
 
 db_result<void> check_filter(const database::impl& db, const row_filter& filter) {
     if (filter.shard_count == 0 || filter.shard_index >= filter.shard_count) {
@@ -43,6 +67,35 @@ db_result<void> check_filter(const database::impl& db, const row_filter& filter)
 
 }  // namespace
 
+bool image_id_set::contains(std::string_view image_id) const {
+    auto key = image_key(image_id);
+    return key && std::binary_search(ids_.begin(), ids_.end(), *key);
+}
+
+db_result<std::optional<image_id_set>> load_deleted_images(database& db, std::size_t max_ids) {
+    auto& state = db.internals();
+    if (state.spec.kind == backend::sqlite) {
+        return db_error{make_error_code(db_errc::invalid_argument),
+                        "load_deleted_images: not on SQLite (no foreign keys enforced)"};
+    }
+    image_id_set set;
+    try {
+        // One more than allowed says "too many" without reading them all.
+        const long long limit = static_cast<long long>(max_ids) + 1;
+        soci::rowset<std::string> ids =
+            (state.session.prepare << "SELECT id FROM images WHERE deleted = true LIMIT " << limit);
+        for (const std::string& id : ids) {
+            auto key = image_key(id);
+            if (!key || set.ids_.size() == max_ids) return std::optional<image_id_set>{};
+            set.ids_.push_back(*key);
+        }
+    } catch (const soci::soci_error& e) {
+        return internal::query_error(state, "reading the deleted images", e);
+    }
+    std::sort(set.ids_.begin(), set.ids_.end());
+    return std::optional<image_id_set>{std::move(set)};
+}
+
 db_result<std::vector<location_row>> read_batch(database& db,
                                                 std::int64_t after_id,
                                                 std::size_t limit,
@@ -52,8 +105,9 @@ db_result<std::vector<location_row>> read_batch(database& db,
     if (limit == 0) {
         return db_error{make_error_code(db_errc::invalid_argument), "read_batch: limit 0"};
     }
-    std::string sql = fmt::format("{}{} AND l.id > :after", row_columns,
-                                  qualifying_rows(state.spec.kind, filter));
+    const image_id_set* deleted = filter.deleted_images;
+    std::string sql = fmt::format("{} {} AND l.id > :after", walk_columns(state.spec.kind),
+                                  qualifying_rows(state.spec.kind, filter, deleted == nullptr));
     if (filter.shard_count > 1) {
         sql += fmt::format(" AND l.id % {} = {}", filter.shard_count, filter.shard_index);
     }
@@ -63,35 +117,42 @@ db_result<std::vector<location_row>> read_batch(database& db,
     // hold at least two, the LIMIT keeps the count right.
     const std::size_t slots = std::max<std::size_t>(limit, 2);
     auto& w = state.walk;
-    try {
-        if (!w || w->sql != sql) {
-            w = std::make_unique<internal::walk_statement>();
-            w->sql = sql;
-            w->resize(slots);
-            w->statement.emplace((state.session.prepare << sql, soci::into(w->ids),
-                                  soci::into(w->image_ids), soci::into(w->values),
-                                  soci::into(w->metas, w->meta_null), soci::into(w->statuses),
-                                  soci::use(w->after, "after")));
-        }
-        // One execution fetches up to `slots` rows (the vectors' size; the previous fetch
-        // shrank them to what it got).
-        w->resize(slots);
-        w->after = after_id;
-        if (!w->statement->execute(true)) w->ids.clear();
-    } catch (const soci::soci_error& e) {
-        w.reset();
-        return internal::query_error(state, "reading image_locations", e);
-    }
     std::vector<location_row> rows;
-    rows.reserve(w->ids.size());
-    for (std::size_t i = 0; i < w->ids.size(); ++i) {
-        location_row row;
-        row.id = w->ids[i];
-        row.image_id = std::move(w->image_ids[i]);
-        row.value = std::move(w->values[i]);
-        if (w->meta_null[i] != soci::i_null) row.meta_data = std::move(w->metas[i]);
-        row.status = std::move(w->statuses[i]);
-        rows.push_back(std::move(row));
+    // Rows of deleted images left out can empty a batch that is not the last: read on.
+    while (rows.empty()) {
+        try {
+            if (!w || w->sql != sql) {
+                w = std::make_unique<internal::walk_statement>();
+                w->sql = sql;
+                w->resize(slots);
+                w->statement.emplace((state.session.prepare << sql, soci::into(w->ids),
+                                      soci::into(w->image_ids), soci::into(w->values),
+                                      soci::into(w->metas, w->meta_null), soci::into(w->statuses),
+                                      soci::into(w->pages), soci::use(w->after, "after")));
+            }
+            // One execution fetches up to `slots` rows (the vectors' size; the previous fetch
+            // shrank them to what it got).
+            w->resize(slots);
+            w->after = after_id;
+            if (!w->statement->execute(true)) w->ids.clear();
+        } catch (const soci::soci_error& e) {
+            w.reset();
+            return internal::query_error(state, "reading image_locations", e);
+        }
+        if (w->ids.empty()) break;
+        after_id = w->ids.back();
+        rows.reserve(w->ids.size());
+        for (std::size_t i = 0; i < w->ids.size(); ++i) {
+            if (deleted != nullptr && deleted->contains(w->image_ids[i])) continue;
+            location_row row;
+            row.id = w->ids[i];
+            row.image_id = std::move(w->image_ids[i]);
+            row.value = std::move(w->values[i]);
+            if (w->meta_null[i] != soci::i_null) row.meta_data = std::move(w->metas[i]);
+            row.status = std::move(w->statuses[i]);
+            if (w->pages[i] >= 0) row.heap_page = static_cast<std::uint32_t>(w->pages[i]);
+            rows.push_back(std::move(row));
+        }
     }
     return rows;
 }
@@ -101,7 +162,7 @@ db_result<std::optional<location_row>> read_row(database& db,
                                                 const row_filter& filter) {
     auto& state = db.internals();
     std::string sql =
-        fmt::format("{}{} AND l.id = :id", row_columns, qualifying_rows(state.spec.kind, filter));
+        fmt::format("{} {} AND l.id = :id", row_columns, qualifying_rows(state.spec.kind, filter));
     location_row row;
     long long key = id;
     long long got_id = 0;

@@ -156,6 +156,61 @@ TEST_P(GlanceDatabase, WalksPendingDeleteOnlyWhenAsked) {
     EXPECT_EQ(count_rows(db, filter).value(), static_cast<std::int64_t>(expected.size()));
 }
 
+// On a server the walk can leave out the rows of the deleted images, read once, instead of
+// joining images: the same rows, whatever the batch (one that holds nothing but their rows is
+// read past, not returned empty).
+TEST_P(GlanceDatabaseServer, WalksWithTheDeletedImagesReadOnceAsWithTheJoin) {
+    IMGSTORE_SCRATCH_DB(scratch, GetParam());
+    walk_fixture rows(*scratch);
+    scratch->add_image("img-gone-2", /*deleted=*/true);
+    for (int i = 0; i < 5; ++i) {
+        scratch->add_location("img-gone-2", "file:///c/" + std::to_string(i), "{}");
+    }
+    std::vector<std::int64_t> expected = rows.active;
+    expected.push_back(scratch->add_location("img-live", "file:///d", std::nullopt));
+    database db = open_or_fail(*scratch);
+    auto deleted = load_deleted_images(db, 2).value();
+    ASSERT_TRUE(deleted);
+    EXPECT_EQ(deleted->size(), 2u);
+    EXPECT_TRUE(deleted->contains("img-gone"));
+    EXPECT_TRUE(deleted->contains("img-gone-2"));
+    EXPECT_FALSE(deleted->contains("img-live"));
+    EXPECT_FALSE(deleted->contains("img-gone-"));
+    EXPECT_FALSE(deleted->contains(std::string(37, 'x')));
+    const row_filter filter{.deleted_images = &*deleted};
+    for (std::size_t batch : {1u, 2u, 3u, 500u}) {
+        EXPECT_EQ(walk_ids(db, filter, batch), expected) << "batch " << batch;
+        EXPECT_EQ(walk_ids(db, {}, batch), expected) << "batch " << batch;
+    }
+    // More deleted images than the caller holds: none, and the caller joins.
+    EXPECT_FALSE(load_deleted_images(db, 1).value());
+}
+
+TEST(GlanceDatabaseSqlite, LooksImagesUpInsteadOfLoadingTheDeleted) {
+    IMGSTORE_SCRATCH_DB(scratch, db_server::sqlite);
+    database db = open_or_fail(*scratch);
+    auto deleted = load_deleted_images(db, 10);
+    ASSERT_FALSE(deleted);
+    EXPECT_EQ(deleted.error().code, make_error_code(db_errc::invalid_argument));
+}
+
+// PostgreSQL's walk says on which heap page each row is (plan_writes orders by it); the
+// others update in place and say nothing.
+TEST_P(GlanceDatabase, ReadsTheHeapPageOnPostgresqlOnly) {
+    IMGSTORE_SCRATCH_DB(scratch, GetParam());
+    scratch->add_image("img");
+    for (int i = 0; i < 3; ++i)
+        scratch->add_location("img", "file:///p/" + std::to_string(i), "{}");
+    database db = open_or_fail(*scratch);
+    for (const location_row& row : read_batch(db, 0, 10, {}).value()) {
+        if (GetParam() == db_server::postgresql) {
+            EXPECT_EQ(row.heap_page, std::optional<std::uint32_t>{0}) << row.id;
+        } else {
+            EXPECT_EQ(row.heap_page, std::nullopt) << row.id;
+        }
+    }
+}
+
 TEST_P(GlanceDatabase, ShardsPartitionTheWalk) {
     IMGSTORE_SCRATCH_DB(scratch, GetParam());
     walk_fixture rows(*scratch);
