@@ -4,11 +4,14 @@
 // library's stamping rules (backfill_decide.hpp); the SQL is imgstore::glance_db's.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -253,14 +256,18 @@ pass_result db_failure(const db::db_error& e) {
 
 // Saves `updates` as one compare-and-swap transaction; the journal is appended and fsynced
 // before it commits. `applied` receives, per update, whether it applied.
+// `journal_mutex`, when given, is held while the journal is appended (several writers).
 std::optional<db::db_error> save(db::database& database,
                                  std::span<const db::row_update> updates,
                                  journal_writer* journal,
-                                 std::vector<bool>& applied) {
+                                 std::vector<bool>& applied,
+                                 std::mutex* journal_mutex = nullptr) {
     db::before_commit_hook hook;
     if (journal != nullptr) {
-        hook = [journal](std::span<const db::row_update> u,
-                         const std::vector<bool>& ok) -> db::db_result<void> {
+        hook = [journal, journal_mutex](std::span<const db::row_update> u,
+                                        const std::vector<bool>& ok) -> db::db_result<void> {
+            std::unique_lock<std::mutex> lock;
+            if (journal_mutex != nullptr) lock = std::unique_lock(*journal_mutex);
             if (std::string e = journal->append(u, ok); !e.empty()) {
                 return db::db_error{make_error_code(db::db_errc::aborted), "--journal: " + e};
             }
@@ -284,13 +291,14 @@ struct pass_options {
 };
 
 // The rows decided since the last checkpoint: one window of the walk, written as one or more
-// transactions of at most --batch rows (db::plan_writes), then checkpointed. A row that needs
-// no write is only counted, unless --changes records it.
+// transactions of at most --batch rows (db::plan_writes), then checkpointed. The decisions
+// kept are those with an update; a row that needs no write is only counted. With --changes,
+// every row and its decision are kept (to be recorded).
 struct pending_group {
-    std::vector<db::location_row> rows;  // the rows kept: with an update, or for --changes
+    std::vector<db::location_row> rows;  // with --changes: the row of each decision
     std::vector<row_decision> decisions;
     std::vector<db::row_update> updates;
-    std::vector<std::size_t> update_of;       // index into rows/decisions
+    std::vector<std::size_t> update_of;       // index into decisions (and rows)
     std::unordered_set<std::uint32_t> pages;  // the heap pages of `updates` (PostgreSQL)
     backfill_counters settled;                // the rows not kept
     std::size_t row_count = 0;                // every row of the window
@@ -328,17 +336,21 @@ struct pending_group {
 // window's rows, decisions and updates are held until its checkpoint). Rows that need no write
 // ride along, up to max_batches_per_round read batches per round, so that a walk over stamped
 // rows still checkpoints and reports progress regularly.
+// (16: a window of 8,000 updates is about 7 MiB; three are held, one read and decided while
+// two are written. 8 rounds cost a third more time on PostgreSQL, 32 gained nothing.)
 constexpr std::size_t max_rounds = 16;
-/// More deleted images than this, and the walk looks every row's image up instead.
-constexpr std::size_t max_deleted_images = 100'000;
 constexpr std::size_t max_batches_per_round = 4;
 
-// A second connection for the reader thread on a database server (batch_reader says why);
-// none for SQLite.
-std::optional<db::database> reader_connection(const db::database& database) {
+/// More deleted images than this, and the walk looks every row's image up instead.
+constexpr std::size_t max_deleted_images = 100'000;
+
+// Another connection to a database server, for the reader thread (batch_reader says why) or a
+// second writer; none for SQLite (in this process: a second connection would only contend
+// for its file lock), nor when it cannot be opened (the work then stays on the first).
+std::optional<db::database> another_connection(const db::database& database) {
     if (database.kind() == db::backend::sqlite) return std::nullopt;
     auto own = db::open(database.spec());
-    if (!own) return std::nullopt;  // the walk reads on the main connection instead
+    if (!own) return std::nullopt;
     return std::move(*own);
 }
 
@@ -365,31 +377,31 @@ pass_result run_pass(db::database& database,
     const auto start = std::chrono::steady_clock::now();
     std::uint64_t rows_this_run = 0;
     const bool keep_every_row = p.changes != nullptr && p.changes->enabled();
-    pending_group g;  // the window being filled
-    pending_group w;  // the window being written
-    std::vector<bool> applied;
+    std::mutex journal_mutex;  // the writers append in turn
+    pending_group g;           // the window being filled
 
     // A row another writer changed since we read it: read it again and decide again, up to
-    // max_decisions_per_row times.
-    const auto decide_again = [&](std::size_t u) -> std::optional<pass_result> {
+    // max_decisions_per_row times, on the connection `conn` that wrote it.
+    const auto decide_again = [&](db::database& conn, pending_group& w,
+                                  std::size_t u) -> std::optional<db::db_error> {
         row_decision& d = w.decisions[w.update_of[u]];
         const std::int64_t id = w.updates[u].id;
         d.outcome = backfill_outcome::changed_concurrently;
         for (int attempt = 1; attempt < max_decisions_per_row; ++attempt) {
-            ++out.counters.retries;
-            auto again = db::read_row(database, id, s.filter);
-            if (!again) return db_failure(again.error());
+            ++w.settled.retries;
+            auto again = db::read_row(conn, id, s.filter);
+            if (!again) return again.error();
             if (!*again) {
                 d = row_decision{};
                 d.outcome = backfill_outcome::no_longer_eligible;
                 break;
             }
-            w.rows[w.update_of[u]] = **again;
             d = decide_row(**again, s.rules);
+            if (keep_every_row) w.rows[w.update_of[u]] = std::move(**again);
             if (!d.update) break;
             std::vector<bool> one;
-            if (auto e = save(database, std::span(&*d.update, 1), journal, one)) {
-                return db_failure(*e);
+            if (auto e = save(conn, std::span(&*d.update, 1), journal, one, &journal_mutex)) {
+                return e;
             }
             if (one.front()) break;
             d.outcome = backfill_outcome::changed_concurrently;
@@ -398,29 +410,38 @@ pass_result run_pass(db::database& database,
         return std::nullopt;
     };
 
-    // Writes window `w` (plan_writes: one or more compare-and-swap transactions), records every
-    // decision, then the checkpoint: after it, every row up to the window's last is committed
-    // or needs nothing. --rate paces every transaction.
-    const auto write_window = [&]() -> std::optional<pass_result> {
+    // Writes window `w` on `conn`: plan_writes' transactions, each a compare-and-swap, then the
+    // rows that lost a race decided again. --rate paces every transaction (`base`: the rows
+    // walked before the window). Touches nothing but `w`, `conn` and the journal (under its
+    // mutex), so that several windows can be written at once.
+    const auto write_window = [&](db::database& conn, pending_group& w,
+                                  std::uint64_t base) -> std::optional<db::db_error> {
         const db::write_plan plan = db::plan_writes(w.updates, args.batch);
         w.reorder(plan);
+        std::vector<bool> applied;
         std::size_t begin = 0;
         for (std::size_t end : plan.ends) {
             const auto tx = std::span<const db::row_update>(w.updates).subspan(begin, end - begin);
-            if (auto e = save(database, tx, journal, applied)) return db_failure(*e);
+            if (auto e = save(conn, tx, journal, applied, &journal_mutex)) return e;
             for (std::size_t u = begin; u < end; ++u) {
                 if (applied[u - begin]) {
                     w.decisions[w.update_of[u]].update = std::move(w.updates[u]);
-                } else if (auto r = decide_again(u)) {
-                    return r;
+                } else if (auto e = decide_again(conn, w, u)) {
+                    return e;
                 }
             }
             begin = end;
-            pace(args.rate, rows_this_run + w.row_count * end / w.updates.size(), start);
+            pace(args.rate, base + w.row_count * end / w.updates.size(), start);
         }
+        return std::nullopt;
+    };
+
+    // Records a written window, in walk order: every decision, then the checkpoint (after it,
+    // every row up to the window's last is committed or needs nothing).
+    const auto finish_window = [&](pending_group& w) -> std::optional<pass_result> {
         for (std::size_t i = 0; i < w.decisions.size(); ++i) {
             out.counters.add(w.decisions[i]);
-            if (p.changes != nullptr) p.changes->decision(w.rows[i], w.decisions[i]);
+            if (keep_every_row) p.changes->decision(w.rows[i], w.decisions[i]);
         }
         out.counters.merge(w.settled);
         last_id = w.last_id;
@@ -437,11 +458,6 @@ pass_result run_pass(db::database& database,
         return std::nullopt;
     };
 
-    // On a server the reader has a connection of its own, and the window is written on a
-    // thread of its own while this one reads and decides the next: the server writes one
-    // window while it reads the next, on two cores. write_window then owns `database`, `w`, the
-    // counters, the journal, the changes, the checkpoint and the progress line until waited
-    // for. SQLite (one connection, in this process) writes in turn.
     // On a server the walk skips the rows of deleted images instead of looking each row's
     // image up (load_deleted_images says why that is as exact), when they are few enough to
     // hold: 3.6 MiB at most.
@@ -453,29 +469,77 @@ pass_result run_pass(db::database& database,
         deleted_images = std::move(*loaded);
         if (deleted_images) filter.deleted_images = &*deleted_images;
     }
-    std::optional<db::database> own = reader_connection(database);
-    const bool write_behind = own.has_value();
-    std::future<std::optional<pass_result>> writing;
-    const auto wait_for_writer = [&]() -> std::optional<pass_result> {
-        if (!writing.valid()) return std::nullopt;
-        return writing.get();
+
+    // On a server the reader has a connection of its own, and windows are written on threads
+    // of their own, each on its own connection, while this thread reads and decides the next:
+    // the server reads and writes on every core. Windows are recorded in walk order, on this
+    // thread. Two writers unless --rate (one paced writer), a dry run (no writes), or a second
+    // connection fails. SQLite (one connection, in this process) writes in turn.
+    std::optional<db::database> own = another_connection(database);
+    std::vector<db::database*> connections{&database};
+    std::optional<db::database> second_writer;
+    if (own && apply && args.rate <= 0) {
+        second_writer = another_connection(database);
+        if (second_writer) connections.push_back(&*second_writer);
+    }
+    struct in_flight {
+        pending_group window;
+        db::database* conn = nullptr;
+        std::future<std::optional<db::db_error>> written;
     };
-    // Hands window `g` to the writer, after the previous one is written.
+    std::deque<in_flight> writing;  // oldest first; at most connections.size()
+    // Waits for the oldest window being written and records it.
+    const auto finish_oldest = [&]() -> std::optional<pass_result> {
+        std::optional<db::db_error> e = writing.front().written.get();
+        std::optional<pass_result> r =
+            e ? std::optional<pass_result>{db_failure(*e)} : finish_window(writing.front().window);
+        writing.pop_front();
+        return r;
+    };
+    // Hands window `g` to a free writer (after recording the oldest, when all are busy).
     const auto commit_group = [&]() -> std::optional<pass_result> {
-        if (auto r = wait_for_writer()) return r;
         if (g.empty()) return std::nullopt;
-        std::swap(w, g);
-        g.clear();
-        if (!write_behind) return write_window();
-        writing = std::async(std::launch::async, write_window);
+        if (!own) {
+            if (auto e = write_window(database, g, rows_this_run)) return db_failure(*e);
+            auto r = finish_window(g);
+            g.clear();
+            return r;
+        }
+        if (writing.size() == connections.size()) {
+            if (auto r = finish_oldest()) return r;
+        }
+        db::database* conn = connections.front();
+        for (db::database* c : connections) {
+            if (std::none_of(writing.begin(), writing.end(),
+                             [c](const in_flight& f) { return f.conn == c; })) {
+                conn = c;
+                break;
+            }
+        }
+        std::uint64_t base = rows_this_run;
+        for (const in_flight& f : writing) base += f.window.row_count;
+        in_flight& f = writing.emplace_back();
+        f.window = std::move(g);
+        f.conn = conn;
+        g = pending_group{};
+        f.written = std::async(std::launch::async, [&write_window, &f, base] {
+            return write_window(*f.conn, f.window, base);
+        });
         return std::nullopt;
     };
-    // Every return below first waits for the writer: it uses what this frame owns.
+    // Every return below first waits for the writers: they use what this frame owns. After a
+    // failure the windows still being written are waited for, not recorded: the checkpoint
+    // stays before them, and a resumed run decides their rows again.
     const auto finish = [&](std::optional<pass_result> r) -> pass_result {
-        auto written = wait_for_writer();
-        if (r) return *r;
-        if (written) return *written;
-        return out;
+        while (!writing.empty()) {
+            if (r) {
+                writing.front().written.wait();
+                writing.pop_front();
+            } else {
+                r = finish_oldest();
+            }
+        }
+        return r ? *r : out;
     };
 
     batch_reader reader(database, std::move(own), last_id, args.batch, filter);
@@ -496,7 +560,7 @@ pass_result run_pass(db::database& database,
                 }
                 g.updates.push_back(std::move(*d.update));  // back into d once written
                 d.update.reset();
-                g.update_of.push_back(g.rows.size());
+                g.update_of.push_back(g.decisions.size());
                 if (page) g.pages.insert(*page);
             } else if (!keep_every_row) {
                 g.settled.add(d);
@@ -507,7 +571,7 @@ pass_result run_pass(db::database& database,
             ++g.row_count;
             g.last_id = row.id;
             g.decisions.push_back(std::move(d));
-            g.rows.push_back(std::move(row));
+            if (keep_every_row) g.rows.push_back(std::move(row));
         }
         if (++batches >= max_batches_per_round * rounds) {
             if (auto r = commit_group()) return finish(r);
@@ -515,7 +579,7 @@ pass_result run_pass(db::database& database,
         }
     }
     if (auto r = commit_group()) return finish(r);
-    if (auto r = wait_for_writer()) return *r;
+    if (auto r = finish(std::nullopt); r.status != exit_ok) return r;
     progress.finish();
     return out;
 }

@@ -25,7 +25,9 @@ std::string qualifying_rows(backend kind, const row_filter& filter, bool join = 
     std::string statuses =
         filter.include_pending_delete ? "('active', 'pending_delete')" : "('active')";
     if (!join) {
-        return fmt::format("FROM image_locations l WHERE l.deleted = false AND {} IN {}", status,
+        // MariaDB would otherwise walk ix_image_locations_deleted and sort every batch.
+        return fmt::format("FROM image_locations l {}WHERE l.deleted = false AND {} IN {}",
+                           kind == backend::mysql ? "FORCE INDEX (PRIMARY) " : "", status,
                            statuses);
     }
     std::string_view how = kind == backend::mysql    ? "FORCE INDEX (PRIMARY) STRAIGHT_JOIN"
