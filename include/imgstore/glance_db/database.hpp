@@ -135,7 +135,8 @@ struct row_filter {
 /// repeats a row present for the whole walk. Empty when the walk is done. Errors:
 /// db_errc::query_failed, db_errc::invalid_argument (limit 0, shard_count 0 or
 /// shard_index >= shard_count). Cost: one indexed range scan of `limit` rows (more when the
-/// filter or shard skips rows); memory O(limit).
+/// filter or shard skips rows; with row_filter::deleted_images, a batch that held only their
+/// rows is read past, so one call may run several scans); memory O(limit).
 [[nodiscard]] db_result<std::vector<location_row>> read_batch(database& db,
                                                               std::int64_t after_id,
                                                               std::size_t limit,
