@@ -335,7 +335,8 @@ struct pending_group {
 // every round of plan_writes fills a transaction, or reach max_rounds x --batch (memory: a
 // window's rows, decisions and updates are held until its checkpoint). Rows that need no write
 // ride along, up to max_batches_per_round read batches per round, so that a walk over stamped
-// rows still checkpoints and reports progress regularly.
+// rows still checkpoints and reports progress regularly; with --changes, which keeps them, a
+// window holds at most max_rounds x --batch rows.
 // (16: a window of 8,000 updates is about 7 MiB; three are held, one read and decided while
 // two are written. 8 rounds cost a third more time on PostgreSQL, 32 gained nothing.)
 constexpr std::size_t max_rounds = 16;
@@ -551,22 +552,28 @@ pass_result run_pass(db::database& database,
         for (db::location_row& row : *batch) {
             if (row.heap_page) rounds = max_rounds;
             row_decision d = decide_row(row, s.rules);
-            if (apply && d.update) {
-                const std::optional<std::uint32_t> page = d.update->heap_page;
-                if (g.updates.size() == args.batch * rounds ||
-                    (page && !g.pages.contains(*page) && g.pages.size() == args.batch)) {
-                    if (auto r = commit_group()) return finish(r);
-                    batches = 0;
-                }
-                g.updates.push_back(std::move(*d.update));  // back into d once written
-                d.update.reset();
-                g.update_of.push_back(g.decisions.size());
-                if (page) g.pages.insert(*page);
-            } else if (!keep_every_row) {
+            const bool writes = apply && d.update;
+            if (!writes && !keep_every_row) {
                 g.settled.add(d);
                 ++g.row_count;
                 g.last_id = row.id;
                 continue;
+            }
+            // The window is full: max_rounds x --batch rows kept (memory; only --changes keeps
+            // rows that need no write), --batch x rounds updates, or a new page after --batch.
+            const std::optional<std::uint32_t> page =
+                writes ? d.update->heap_page : std::optional<std::uint32_t>{};
+            if (g.decisions.size() == args.batch * max_rounds ||
+                (writes && (g.updates.size() == args.batch * rounds ||
+                            (page && !g.pages.contains(*page) && g.pages.size() == args.batch)))) {
+                if (auto r = commit_group()) return finish(r);
+                batches = 0;
+            }
+            if (writes) {
+                g.updates.push_back(std::move(*d.update));  // back into d once written
+                d.update.reset();
+                g.update_of.push_back(g.decisions.size());
+                if (page) g.pages.insert(*page);
             }
             ++g.row_count;
             g.last_id = row.id;
