@@ -300,7 +300,7 @@ struct pending_group {
     std::vector<db::row_update> updates;
     std::vector<std::size_t> update_of;       // index into decisions (and rows)
     std::unordered_set<std::uint32_t> pages;  // the heap pages of `updates` (PostgreSQL)
-    backfill_counters settled;                // the rows not kept
+    backfill_counters settled;                // the rows not kept, and the retries
     std::size_t row_count = 0;                // every row of the window
     std::int64_t last_id = 0;
 
@@ -337,8 +337,9 @@ struct pending_group {
 // ride along, up to max_batches_per_round read batches per round, so that a walk over stamped
 // rows still checkpoints and reports progress regularly; with --changes, which keeps them, a
 // window holds at most max_rounds x --batch rows.
-// (16: a window of 8,000 updates is about 7 MiB; three are held, one read and decided while
-// two are written. 8 rounds cost a third more time on PostgreSQL, 32 gained nothing.)
+// (16: a window of 8,000 updates is about 9 MiB; three are held, one read and decided while
+// two are written. 8 rounds took about half again as long on PostgreSQL, 32 gained nothing:
+// doc/history.md.)
 constexpr std::size_t max_rounds = 16;
 constexpr std::size_t max_batches_per_round = 4;
 
@@ -461,7 +462,7 @@ pass_result run_pass(db::database& database,
 
     // On a server the walk skips the rows of deleted images instead of looking each row's
     // image up (load_deleted_images says why that is as exact), when they are few enough to
-    // hold: 3.6 MiB at most.
+    // hold: 3.4 MiB at most.
     db::row_filter filter = s.filter;
     std::optional<db::image_id_set> deleted_images;
     if (database.kind() != db::backend::sqlite) {

@@ -180,9 +180,9 @@ struct write_plan {
 /// entries, a third of the WAL) only when the page has room, and a page written by a bulk load
 /// or by Glance (fillfactor 100) has none. The first round moves one row off each page; once
 /// its transaction commits, the next statement to touch the page prunes the dead version and
-/// frees its space, which the later rounds reuse. On a million rows this halved the time of
-/// `imgstore backfill --apply` and the table's growth (doc/glance-db.md). O(n log n) time,
-/// O(n) memory.
+/// frees its space, which the later rounds reuse. On a million rows 77% of the updates stayed
+/// on their page instead of 1%, and the table grew by 3,200 pages instead of 13,300
+/// (doc/glance-db.md, "Write order"). O(n log n) time, O(n) memory.
 [[nodiscard]] write_plan plan_writes(std::span<const row_update> updates, std::size_t max_rows);
 
 /// Called inside the transaction after every update ran and before COMMIT, with which updates
