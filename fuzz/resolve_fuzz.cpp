@@ -181,15 +181,16 @@ const imgstore::location_resolver& resolver() {
     return *r;
 }
 
-// `url` without "scheme://", and its scheme's family name ("" when not absolute).
+// A canonical URL without "scheme://", and its scheme's family name ("" when the scheme is
+// not one of the table's).
 std::string_view after_scheme(std::string_view url, std::string_view& family) {
-    const std::size_t sep = url.find("://");
-    if (sep == std::string_view::npos) {
+    auto split = imgstore::detail::split_canonical(url);
+    if (!split) {
         family = {};
         return {};
     }
-    family = imgstore::detail::scheme_family(url.substr(0, sep));
-    return url.substr(sep + 3);
+    family = imgstore::detail::family_name(imgstore::detail::family_of(split->scheme));
+    return split->rest;
 }
 
 void check_match(std::string_view input, const imgstore::resolution& r) {

@@ -146,9 +146,10 @@ std::vector<declared_store> parse_enabled_backends(const config_entry* entry,
 
 // The match key of a canonical prefix: its scheme family, then everything after the scheme.
 std::string match_key(std::string_view canonical_prefix) {
-    std::size_t sep = canonical_prefix.find("://");
-    std::string_view scheme = canonical_prefix.substr(0, sep);
-    return std::string(detail::scheme_family(scheme)) + std::string(canonical_prefix.substr(sep));
+    auto split = detail::split_canonical(canonical_prefix);
+    if (!split) return std::string(canonical_prefix);  // (prefixes are canonical: never)
+    return std::string(detail::family_name(detail::family_of(split->scheme))) + "://" +
+           std::string(split->rest);
 }
 
 // Where each prefix of each store came from (parallel to store::url_prefixes()).
@@ -253,14 +254,10 @@ store_registry::store_registry(init&& i)
         stores_[s].registry_ = this;  // never moves: the registry is neither copied nor moved
         by_id_.emplace(stores_[s].id(), s);
         for (const std::string& prefix : stores_[s].url_prefixes()) {
-            const std::size_t sep = prefix.find("://");
-            detail::known_scheme k;
-            if (sep == std::string::npos || !detail::find_scheme(prefix.substr(0, sep), k)) {
-                continue;  // (prefixes are canonical: never)
-            }
-            const std::string_view tail =
-                std::string_view(prefix).substr(sep + 3, prefix.size() - sep - 4);
-            roots_[tail] |= 1u << static_cast<unsigned>(detail::family_of(k));
+            auto split = detail::split_canonical(prefix);
+            if (!split) continue;  // (prefixes are canonical: never)
+            const std::string_view tail = split->rest.substr(0, split->rest.size() - 1);
+            roots_[tail] |= 1u << static_cast<unsigned>(detail::family_of(split->scheme));
         }
         for (const auto& scheme : stores_[s].schemes()) {
             auto it = std::find(schemes_.begin(), schemes_.end(), scheme);

@@ -68,13 +68,9 @@ struct location_resolver::impl {
             for (const std::string& prefix : s.url_prefixes()) {
                 // The registry hands out canonical prefixes of the store's declared schemes
                 // (a scheme without its row in the table does not compile): all are known.
-                const std::size_t sep = prefix.find("://");
-                detail::known_scheme k;
-                if (sep == std::string::npos || !detail::find_scheme(prefix.substr(0, sep), k)) {
-                    continue;
-                }
-                entries.push_back(
-                    {detail::family_of(k), std::string_view(prefix).substr(sep + 3), id});
+                auto split = detail::split_canonical(prefix);
+                if (!split) continue;
+                entries.push_back({detail::family_of(split->scheme), split->rest, id});
             }
         }
         index = detail::prefix_index(entries);

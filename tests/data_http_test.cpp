@@ -232,6 +232,21 @@ TEST(HttpBackend, SendsUrlCredentialsOnlyToTheirServerAndNeverLogsThem) {
     EXPECT_THAT(log.str(), ::testing::Not(::testing::HasSubstr("alice")));
 }
 
+TEST(HttpBackend, SendsPercentEncodedCredentialsDecodedAsRequestsDoes) {
+    origin o;
+    std::ostringstream log;
+    auto plane = test::make_plane(http_store_conf(), {}, test::logged_options(log));
+    const std::string url =
+        fmt::format("http://al%40ice:p%2Fw%3A@127.0.0.1:{}/img?x=1", o.server.port());
+    auto r = plane->default_backend().get(url, byte_range::all());
+    ASSERT_TRUE(r) << r.error().message();
+    ASSERT_EQ(o.authorizations.size(), 1u);
+    EXPECT_EQ(o.authorizations[0], "Basic YWxAaWNlOnAvdzo=");  // base64("al@ice:p/w:")
+    EXPECT_THAT(log.str(), ::testing::HasSubstr("/img?x=1"));
+    EXPECT_THAT(log.str(), ::testing::Not(::testing::HasSubstr("p%2Fw")));
+    EXPECT_THAT(log.str(), ::testing::Not(::testing::HasSubstr("al%40ice")));
+}
+
 // A forwarding proxy: takes absolute-form requests, fetches from the origin, relays the answer.
 struct forwarding_proxy {
     std::mutex mutex;

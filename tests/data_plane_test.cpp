@@ -90,8 +90,10 @@ class memory_backend final : public data::backend {
 
     result<std::unique_ptr<data::reader>> get(std::string_view url,
                                               const byte_range& range) const override {
+        auto object = object_of(url);
+        if (!object) return object.error();
         std::lock_guard lock(mutex_);
-        auto it = objects_.find(std::string(url));
+        auto it = objects_.find(*object);
         if (it == objects_.end()) return make_error_code(errc::not_found);
         if (!range.is_all()) return make_error_code(errc::bad_range);
         const std::uint64_t size = it->second.size();
@@ -110,11 +112,17 @@ class memory_backend final : public data::backend {
             hasher->update(std::span(buffer).first(*n));
             content.append(reinterpret_cast<const char*>(buffer.data()), *n);
         }
-        std::string url = "s3+https://s3.example.com/glance/" + std::string(image_id);
+        // A new location is written by the store's location class, credentials left out.
+        s3_location location{.scheme = "s3+https",
+                             .service_url = "s3.example.com",
+                             .bucket = "glance",
+                             .key = std::string(image_id)};
+        auto url = store_.format_location(location);
+        if (!url) return url.error();
         auto hashes = hasher->finish();
         std::lock_guard lock(mutex_);
-        objects_[url] = content;
-        return data::add_result{url,
+        objects_[location.bucket + '/' + location.key] = content;
+        return data::add_result{std::move(*url),
                                 content.size(),
                                 hashes.checksum,
                                 hashes.os_hash_algo,
@@ -122,12 +130,23 @@ class memory_backend final : public data::backend {
                                 std::string(store_.id())};
     }
     result<void> remove(std::string_view url) const override {
+        auto object = object_of(url);
+        if (!object) return object.error();
         std::lock_guard lock(mutex_);
-        if (objects_.erase(std::string(url)) == 0) return make_error_code(errc::not_found);
+        if (objects_.erase(*object) == 0) return make_error_code(errc::not_found);
         return {};
     }
 
   private:
+    // An embedder's backend reads a location through the store's location class: the bucket
+    // and key, whatever credentials or spelling the URL has.
+    result<std::string> object_of(std::string_view url) const {
+        auto parsed = store_.parse_location(url);
+        if (!parsed) return make_error_code(errc::invalid_location);
+        const auto& location = std::get<s3_location>(*parsed);
+        return location.bucket + '/' + location.key;
+    }
+
     const store& store_;
     mutable std::mutex mutex_;
     mutable std::map<std::string, std::string> objects_;
@@ -150,9 +169,17 @@ TEST(DataPlane, UsesAnEmbeddersFactoryForItsStoreType) {
     ASSERT_TRUE(added);
     EXPECT_EQ(added->store_id, "objects");
     EXPECT_EQ(plane->resolver().resolve(added->location_url).owner->id(), "objects");
+    EXPECT_EQ(added->location_url, "s3+https://s3.example.com/glance/img");
     auto r = objects.get(added->location_url, byte_range::all());
     ASSERT_TRUE(r);
     EXPECT_EQ(test::read_all(**r, 5).value(), "some image bytes");
+    // The same object under a location that carries credentials, as older Glance wrote them.
+    auto with_keys = objects.get("s3+https://AKIA:s3-secret@s3.example.com/glance/img",
+                                 byte_range::all());
+    ASSERT_TRUE(with_keys);
+    EXPECT_EQ(test::read_all(**with_keys, 5).value(), "some image bytes");
+    EXPECT_EQ(objects.get("s3+https://s3.example.com/glance/other", byte_range::all()).error(),
+              make_error_code(errc::not_found));
     EXPECT_TRUE(objects.remove(added->location_url));
     // Other types keep their backends.
     test::string_source more("x");

@@ -182,10 +182,11 @@ TEST(LocationResolver, IsIdempotentOnItsCanonicalOutput) {
 
 // The match key of a canonical URL or prefix: scheme family, "://", authority and path.
 std::string match_key(std::string_view url) {
-    const std::size_t sep = url.find("://");
-    std::string_view rest = url.substr(sep + 3);
-    rest = rest.substr(0, rest.find('?'));
-    return std::string(detail::scheme_family(url.substr(0, sep))) + "://" + std::string(rest);
+    auto split = detail::split_canonical(url);
+    if (!split) return std::string(url);
+    std::string_view rest = split->rest.substr(0, split->rest.find('?'));
+    return std::string(detail::family_name(detail::family_of(split->scheme))) + "://" +
+           std::string(rest);
 }
 
 TEST(LocationResolver, AMatchStartsWithAPrefixOfItsOwner) {

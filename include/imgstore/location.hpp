@@ -2,12 +2,15 @@
 // per store type, and their URL forms. Parsing is done by a store (store::parse_location) because
 // some forms need the store's config (swift+config references, the cinder store id).
 //
-// Who uses this layer: the image service's data plane (library imgstore::data) reads every
-// location it serves through store::parse_location and these structs, and writes new ones with
-// uri_with_credentials(); the tool prints only redacted_uri()/redact_url(). There is one set of
-// rules: parse_location first applies the resolver's canonical checks (the same code as
-// location_resolver::resolve(): a URL the resolver calls invalid is never a location), then the
-// type's own upstream rules, in its driver (src/drivers/<type>.cpp), which also formats.
+// Who uses this layer: the data plane (library imgstore::data) reads every location it serves
+// through store::parse_location (the http backend takes its request and credentials from
+// http_location) and writes the locations of new images with store::format_location; a backend
+// an embedder registers for another type reads its fields the same way (bucket and key of an
+// s3_location, pool and image of an rbd_location). Logs show only redacted_uri()/redact_url().
+// There is one set of rules: parse_location first applies the resolver's canonical checks (the
+// same code as location_resolver::resolve(): a URL the resolver calls invalid is never a
+// location), then the type's own upstream rules, in its driver (src/drivers/<type>.cpp), which
+// also formats.
 #pragma once
 
 #include <cstdint>

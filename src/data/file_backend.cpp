@@ -86,7 +86,7 @@ struct file_path {
 struct datadir_entry {
     std::string path;
     std::int64_t priority = 0;
-    std::string url_prefix;  // canonical "file:///dir/"
+    std::string location_path;  // the canonical prefix's path, "/dir/" (of "file:///dir/")
 };
 
 class file_reader final : public reader {
@@ -235,7 +235,12 @@ class file_backend final : public backend {
         if (logger_) {
             logger_->debug("store '{}': added image {} ({} bytes)", store_.id(), id, written);
         }
-        return add_result{dir.url_prefix + id,
+        // The new location is written by the store's location class, as upstream's
+        // StoreLocation.get_uri() writes it.
+        auto location =
+            store_.format_location(file_location{.scheme = "file", .path = dir.location_path + id});
+        if (!location) return location.error();
+        return add_result{std::move(*location),
                           written,
                           std::move(hashes.checksum),
                           std::move(hashes.os_hash_algo),
@@ -276,16 +281,16 @@ class file_backend final : public backend {
         canonical.remove_prefix(canonical.find("://") + 3);
         std::optional<std::size_t> best;
         for (std::size_t i = 0; i < dirs_.size(); ++i) {
-            std::string_view prefix = std::string_view(dirs_[i].url_prefix).substr(7);
+            const std::string& prefix = dirs_[i].location_path;
             if (canonical.starts_with(prefix) &&
-                (!best || prefix.size() > dirs_[*best].url_prefix.size() - 7)) {
+                (!best || prefix.size() > dirs_[*best].location_path.size())) {
                 best = i;
             }
         }
         if (!best) return make_error_code(errc::forbidden_location);
         file_path out;
         out.dir = *best;
-        std::string_view rest = canonical.substr(dirs_[*best].url_prefix.size() - 7);
+        std::string_view rest = canonical.substr(dirs_[*best].location_path.size());
         while (!rest.empty()) {
             std::size_t slash = rest.find('/');
             auto segment = ::imgstore::detail::percent_decode(rest.substr(0, slash));
@@ -396,7 +401,10 @@ std::unique_ptr<backend> make_file_backend(const backend_context& c) {
     }
     std::vector<datadir_entry> dirs;
     for (std::size_t i = 0; i < datadirs.size(); ++i) {
-        dirs.push_back({datadirs[i].path, datadirs[i].priority, prefixes[i]});
+        // A file store's prefixes are canonical "file://" URLs (drivers/file.cpp).
+        std::string_view path = prefixes[i];
+        path.remove_prefix(path.find("://") + 3);
+        dirs.push_back({datadirs[i].path, datadirs[i].priority, std::string(path)});
     }
     auto b = std::make_unique<file_backend>(c, std::move(dirs));
     if (auto chunk = raw_integer(s, "filesystem_store_chunk_size"); chunk && *chunk > 0) {

@@ -8,12 +8,15 @@
 #include <boost/url/url.hpp>
 #include <charconv>
 #include <optional>
+#include <variant>
 
 #include "data/backends.hpp"
 #include "data/http_connection.hpp"
 #include "data/http_tls.hpp"
 #include "data/range.hpp"
+#include "detail/scheme_table.hpp"
 #include "detail/text.hpp"
+#include "imgstore/location.hpp"
 
 namespace imgstore::data::detail {
 namespace {
@@ -35,9 +38,14 @@ std::string basic_credentials(std::string_view user, std::string_view password) 
 // The host to connect to: a name, or an IP address without brackets.
 std::string host_of(const boost::urls::url_view& u) { return u.host_address(); }
 
+// The URL's port, else its scheme's default from the scheme table (only http and https URLs,
+// in any case, get here).
 std::string port_of(const boost::urls::url_view& u) {
     if (u.has_port()) return std::string(u.port());
-    return u.scheme_id() == boost::urls::scheme::https ? "443" : "80";
+    namespace d = ::imgstore::detail;
+    const d::known_scheme s = u.scheme_id() == boost::urls::scheme::https ? d::known_scheme::https
+                                                                          : d::known_scheme::http;
+    return std::to_string(d::scheme_info(s).default_port);
 }
 
 std::string origin_target(const boost::urls::url_view& u) {
@@ -147,15 +155,31 @@ class http_backend final : public backend {
 
     result<std::unique_ptr<reader>> get(std::string_view location_url,
                                         const byte_range& range) const override {
-        if (!store_.parse_location(location_url)) return make_error_code(errc::invalid_location);
-        auto parsed = boost::urls::parse_uri(location_url);
+        // The location is read through the store's location class: its credentials come out
+        // as a secret and go only into the first request's Authorization header (requests,
+        // under upstream's store, does the same); the URL requested and logged carries none.
+        auto parsed = store_.parse_location(location_url);
         if (!parsed) return make_error_code(errc::invalid_location);
-        boost::urls::url url(*parsed);
+        http_location location = std::get<http_location>(std::move(*parsed));
+        std::string shown = redacted_uri(location);  // what the log may name
+        std::string credentials;
+        if (location.user) {
+            credentials = basic_credentials(
+                ::imgstore::detail::percent_decode_lenient(*location.user),
+                ::imgstore::detail::percent_decode_lenient(location.password->reveal()));
+            location.user.reset();
+            location.password.reset();
+        }
+        const std::string requested = uri_with_credentials(location);  // (no credentials left)
+        auto first = boost::urls::parse_uri(requested);                // a view into `requested`
+        if (!first) return make_error_code(errc::invalid_location);
+        boost::urls::url url(*first);
         for (int request = 1;; ++request) {
             auto target = make_target(url, proxies_);
             if (!target) return target.error();
+            if (request == 1) target->authorization = std::move(credentials);
             auto connection = std::make_unique<http_connection>(options_.read_timeout);
-            if (auto opened = open(*connection, *target, url); !opened) return opened.error();
+            if (auto opened = open(*connection, *target, shown); !opened) return opened.error();
             http::request<http::empty_body> req{http::verb::get, target->target, 11};
             req.set(http::field::host, target->host_header);
             req.set(http::field::user_agent, "imgstore");
@@ -171,8 +195,7 @@ class http_backend final : public backend {
             const auto& response = connection->parser().get();
             const unsigned status = response.result_int();
             if (options_.logger) {
-                options_.logger->debug("store '{}': GET {} -> {}", store_.id(),
-                                       redact_url(url.buffer()), status);
+                options_.logger->debug("store '{}': GET {} -> {}", store_.id(), shown, status);
             }
             if (status == 200 || status == 206) {
                 return open_reader(std::move(connection), range, status == 206);
@@ -186,6 +209,7 @@ class http_backend final : public backend {
             auto next = follow(url, response[http::field::location]);
             if (!next) return next.error();
             url = std::move(*next);
+            shown = redact_url(url.buffer());
         }
     }
 
@@ -202,7 +226,7 @@ class http_backend final : public backend {
     // the TLS handshake. Every step within connect_timeout.
     result<void> open(http_connection& connection,
                       const http_target& target,
-                      const boost::urls::url& url) const {
+                      std::string_view shown) const {
         const auto timeout = options_.connect_timeout;
         const http_proxy* proxy = target.proxy;
         auto step = connection.connect(proxy ? proxy->host : target.host,
@@ -212,7 +236,7 @@ class http_backend final : public backend {
         }
         if (step && target.tls) step = connection.start_tls(tls_, target.host, timeout);
         if (!step && options_.logger && !connection.failure().empty()) {
-            options_.logger->debug("store '{}': GET {}: {}", store_.id(), redact_url(url.buffer()),
+            options_.logger->debug("store '{}': GET {}: {}", store_.id(), shown,
                                    connection.failure());
         }
         return step;

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 namespace imgstore::detail {
@@ -257,8 +258,21 @@ inline bool find_scheme(std::string_view lower_scheme, known_scheme& out) noexce
     return lookup_scheme_at(padded, lower_scheme.size(), out);
 }
 
-/// The matching family's name of a lower-case scheme ("s3" for s3+https), otherwise the scheme
-/// itself.
-std::string_view scheme_family(std::string_view lower_scheme) noexcept;
+/// A canonical URL or prefix split at "://": its scheme's row and the text after "://".
+struct canonical_split {
+    known_scheme scheme;
+    std::string_view rest;
+};
+
+/// Splits a canonical URL or prefix (lower-case scheme); nullopt without "://" or with a scheme
+/// no store type declares (a canonical prefix of the registry always has one). O(length).
+inline std::optional<canonical_split> split_canonical(std::string_view canonical) noexcept {
+    const std::size_t sep = canonical.find("://");
+    known_scheme k;
+    if (sep == std::string_view::npos || !find_scheme(canonical.substr(0, sep), k)) {
+        return std::nullopt;
+    }
+    return canonical_split{k, canonical.substr(sep + 3)};
+}
 
 }  // namespace imgstore::detail

@@ -62,12 +62,8 @@ const driver& driver_for(scheme_family_id family) noexcept {
 }
 
 const driver* driver_for_url(std::string_view canonical_url) noexcept {
-    known_scheme k;
-    const std::size_t sep = canonical_url.find("://");
-    if (sep == std::string_view::npos || !find_scheme(canonical_url.substr(0, sep), k)) {
-        return nullptr;
-    }
-    return &driver_for(family_of(k));
+    auto split = split_canonical(canonical_url);
+    return split ? &driver_for(family_of(split->scheme)) : nullptr;
 }
 
 store_type location_type(const location& loc) noexcept {
