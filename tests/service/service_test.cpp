@@ -2,9 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "service_test_util.hpp"
@@ -45,8 +48,11 @@ TEST_P(Service, ListsTheOperatorsStoresAsGlanceDoes) {
     EXPECT_EQ(stores[0].at("id").as_string(), "fast");
     EXPECT_EQ(stores[0].at("description").as_string(), "Fast disks");
     EXPECT_TRUE(stores[0].at("default").as_bool());
+    EXPECT_EQ(stores[0].at("weight").as_int64(), 50);
     EXPECT_EQ(stores[1].at("id").as_string(), "slow");
     EXPECT_FALSE(stores[1].as_object().contains("default"));
+    EXPECT_FALSE(stores[1].as_object().contains("description"));
+    EXPECT_EQ(stores[1].at("weight").as_int64(), 0);  // glance_store's default weight
 }
 
 TEST_P(Service, TheFirstGetSavesTheStampAndTheSecondWritesNothing) {
@@ -324,6 +330,46 @@ TEST(ServiceDownload, FallbackProbeServesAnUnstampedImageFromWhicheverStoreHasIt
     ASSERT_EQ(got.status, 200) << got.body;
     EXPECT_EQ(got.body, "probe me");
     EXPECT_TRUE(svc->wait_for_log("store=slow")) << svc->logs();
+}
+
+// A reload that removes the store a download is reading from: the download finishes whole on
+// the configuration it started with; the next request sees the new one.
+TEST(ServiceReload, ADownloadInFlightFinishesOnItsSnapshotWhenAReloadRemovesItsStore) {
+    namespace asio = boost::asio;
+    namespace beast = boost::beast;
+    auto svc = sqlite_service();
+    const std::string data = test_payload(32u << 20);  // beyond the socket buffers
+    svc->add_image(img1, "active", data, "slow", R"({"store": "slow"})");
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect({asio::ip::make_address("127.0.0.1"), svc->port()});
+    beast::http::request<beast::http::empty_body> req{beast::http::verb::get, file_path(img1), 11};
+    req.set(beast::http::field::host, "127.0.0.1");
+    beast::http::write(stream, req);
+    beast::flat_buffer buffer;
+    beast::http::response_parser<beast::http::buffer_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    beast::http::read_header(stream, buffer, parser);
+    ASSERT_EQ(parser.get().result_int(), 200u);
+    std::string received;
+    std::vector<char> chunk(64u << 10);
+    auto read_some = [&] {
+        parser.get().body().data = chunk.data();
+        parser.get().body().size = chunk.size();
+        beast::error_code ec;
+        beast::http::read(stream, buffer, parser, ec);
+        if (ec && ec != beast::http::error::need_buffer) throw beast::system_error(ec);
+        received.append(chunk.data(), chunk.size() - parser.get().body().size);
+    };
+    read_some();
+    ASSERT_LT(received.size(), data.size());
+    svc->write_config("[DEFAULT]\nenabled_backends = fast:file\n");
+    ASSERT_TRUE(svc->service().reload());
+    while (!parser.is_done()) read_some();
+    EXPECT_EQ(received.size(), data.size());
+    EXPECT_TRUE(received == data);
+    // The next download runs on the new configuration, which has no store `slow`.
+    EXPECT_NE(http_client(svc->port()).get(file_path(img1)).status, 200);
 }
 
 TEST(ServiceRequests, UnknownImagesAndBadIdsAreAnsweredAndTheServiceStaysUp) {

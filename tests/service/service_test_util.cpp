@@ -181,7 +181,7 @@ void service_fixture::write_config(const std::string& extra) {
     out << "[DEFAULT]\nenabled_backends = fast:file, slow:file\n"
         << "[glance_store]\ndefault_backend = fast\n"
         << "[fast]\nfilesystem_store_datadir = " << datadir("fast").string()
-        << "\nstore_description = Fast disks\n"
+        << "\nstore_description = Fast disks\nweight = 50\n"
         << "[slow]\nfilesystem_store_datadir = " << datadir("slow").string() << "\n"
         << "[database]\nconnection = " << db_->url() << "\n"
         << extra;
