@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "detail/text.hpp"
+#include "detail/utf8.hpp"
 
 namespace imgstore::detail {
 
@@ -152,9 +153,8 @@ bool is_multi_valued_option(std::string_view name) noexcept {
 }
 
 std::string printable_key(std::string_view key) {
-    constexpr std::size_t max_shown = 64;
-    std::size_t n = 0;
-    while (n < key.size() && n < max_shown && option_name_char(key[n])) ++n;
+    std::size_t n = 0;  // as many characters as a quoted value (cut_text)
+    while (n < key.size() && n < max_quoted_chars && option_name_char(key[n])) ++n;
     for (auto list : {secret_options(), secret_reference_keys()}) {
         for (std::string_view name : list) {
             if (n > name.size() && starts_with_nocase(key, name)) n = name.size();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "detail/text.hpp"
+#include "detail/utf8.hpp"
 #include "drivers/driver.hpp"
 
 namespace imgstore::detail {
@@ -238,8 +239,8 @@ std::vector<account> read_accounts(const store_context& ctx, std::string_view na
         for (const auto& dir : search.searched) where += (where.empty() ? "" : ", ") + dir.string();
         o.error("swift_store_config_file",
                 search.searched.empty()
-                    ? fmt::format("reference file {} not found", name)
-                    : fmt::format("reference file {} not found in: {}", name, where));
+                    ? fmt::format("reference file {} not found", cut_text(name))
+                    : fmt::format("reference file {} not found in: {}", cut_text(name), where));
         ok = false;
         return out;
     }
@@ -387,9 +388,9 @@ driver_result configure_swift(const store_context& ctx) {
     auto ref = std::find_if(accounts.begin(), accounts.end(),
                             [&](const account& a) { return a.name == reference; });
     if (ref == accounts.end()) {
-        o.error(
-            "default_swift_reference",
-            fmt::format("reference '{}' is not a section of the swift reference file", reference));
+        o.error("default_swift_reference",
+                fmt::format("reference '{}' is not a section of the swift reference file",
+                            cut_text(reference)));
         return r;
     }
     // With swift_store_multiple_containers_seed the container is `<container>_<id prefix>`
