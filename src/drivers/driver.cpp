@@ -152,6 +152,15 @@ bool is_multi_valued_option(std::string_view name) noexcept {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+namespace {
+
+bool is_secret_reference_key(std::string_view lower_key) noexcept {
+    const auto keys = secret_reference_keys();
+    return std::find(keys.begin(), keys.end(), lower_key) != keys.end();
+}
+
+}  // namespace
+
 std::string printable_key(std::string_view key) {
     std::size_t n = 0;  // as many characters as a quoted value (cut_text)
     while (n < key.size() && n < max_quoted_chars && option_name_char(key[n])) ++n;
@@ -170,6 +179,15 @@ const ini_key_rules& option_name_rules() noexcept {
         .multi_valued = is_multi_valued_option,
         .secret = is_secret_option,
         .printable_key = printable_key,
+    };
+    return rules;
+}
+
+const ini_key_rules& reference_file_rules() noexcept {
+    static constexpr ini_key_rules rules{
+        .secret = is_secret_reference_key,
+        .printable_key = printable_key,
+        .strict_repeats = true,
     };
     return rules;
 }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "detail/ini_reader.hpp"
 #include "detail/text.hpp"
 #include "detail/utf8.hpp"
 #include "drivers/driver.hpp"
@@ -245,7 +246,8 @@ std::vector<account> read_accounts(const store_context& ctx, std::string_view na
         return out;
     }
     const std::string path = search.found->string();
-    config_load read = read_config({.files = {*search.found}}, ctx.limits);
+    // Read as glance_store reads it, with configparser: a repeated section or key is an error.
+    config_load read = read_config_file(*search.found, ctx.limits, reference_file_rules());
     for (diagnostic& d : read.diagnostics) {
         if (d.line == 0 && d.key.empty()) {
             // The file itself could not be read: say so at the option that names it.
