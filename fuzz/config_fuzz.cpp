@@ -4,6 +4,8 @@
 //     strict mode never accepts what plain mode rejects;
 //   - a loaded registry's prefixes are canonical, end with '/', and resolve (with an object
 //     part) to a store that owns them;
+//   - every diagnostic's text (to_string) is one line without a control byte (C0, DEL, C1),
+//     and the registry text none but its line ends;
 //   - secrets never leak: the text is rewritten so that every secret option (the list of
 //     detail::secret_options()) holds a sentinel, and no diagnostic, prefix, option display,
 //     store reason or registry dump may contain it.
@@ -75,6 +77,28 @@ std::string with_sentinel_secrets(std::string_view text, bool& replaced_any) {
     return out;
 }
 
+// Whether `text` holds a byte a terminal acts on: a C0 control (but '\n' where `lines`), DEL,
+// or a C1 control (U+0080-U+009F, C2 80-C2 9F).
+bool holds_terminal_control(std::string_view text, bool lines) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto b = static_cast<unsigned char>(text[i]);
+        const bool c1 =
+            b == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xA0;
+        if ((b < 0x20 && !(lines && b == '\n')) || b == 0x7F || c1) return true;
+    }
+    return false;
+}
+
+// to_string(diagnostic)'s contract: one line, every part escaped.
+void check_diagnostics_text(std::string_view input,
+                            const std::vector<imgstore::diagnostic>& diagnostics) {
+    for (const imgstore::diagnostic& d : diagnostics) {
+        if (holds_terminal_control(imgstore::to_string(d), false)) {
+            imgstore::fuzz::fail(target, "a diagnostic's text holds a control byte", input);
+        }
+    }
+}
+
 void check_no_sentinel(std::string_view input, std::string_view text, std::string_view what) {
     if (imgstore::fuzz::contains_normalised(text, sentinel_lower)) {
         imgstore::fuzz::fail(target, std::string("secret leaked into ") + std::string(what), input);
@@ -83,9 +107,11 @@ void check_no_sentinel(std::string_view input, std::string_view text, std::strin
 
 imgstore::load_result load(std::string_view input, std::string_view text, bool strict) {
     const imgstore::config_load parsed = imgstore::parse_config(text, "fuzz.conf");
+    check_diagnostics_text(input, parsed.diagnostics);
     imgstore::registry_options options;
     options.strict = strict;
     imgstore::load_result r = imgstore::store_registry::build(parsed.config, options);
+    check_diagnostics_text(input, r.diagnostics);
     if (r.ok() == imgstore::has_errors(r.diagnostics)) {
         imgstore::fuzz::fail(target, "registry is null iff there is an error diagnostic", input);
     }
@@ -118,12 +144,9 @@ void check_registry(std::string_view input, const imgstore::store_registry& regi
             }
         }
     }
-    // to_string's contract: every value escaped, so no byte below 0x20 but the line ends.
-    for (const char c : imgstore::to_string(registry)) {
-        const auto b = static_cast<unsigned char>(c);
-        if ((b < 0x20 && b != '\n') || b == 0x7F) {
-            imgstore::fuzz::fail(target, "the registry text holds a control byte", input);
-        }
+    // to_string's contract: every value escaped, so no control byte but the line ends.
+    if (holds_terminal_control(imgstore::to_string(registry), true)) {
+        imgstore::fuzz::fail(target, "the registry text holds a control byte", input);
     }
 }
 

@@ -6,6 +6,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
 
+#include "detail/utf8.hpp"
 #include "state.hpp"
 
 namespace imgstore::service {
@@ -76,7 +77,8 @@ bool read_start_settings(image_service::state& s,
         const char* end = cap->value.data() + cap->value.size();
         auto [p, ec] = std::from_chars(cap->value.data(), end, s.size_cap);
         if (ec != std::errc() || p != end) {
-            out.push_back(service_error("not a byte count: '" + cap->value + "'", cap));
+            out.push_back(service_error(
+                "not a byte count: '" + ::imgstore::detail::cut_text(cap->value) + "'", cap));
             return false;
         }
     }
@@ -136,7 +138,8 @@ std::unique_ptr<image_service> image_service::start(const service_options& optio
     auto address = boost::asio::ip::make_address(options.listen_address, ec);
     if (ec) {
         error.diagnostics.push_back(
-            service_error("--listen: not an IP address: '" + options.listen_address + "'"));
+            service_error("--listen: not an IP address: '" +
+                          ::imgstore::detail::cut_text(options.listen_address) + "'"));
         return nullptr;
     }
     boost::asio::ip::tcp::endpoint endpoint(address, options.port);

@@ -37,10 +37,26 @@ std::string display_path(const fs::path& path) {
     return text.find("://") == std::string::npos ? text : redact_url(text);
 }
 
+// One file's text, read in the INI dialect with `rules`.
+void parse_text(glance_config& into,
+                std::string_view text,
+                std::string_view file_name,
+                std::vector<diagnostic>& out,
+                const config_limits& limits,
+                const detail::ini_key_rules& rules) {
+    if (text.size() > limits.max_file_bytes) {
+        out.push_back(
+            {severity::error, std::string(file_name), 0, "", "", too_large_message(limits)});
+        return;
+    }
+    detail::read_ini(into, text, file_name, out, rules);
+}
+
 void read_file(glance_config& into,
                const fs::path& path,
                std::vector<diagnostic>& out,
-               const config_limits& limits) {
+               const config_limits& limits,
+               const detail::ini_key_rules& rules) {
     const std::string name = display_path(path);
     auto fail = [&](std::string message) {
         out.push_back({severity::error, name, 0, "", "", std::move(message)});
@@ -70,7 +86,7 @@ void read_file(glance_config& into,
         if (n < sizeof buffer) break;
     }
     if (std::ferror(f.get())) return fail("cannot read config file: " + errno_message(errno));
-    parse_config_text(into, text, name, out, limits);
+    parse_text(into, text, name, out, limits, rules);
 }
 
 void read_directory(glance_config& into,
@@ -104,7 +120,8 @@ void read_directory(glance_config& into,
         std::error_code type_ec;
         const fs::file_type type = fs::status(path, type_ec).type();
         if (type == fs::file_type::regular || type == fs::file_type::not_found) {
-            read_file(into, path, out, limits);  // a dangling symlink is reported as not found
+            // A dangling symlink is reported as not found.
+            read_file(into, path, out, limits, detail::option_name_rules());
         } else {
             fail(path, severity::warning, "not a regular file; not read as config");
         }
@@ -190,14 +207,9 @@ void parse_config_text(glance_config& into,
                        std::string_view file_name,
                        std::vector<diagnostic>& out,
                        const config_limits& limits) {
-    if (text.size() > limits.max_file_bytes) {
-        out.push_back(
-            {severity::error, std::string(file_name), 0, "", "", too_large_message(limits)});
-        return;
-    }
     // What the INI reader must know of glance's options (which accumulate, which are secret,
     // how a mistyped key is shown), from the drivers' declarations.
-    detail::read_ini(into, text, file_name, out, detail::option_name_rules());
+    parse_text(into, text, file_name, out, limits, detail::option_name_rules());
 }
 
 config_load parse_config(std::string_view text,
@@ -259,11 +271,20 @@ config_load read_config(const config_sources& sources, const config_limits& limi
     config_load result;
     result.config.set_sources(sources);
     for (const fs::path& file : sources.files) {
-        read_file(result.config, file, result.diagnostics, limits);
+        read_file(result.config, file, result.diagnostics, limits, detail::option_name_rules());
     }
     if (sources.directory) {
         read_directory(result.config, *sources.directory, result.diagnostics, limits);
     }
+    return result;
+}
+
+config_load detail::read_config_file(const fs::path& path,
+                                     const config_limits& limits,
+                                     const ini_key_rules& rules) {
+    config_load result;
+    result.config.set_sources({.files = {path}});
+    read_file(result.config, path, result.diagnostics, limits, rules);
     return result;
 }
 

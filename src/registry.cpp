@@ -115,7 +115,7 @@ std::vector<declared_store> parse_enabled_backends(const config_entry* entry,
             ok = false;
         } else if (!valid_id(id)) {
             at.error(fmt::format("store id '{}' must be 1-64 characters of A-Z a-z 0-9 . _ -",
-                                 id.substr(0, std::min<std::size_t>(id.size(), 64))));
+                                 detail::cut_text(id)));
             ok = false;
         } else if (ascii_lower(id).starts_with("os_glance_")) {
             at.error(fmt::format("store id '{}': the prefix 'os_glance_' is reserved", id));
@@ -126,9 +126,8 @@ std::vector<declared_store> parse_enabled_backends(const config_entry* entry,
             at.error(fmt::format("item {} has an empty store type", n));
             ok = false;
         } else if (!t) {
-            at.error(fmt::format("store '{}': unknown type '{}' (known types: {})", id,
-                                 type.substr(0, std::min<std::size_t>(type.size(), 32)),
-                                 known_types()));
+            at.error(fmt::format("store '{}': unknown type '{}' (known types: {})",
+                                 detail::cut_text(id), detail::cut_text(type), known_types()));
             ok = false;
         }
         if (!id.empty() && valid_id(id)) {
@@ -171,6 +170,12 @@ diagnostic at_prefix(severity level,
                 std::move(message)};
     }
     return {level, "", 0, std::string(store_id), "", std::move(message)};
+}
+
+// A URL prefix as a message quotes it: built from a configured path or host, so bounded, but
+// with more room than a single value (a long real prefix stays recognisable).
+std::string shown_prefix(std::string_view prefix) {
+    return detail::cut_text(prefix, 4 * detail::max_quoted_chars);
 }
 
 // "file:line" of a prefix's origin for a message that names a second place, or "".
@@ -216,7 +221,7 @@ void check_prefixes(const std::vector<store>& stores,
                 diags.push_back(at_prefix(
                     severity::error, origin(ids[b]), declared_at, y.id(),
                     fmt::format("stores '{}' and '{}' have the same URL prefix {}; '{}' has it{}",
-                                x.id(), y.id(), key, x.id(),
+                                x.id(), y.id(), shown_prefix(key), x.id(),
                                 place_of(origin(ids[a]), declared_at))));
             }
         }
@@ -235,7 +240,8 @@ void check_prefixes(const std::vector<store>& stores,
                         severity::warning, origin(in), declared_at, stores[in.store].id(),
                         fmt::format("URL prefix {} of store '{}' is inside prefix {} of store "
                                     "'{}'{}: the longer prefix wins",
-                                    key, stores[in.store].id(), outer->first, stores[o.store].id(),
+                                    shown_prefix(key), stores[in.store].id(),
+                                    shown_prefix(outer->first), stores[o.store].id(),
                                     place_of(origin(o), declared_at))));
                 }
             }
@@ -372,8 +378,8 @@ load_result store_registry::build(const glance_config& config, const registry_op
             if (declared[i].id == want) default_index = i;
         }
         if (default_index == no_default) {
-            default_at.error(fmt::format("'{}' is not a store in enabled_backends",
-                                         want.substr(0, std::min<std::size_t>(want.size(), 64))));
+            default_at.error(
+                fmt::format("'{}' is not a store in enabled_backends", detail::cut_text(want)));
         } else if (declared[default_index].reserved) {
             default_at.error(
                 fmt::format("'{}' is a reserved store and cannot be the default", want));

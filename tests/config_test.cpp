@@ -261,6 +261,99 @@ TEST(ConfigDialect, RepeatedKeyLastWinsAndTheWarningNamesBothLines) {
     EXPECT_EQ(value_of(split.config, "a", "k"), "3");
 }
 
+// glance_store reads the swift reference file with Python's configparser (strict), not
+// oslo.config: what glance-api.conf merges, that file refuses.
+struct reference_repeat_case {
+    std::string_view name;
+    std::string_view file;     // glance-swift.conf
+    std::string_view message;  // a substring of the error; empty: the file is accepted
+    std::uint32_t line = 0;
+    std::string_view section;
+    std::string_view key;
+};
+
+constexpr std::string_view repeat_ref1 =
+    "[ref1]\nuser = u\nkey = k\nauth_address = https://keystone.example.com/v3\n";
+
+const reference_repeat_case reference_repeat_cases[] = {
+    {"DuplicateSection",
+     "[ref1]\nuser = u\nkey = k\n[ref2]\nuser = v\n[ref1]\n"
+     "auth_address = https://keystone.example.com/v3\n",
+     "section repeats line 1", 6, "ref1", ""},
+    {"DuplicateSectionWithoutEntries", "[ref1]\nuser = u\nkey = k\nauth_address = h\n[ref1]\n",
+     "(DuplicateSectionError)", 5, "ref1", ""},
+    {"DuplicateKeyInOneSection",
+     "[ref1]\nuser = u\nkey = k\nauth_address = https://keystone.example.com/v3\nkey = k2\n",
+     "repeats the key of line 3", 5, "ref1", "key"},
+    {"DuplicateKeyInAnotherCase",
+     "[ref1]\nuser = u\nkey = k\nauth_address = https://keystone.example.com/v3\nKey = k2\n",
+     "(DuplicateOptionError)", 5, "ref1", "Key"},
+    {"DuplicateKeyHoldingASecretIsNotEchoed",
+     "[ref1]\nuser = u\nkey = k\nauth_address = https://keystone.example.com/v3\n"
+     "key = SENTINEL-7a31\n",
+     "repeats the key of line 3", 5, "ref1", "key"},
+    {"SectionsDifferingOnlyInCase",
+     "[ref1]\nuser = u\nkey = k\nauth_address = https://keystone.example.com/v3\n[REF1]\n",
+     "differs from [ref1] of line 1 only in case", 5, "REF1", ""},
+    {"DuplicateKeyInRepeatedDefault", "[DEFAULT]\nx = 1\n[ref1]\nuser = u\n[DEFAULT]\nx = 2\n",
+     "repeats the key of line 2", 6, "DEFAULT", "x"},
+    {"SameKeyInTwoSectionsIsFine",
+     "[ref1]\nuser = u\nkey = k\nauth_address = https://keystone.example.com/v3\n"
+     "[ref2]\nuser = u\nkey = k\nauth_address = https://keystone.example.com/v3\n",
+     "", 0, "", ""},
+};
+
+class ReferenceFileRepeats : public ::testing::TestWithParam<reference_repeat_case> {};
+
+TEST_P(ReferenceFileRepeats, AreRefusedAtTheSecondOccurrenceAsConfigparserRefusesThem) {
+    const reference_repeat_case& c = GetParam();
+    test::temp_dir dir;
+    const auto api = dir.write("glance-api.conf",
+                               "[DEFAULT]\nenabled_backends = s:swift\n[glance_store]\n"
+                               "default_backend = s\n[s]\n"
+                               "swift_store_config_file = glance-swift.conf\n");
+    const auto swift = dir.write("glance-swift.conf", c.file).string();
+    load_result r = store_registry::load({.files = {api}});
+    if (c.message.empty()) {
+        EXPECT_TRUE(r.ok()) << test::join(r.diagnostics);
+        EXPECT_THAT(r.diagnostics, IsEmpty()) << test::join(r.diagnostics);
+        return;
+    }
+    EXPECT_FALSE(r.ok());
+    const diagnostic* found = nullptr;
+    for (const diagnostic& d : r.diagnostics) {
+        if (d.message.find(c.message) != std::string::npos) found = &d;
+    }
+    ASSERT_NE(found, nullptr) << test::join(r.diagnostics);
+    EXPECT_EQ(found->level, severity::error);
+    EXPECT_EQ(found->file, swift);
+    EXPECT_EQ(found->line, c.line) << to_string(*found);
+    EXPECT_EQ(found->section, c.section) << to_string(*found);
+    EXPECT_EQ(found->key, c.key) << to_string(*found);
+    EXPECT_THAT(test::join(r.diagnostics), Not(HasSubstr("SENTINEL")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Table,
+                         ReferenceFileRepeats,
+                         ::testing::ValuesIn(reference_repeat_cases),
+                         [](const auto& row) { return std::string(row.param.name); });
+
+TEST(ConfigDialect, RepeatedSectionsOfTheApiConfigStillMerge) {
+    // oslo.config merges a section written twice and lets the last value of a key win: the
+    // swift reference file's configparser rules do not apply to glance-api.conf.
+    config_load r = parse_config(
+        "[DEFAULT]\nenabled_backends = a:file\n[glance_store]\ndefault_backend = a\n"
+        "[a]\nfilesystem_store_datadir = /srv/x\n[A]\nweight = 5\n[a]\n"
+        "filesystem_store_datadir = /srv/y\n");
+    EXPECT_TRUE(r.ok()) << test::join(r.diagnostics);
+    EXPECT_THAT(messages(r.diagnostics),
+                ElementsAre("repeated in this section; line 10 wins over line 6"));
+    load_result built = store_registry::build(r.config);
+    ASSERT_TRUE(built.ok()) << test::join(built.diagnostics);
+    EXPECT_EQ(built.registry->find("a")->weight(), 5);
+    EXPECT_THAT(built.registry->find("a")->url_prefixes(), ElementsAre("file:///srv/y/"));
+}
+
 TEST(ConfigDialect, MultiValuedOptionsAccumulateWithoutWarning) {
     config_load r = read_config({.files = {fixture("multistore.conf")}});
     ASSERT_TRUE(r.ok());

@@ -207,7 +207,7 @@ const error_case error_cases[] = {
      "x12345678901234567890123456789012345678901234567890123456789012345:http\n"
      "[glance_store]\ndefault_backend = a\n",
      "glance-api.conf:2: [DEFAULT] enabled_backends: store id "
-     "'x123456789012345678901234567890123456789012345678901234567890123' must be 1-64 "
+     "'x123456789012345678901234567890123456789012345678901234567890123...' must be 1-64 "
      "characters of A-Z a-z 0-9 . _ -"},
     {"ReservedPrefix",
      "[DEFAULT]\nenabled_backends = a:file, os_glance_mine:file\n[glance_store]\ndefault_backend = "

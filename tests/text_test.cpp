@@ -142,6 +142,47 @@ TEST(EscapeText, GivesEveryByteItsOwnSpelling) {
     }
 }
 
+struct cut_case {
+    std::string_view name;
+    std::string in;
+    std::string out;
+};
+
+TEST(CutText, KeepsAtMostTheBoundInCharactersAndMarksTheCut) {
+    const std::string e_acute = "\xC3\xA9";
+    const std::string c1 = "\xC2\x9B";
+    auto times = [](std::string_view unit, std::size_t n) {
+        std::string out;
+        for (std::size_t i = 0; i < n; ++i) out += unit;
+        return out;
+    };
+    const cut_case cases[] = {
+        {"empty", "", ""},
+        {"short value kept whole", "fast", "fast"},
+        {"exactly the bound kept whole", std::string(64, 'x'), std::string(64, 'x')},
+        {"one over the bound cut and marked", std::string(65, 'x'), std::string(64, 'x') + "..."},
+        {"10 KB value", std::string(10240, 'x'), std::string(64, 'x') + "..."},
+        {"two-byte characters counted once, never split", times(e_acute, 65),
+         times(e_acute, 64) + "..."},
+        {"four-byte characters", times("\xF0\x9F\x98\x80", 70),
+         times("\xF0\x9F\x98\x80", 64) + "..."},
+        {"C1 controls counted as characters", times(c1, 65), times(c1, 64) + "..."},
+        {"invalid bytes one character each", std::string(66, '\xFF'),
+         std::string(64, '\xFF') + "..."},
+        {"a sequence cut short by the end is bytes", "x\xE2\x82", "x\xE2\x82"},
+        {"control bytes kept for the renderer to escape", "a\x1b[2J\r\n", "a\x1b[2J\r\n"},
+    };
+    for (const cut_case& c : cases) {
+        const std::string got = cut_text(c.in);
+        EXPECT_EQ(got, c.out) << c.name;
+        // Well-formed input stays well-formed: the cut never falls inside a sequence.
+        if (is_valid_utf8(c.in)) {
+            EXPECT_TRUE(is_valid_utf8(got)) << c.name;
+        }
+    }
+    EXPECT_EQ(cut_text("abcdef", 3), "abc...");
+}
+
 TEST(StripBlanks, StripsSpacesAndTabsOnly) {
     const struct {
         std::string_view in;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "detail/store_options.hpp"
+#include "detail/utf8.hpp"
 
 namespace imgstore::data::detail {
 namespace {
@@ -34,10 +35,11 @@ std::optional<tls_client> make_tls_client(const store& s, std::vector<diagnostic
     }
     boost::system::error_code ec;
     if (!ca_file.empty()) {
+        const std::string shown = ::imgstore::detail::cut_text(ca_file);  // a configured path
         std::error_code fs_ec;
         const auto status = std::filesystem::status(ca_file, fs_ec);
         if (fs_ec || !std::filesystem::exists(status)) {
-            report_ca_problem(s, diagnostics, fmt::format("'{}' does not exist", ca_file));
+            report_ca_problem(s, diagnostics, fmt::format("'{}' does not exist", shown));
             return std::nullopt;
         }
         // A directory is read as requests reads one for verify=: OpenSSL's hashed CA directory.
@@ -49,7 +51,7 @@ std::optional<tls_client> make_tls_client(const store& s, std::vector<diagnostic
         if (ec) {
             report_ca_problem(
                 s, diagnostics,
-                fmt::format("cannot load CA certificates from '{}': {}", ca_file, ec.message()));
+                fmt::format("cannot load CA certificates from '{}': {}", shown, ec.message()));
             return std::nullopt;
         }
     } else if (verify) {

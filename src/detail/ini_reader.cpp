@@ -163,10 +163,30 @@ class ini_reader {
         section_ = std::string(line.substr(1, line.size() - 2));
         section_state_ = section_state::valid;
         into_.add_section(section_, file_, line_no);
+        if (rules_.strict_repeats) check_repeated_header(line_no);
         if (is_blank(section_.front()) || is_blank(section_.back())) {
             warning(line_no,
                     "section name has leading or trailing blanks, which are part of the name "
                     "(oslo.config does not strip them)");
+        }
+    }
+
+    // configparser (strict) refuses a section written twice in a file; its `[DEFAULT]` holds
+    // defaults and may be. Sections are told apart by their exact name there, so two that
+    // differ only in case, which glance_config merges, are refused too.
+    void check_repeated_header(std::uint32_t line_no) {
+        const auto [it, inserted] = headers_.try_emplace(ascii_lower(section_), section_, line_no);
+        if (inserted) return;
+        const auto& [first_name, first_line] = it->second;
+        if (first_name != section_) {
+            error(line_no, fmt::format("section [{}] differs from [{}] of line {} only in case: "
+                                       "Python's configparser reads them as two sections, "
+                                       "imgstore as one; rename one",
+                                       cut_text(section_), cut_text(first_name), first_line));
+        } else if (section_ != "DEFAULT") {
+            error(line_no, fmt::format("section repeats line {}: Python's configparser refuses a "
+                                       "section written twice (DuplicateSectionError)",
+                                       first_line));
         }
     }
 
@@ -208,11 +228,20 @@ class ini_reader {
                     pending_key_);
         }
         if (!(rules_.multi_valued && rules_.multi_valued(pending_key_))) {
-            std::string id = ascii_lower(section_);
+            // oslo.config: sections any case, keys as written. configparser: sections exact
+            // (those differing in case were refused), keys lower-cased (its optionxform).
+            std::string id = rules_.strict_repeats ? section_ : ascii_lower(section_);
             id += '\n';  // cannot occur in a section name or key
-            id += pending_key_;
+            id += rules_.strict_repeats ? ascii_lower(pending_key_) : pending_key_;
             auto [it, inserted] = seen_.try_emplace(std::move(id), pending_line_);
-            if (!inserted) {
+            if (!inserted && rules_.strict_repeats) {
+                error(pending_line_,
+                      fmt::format("repeats the key of line {} in this section: Python's "
+                                  "configparser refuses a repeated key, compared lower-cased "
+                                  "(DuplicateOptionError)",
+                                  it->second),
+                      pending_key_);
+            } else if (!inserted) {
                 warning(pending_line_,
                         fmt::format("repeated in this section; line {} wins over line {}",
                                     pending_line_, it->second),
@@ -233,8 +262,11 @@ class ini_reader {
     std::string pending_key_;
     std::string pending_value_;
     std::uint32_t pending_line_ = 0;
-    // "<lower-cased section>\n<key>" -> line of its latest occurrence in this file
+    // "<lower-cased section>\n<key>" -> line of its latest occurrence in this file (with
+    // strict_repeats: "<section>\n<lower-cased key>" -> line of its first)
     std::unordered_map<std::string, std::uint32_t> seen_;
+    // strict_repeats: lower-cased section name -> the name as first written and its line
+    std::unordered_map<std::string, std::pair<std::string, std::uint32_t>> headers_;
 };
 
 }  // namespace

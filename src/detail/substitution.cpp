@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "detail/text.hpp"
+#include "detail/utf8.hpp"
 
 namespace imgstore::detail {
 namespace {
@@ -130,13 +131,12 @@ std::optional<std::string> option_substitution::expand_text(std::string_view raw
         if (!value) {
             if (!why.empty()) return std::nullopt;
             // The name came from the value's own text: of a secret, it is part of the secret.
-            const std::string shown =
-                name.size() > 64 ? std::string(name.substr(0, 64)) + "..." : std::string(name);
+            const std::string shown = cut_text(name);
             const std::size_t dot = shown.find('.');
             why = secret_target ? fmt::format("holds a '$' that names no option ({})", literal_hint)
                   : dot == std::string::npos
                       ? fmt::format("${}: no option '{}' in [{}] or [DEFAULT] ({})", shown, shown,
-                                    section, literal_hint)
+                                    cut_text(section), literal_hint)
                       : fmt::format("${}: no option '{}' in [{}] ({})", shown,
                                     shown.substr(dot + 1), shown.substr(0, dot), literal_hint);
             return std::nullopt;
@@ -161,12 +161,15 @@ std::optional<std::string> option_substitution::value_of(std::string_view sectio
     const auto same = [&](const frame& f) { return f.section == section && f.name == name; };
     if (std::any_of(stack.begin(), stack.end(), same)) {
         std::string chain;
-        for (const frame& f : stack) chain += fmt::format("[{}] {} -> ", f.section, f.name);
-        why = fmt::format("${}: substitution cycle {}[{}] {}", name, chain, section, name);
+        for (const frame& f : stack) {
+            chain += fmt::format("[{}] {} -> ", cut_text(f.section), cut_text(f.name));
+        }
+        why = fmt::format("${}: substitution cycle {}[{}] {}", cut_text(name), chain,
+                          cut_text(section), cut_text(name));
         return std::nullopt;
     }
     if (stack.size() >= max_substitution_depth) {
-        why = fmt::format("${}: substitutions nested more than {} deep", name,
+        why = fmt::format("${}: substitutions nested more than {} deep", cut_text(name),
                           max_substitution_depth);
         return std::nullopt;
     }
@@ -174,7 +177,7 @@ std::optional<std::string> option_substitution::value_of(std::string_view sectio
         why = fmt::format(
             "${}: a secret option is never substituted into an option that is not secret (it "
             "would be printed)",
-            name);
+            cut_text(name));
         return std::nullopt;
     }
     const registered_group* group = groups_(section);
@@ -184,7 +187,7 @@ std::optional<std::string> option_substitution::value_of(std::string_view sectio
         why = fmt::format(
             "${}: a multi-valued, list or dict option cannot be substituted (glance "
             "would insert its Python form)",
-            name);
+            cut_text(name));
         return std::nullopt;
     }
     std::string text;
@@ -198,7 +201,7 @@ std::optional<std::string> option_substitution::value_of(std::string_view sectio
         notes.push_back(fmt::format(
             "${}: {} is not set in [{}]; glance substitutes an empty string (it reads a store's "
             "unset options as None), not [backend_defaults] or the default",
-            name, name, section));
+            cut_text(name), cut_text(name), cut_text(section)));
         return std::string();
     } else if (spec && spec->default_value) {
         text = std::string(*spec->default_value);
@@ -206,7 +209,7 @@ std::optional<std::string> option_substitution::value_of(std::string_view sectio
     if (spec && spec->kind == option_kind::integer) {
         auto v = parse_option_int(text);
         if (!v) {
-            why = fmt::format("${}: its value is not an integer", name);
+            why = fmt::format("${}: its value is not an integer", cut_text(name));
             return std::nullopt;
         }
         return std::to_string(*v);
@@ -214,7 +217,7 @@ std::optional<std::string> option_substitution::value_of(std::string_view sectio
     if (spec && spec->kind == option_kind::boolean) {
         auto v = parse_option_bool(text);
         if (!v) {
-            why = fmt::format("${}: its value is not a boolean", name);
+            why = fmt::format("${}: its value is not a boolean", cut_text(name));
             return std::nullopt;
         }
         return std::string(*v ? "True" : "False");  // Python's str(bool)

@@ -1,5 +1,7 @@
 #include "detail/utf8.hpp"
 
+#include <algorithm>
+
 #include "detail/text.hpp"
 
 namespace imgstore::detail {
@@ -115,6 +117,16 @@ std::string escape_text(std::string_view s) {
         }
         ++i;
     }
+    return out;
+}
+
+std::string cut_text(std::string_view s, std::size_t max_chars) {
+    std::size_t end = 0;
+    for (std::size_t n = 0; end < s.size() && n < max_chars; ++n) {
+        end += std::max<std::size_t>(utf8_sequence_length(s, end), 1);
+    }
+    std::string out(s.substr(0, end));
+    if (end < s.size()) out += "...";
     return out;
 }
 

@@ -40,4 +40,15 @@ void append_utf8(std::string& out, char32_t cp);
 /// and distinct inputs give distinct results. O(n).
 std::string escape_text(std::string_view s);
 
+/// How many characters of a value from the config a message quotes (a store id, a type, a
+/// path, a reference name): a value can be megabytes long, a message must stay one short line.
+inline constexpr std::size_t max_quoted_chars = 64;
+
+/// The first `max_chars` characters of `s`, followed by "..." when something was left out: a
+/// value bounded for quoting in a message. A character is a well-formed UTF-8 sequence or a
+/// single byte that is not part of one, so no sequence is cut in half. Control bytes are kept:
+/// whatever prints the message escapes it whole (`to_string(const diagnostic&)` with
+/// escape_text), so a value is never escaped twice. O(max_chars).
+std::string cut_text(std::string_view s, std::size_t max_chars = max_quoted_chars);
+
 }  // namespace imgstore::detail

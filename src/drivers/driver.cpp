@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "detail/text.hpp"
+#include "detail/utf8.hpp"
 
 namespace imgstore::detail {
 
@@ -147,10 +148,18 @@ bool is_multi_valued_option(std::string_view name) noexcept {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+namespace {
+
+bool is_secret_reference_key(std::string_view lower_key) noexcept {
+    const auto keys = secret_reference_keys();
+    return std::find(keys.begin(), keys.end(), lower_key) != keys.end();
+}
+
+}  // namespace
+
 std::string printable_key(std::string_view key) {
-    constexpr std::size_t max_shown = 64;
-    std::size_t n = 0;
-    while (n < key.size() && n < max_shown && option_name_char(key[n])) ++n;
+    std::size_t n = 0;  // as many characters as a quoted value (cut_text)
+    while (n < key.size() && n < max_quoted_chars && option_name_char(key[n])) ++n;
     for (auto list : {secret_options(), secret_reference_keys()}) {
         for (std::string_view name : list) {
             if (n > name.size() && starts_with_nocase(key, name)) n = name.size();
@@ -166,6 +175,15 @@ const ini_key_rules& option_name_rules() noexcept {
         .multi_valued = is_multi_valued_option,
         .secret = is_secret_option,
         .printable_key = printable_key,
+    };
+    return rules;
+}
+
+const ini_key_rules& reference_file_rules() noexcept {
+    static constexpr ini_key_rules rules{
+        .secret = is_secret_reference_key,
+        .printable_key = printable_key,
+        .strict_repeats = true,
     };
     return rules;
 }

@@ -210,6 +210,12 @@ std::string printable_key(std::string_view key);
 /// The three above as the INI reader, the substitution and store_options take them. Static.
 const ini_key_rules& option_name_rules() noexcept;
 
+/// The rules of a file glance reads with Python's configparser (the swift reference file):
+/// no key accumulates, the reference file's credential keys are secret, keys shown as
+/// printable_key shows them, and repeats are refused as configparser refuses them
+/// (ini_key_rules::strict_repeats). Static.
+const ini_key_rules& reference_file_rules() noexcept;
+
 // One definition per type, in src/drivers/<type>.cpp.
 extern const driver file_driver;
 extern const driver http_driver;

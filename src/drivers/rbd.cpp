@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "detail/text.hpp"
+#include "detail/utf8.hpp"
 #include "drivers/driver.hpp"
 
 namespace imgstore::detail {
@@ -73,26 +74,27 @@ std::string_view ceph_global_fsid(std::string_view text) {
 std::string fsid_from_ceph_conf(const std::string& path,
                                 const config_limits& limits,
                                 std::string& why) {
+    const std::string shown = cut_text(path);  // a configured path: bounded in messages
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) {
-        why = "no fsid: rbd_store_fsid is not set and " + path + " does not exist";
+        why = "no fsid: rbd_store_fsid is not set and " + shown + " does not exist";
         return {};
     }
     auto size = std::filesystem::file_size(path, ec);
     if (ec || size > limits.max_file_bytes) {
-        why = "no fsid: cannot read " + path;
+        why = "no fsid: cannot read " + shown;
         return {};
     }
     std::ifstream in(path, std::ios::binary);
     std::string text(static_cast<std::size_t>(size), '\0');
     in.read(text.data(), static_cast<std::streamsize>(size));
     if (!in) {
-        why = "no fsid: cannot read " + path;
+        why = "no fsid: cannot read " + shown;
         return {};
     }
     const std::string_view fsid = ceph_global_fsid(text);
     if (fsid.empty()) {
-        why = "no fsid: rbd_store_fsid is not set and " + path + " has no [global] fsid";
+        why = "no fsid: rbd_store_fsid is not set and " + shown + " has no [global] fsid";
         return {};
     }
     return std::string(fsid);

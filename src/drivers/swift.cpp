@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <vector>
 
+#include "detail/ini_reader.hpp"
 #include "detail/text.hpp"
+#include "detail/utf8.hpp"
 #include "drivers/driver.hpp"
 
 namespace imgstore::detail {
@@ -238,13 +240,14 @@ std::vector<account> read_accounts(const store_context& ctx, std::string_view na
         for (const auto& dir : search.searched) where += (where.empty() ? "" : ", ") + dir.string();
         o.error("swift_store_config_file",
                 search.searched.empty()
-                    ? fmt::format("reference file {} not found", name)
-                    : fmt::format("reference file {} not found in: {}", name, where));
+                    ? fmt::format("reference file {} not found", cut_text(name))
+                    : fmt::format("reference file {} not found in: {}", cut_text(name), where));
         ok = false;
         return out;
     }
     const std::string path = search.found->string();
-    config_load read = read_config({.files = {*search.found}}, ctx.limits);
+    // Read as glance_store reads it, with configparser: a repeated section or key is an error.
+    config_load read = read_config_file(*search.found, ctx.limits, reference_file_rules());
     for (diagnostic& d : read.diagnostics) {
         if (d.line == 0 && d.key.empty()) {
             // The file itself could not be read: say so at the option that names it.
@@ -387,9 +390,9 @@ driver_result configure_swift(const store_context& ctx) {
     auto ref = std::find_if(accounts.begin(), accounts.end(),
                             [&](const account& a) { return a.name == reference; });
     if (ref == accounts.end()) {
-        o.error(
-            "default_swift_reference",
-            fmt::format("reference '{}' is not a section of the swift reference file", reference));
+        o.error("default_swift_reference",
+                fmt::format("reference '{}' is not a section of the swift reference file",
+                            cut_text(reference)));
         return r;
     }
     // With swift_store_multiple_containers_seed the container is `<container>_<id prefix>`

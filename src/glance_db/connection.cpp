@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "detail/text.hpp"
+#include "detail/utf8.hpp"
 #include "glance_db/erase_secret.hpp"
 
 namespace imgstore::glance_db {
@@ -110,7 +111,8 @@ db_result<void> apply_query_param(connection_spec& spec, const query_param& p) {
             break;
     }
     return url_error(fmt::format("query parameter '{}' is not supported for {} (supported: {})",
-                                 detail::percent_encode(p.key, ""), to_string(spec.kind),
+                                 detail::cut_text(detail::percent_encode(p.key, "")),
+                                 to_string(spec.kind),
                                  spec.kind == backend::sqlite ? "timeout, plugin"
                                  : spec.kind == backend::postgresql
                                      ? "host, port, sslmode, sslrootcert, sslcert, sslkey, "
@@ -136,7 +138,7 @@ db_result<std::vector<query_param>> split_query(std::string_view query) {
         for (const auto& seen : params) {
             if (seen.key == p.key) {
                 return url_error(fmt::format("query parameter '{}' is given twice",
-                                             detail::percent_encode(p.key, "")));
+                                             detail::cut_text(detail::percent_encode(p.key, ""))));
             }
         }
         params.push_back(std::move(p));
@@ -197,13 +199,13 @@ db_result<connection_spec> parse_url_into(std::string_view url, connection_spec&
         return db_error{make_error_code(db_errc::unsupported_driver),
                         fmt::format("database connection URL: unsupported database '{}' "
                                     "(supported: sqlite, postgresql, mysql, mariadb)",
-                                    detail::percent_encode(dialect, ""))};
+                                    detail::cut_text(detail::percent_encode(dialect, "")))};
     }
     if (plus != std::string_view::npos && !known_driver(spec.kind, driver)) {
         return db_error{
             make_error_code(db_errc::unsupported_driver),
             fmt::format("database connection URL: unsupported driver '{}' for {} (supported: {})",
-                        detail::percent_encode(driver, ""), dialect,
+                        detail::cut_text(detail::percent_encode(driver, "")), dialect,
                         spec.kind == backend::sqlite       ? "pysqlite"
                         : spec.kind == backend::postgresql ? "psycopg2, psycopg, pg8000"
                                                            : "pymysql, mysqldb, mysqlconnector, "

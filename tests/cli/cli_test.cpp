@@ -72,6 +72,55 @@ TEST(Cli, CheckPrintsEveryProblemWithFileLineSectionAndKey) {
     EXPECT_EQ(lines.back(), "imgstore check: configuration invalid: 2 errors, 1 warning");
 }
 
+TEST(Cli, CheckPrintsNoControlByteAndQuotesEveryValueBounded) {
+    // Each class of bytes a terminal acts on (ESC, BEL, DEL, the C1 CSI as UTF-8) and a 10 KB
+    // value, where a value reaches check's output: enabled_backends' id and type,
+    // default_backend, a section name, and a --config-dir file name. (CR, LF and invalid UTF-8
+    // cannot get into a value through a file: the library's tests give them in code.)
+    std::string big;
+    while (big.size() < 10240) big += "\x1b[2J\xC2\x9Bx";
+    const std::string values[] = {"a\x1b[2Jb", "a\x07z", "a\x7fz",
+                                  "a\xC2\x9B"
+                                  "31mz",
+                                  big};
+    for (const std::string& v : values) {
+        scratch_dir d;
+        const std::string conf =
+            d.write("e.conf", "[DEFAULT]\nenabled_backends = a:fi" + v + "le, " + v +
+                                  ":file, b:file\n[glance_store]\ndefault_backend = " + v +
+                                  "\n[b]\n[" + v + "]\nk = 1\nk = 2\n");
+        d.write("conf.d/x" + v.substr(0, 200) + ".conf", "[other]\nk = 1\nk = 2\n");
+        const auto r =
+            tool({"check", "--config-file", conf, "--config-dir", (d / "conf.d").string()});
+        EXPECT_EQ(r.status, 1) << r.out << r.err;
+        EXPECT_EQ(test::terminal_control_at(r.out), std::string::npos) << r.out;
+        EXPECT_EQ(test::terminal_control_at(r.err), std::string::npos) << r.err;
+        const auto lines = lines_of(r.out);
+        // unknown type, bad id, default_backend, the repeated key in [v] and in the file in
+        // conf.d, the summary
+        EXPECT_EQ(lines.size(), 6u) << r.out;
+        EXPECT_TRUE(contains(r.out, "unknown type 'fi")) << r.out;
+        EXPECT_TRUE(contains(r.out, "\\x")) << r.out;  // the bytes are there, escaped
+        for (const auto& line : lines) EXPECT_LE(line.size(), 1024u) << line;
+    }
+}
+
+TEST(Cli, CheckRefusesWhatConfigparserRefusesInTheSwiftReferenceFile) {
+    scratch_dir d;
+    const std::string conf = d.write("glance-api.conf",
+                                     "[DEFAULT]\nenabled_backends = s:swift\n[glance_store]\n"
+                                     "default_backend = s\n[s]\n"
+                                     "swift_store_config_file = glance-swift.conf\n");
+    const std::string swift = d.write("glance-swift.conf",
+                                      "[ref1]\nuser = u\nkey = k\nauth_address = h\n[ref1]\n"
+                                      "key = k2\n");
+    const auto r = tool({"check", "--config-file", conf});
+    EXPECT_EQ(r.status, 1) << r.out << r.err;
+    EXPECT_TRUE(contains(r.out, swift + ":5: [ref1]: section repeats line 1")) << r.out;
+    EXPECT_TRUE(contains(r.out, swift + ":6: [ref1] key: repeats the key of line 3")) << r.out;
+    EXPECT_FALSE(contains(r.out, "k2")) << r.out;
+}
+
 TEST(Cli, CheckStrictTurnsUnknownKeysIntoErrors) {
     scratch_dir d;
     const std::string conf = d.write("glance.conf", small_config("fast_typo_option = 1\n"));
