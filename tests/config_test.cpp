@@ -1,5 +1,6 @@
 #include "imgstore/config.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -337,6 +338,38 @@ INSTANTIATE_TEST_SUITE_P(Table,
                          ReferenceFileRepeats,
                          ::testing::ValuesIn(reference_repeat_cases),
                          [](const auto& row) { return std::string(row.param.name); });
+
+// configparser's [DEFAULT] in the swift reference file: every reference's defaults (a key of
+// the reference wins), never a reference itself.
+TEST(ConfigDialect, TheReferenceFilesDefaultSectionGivesDefaultsAndIsNoReference) {
+    test::temp_dir dir;
+    const auto write_api = [&](std::string_view reference) {
+        return dir.write("glance-api.conf",
+                         fmt::format("[DEFAULT]\nenabled_backends = s:swift\n[glance_store]\n"
+                                     "default_backend = s\n[s]\n"
+                                     "swift_store_config_file = glance-swift.conf\n"
+                                     "default_swift_reference = {}\n",
+                                     reference));
+    };
+    dir.write("glance-swift.conf",
+              "[DEFAULT]\nauth_address = https://keystone.example.com/v3\nuser = shared\n"
+              "[ref1]\nuser = u\nkey = k\n"
+              "[ref2]\nkey = k2\nauth_address = https://other.example.com/v3\n");
+    load_result ok = store_registry::load({.files = {write_api("ref1")}});
+    EXPECT_TRUE(ok.ok()) << test::join(ok.diagnostics);
+    EXPECT_THAT(ok.diagnostics, IsEmpty()) << test::join(ok.diagnostics);
+    load_result other = store_registry::load({.files = {write_api("ref2")}});
+    EXPECT_TRUE(other.ok()) << test::join(other.diagnostics);
+    load_result not_a_reference = store_registry::load({.files = {write_api("DEFAULT")}});
+    EXPECT_FALSE(not_a_reference.ok());
+    EXPECT_THAT(test::join(not_a_reference.diagnostics),
+                HasSubstr("is not a section of the swift reference file"));
+    // Without the defaults, ref1 has no auth_address.
+    dir.write("glance-swift.conf", "[ref1]\nuser = u\nkey = k\n");
+    load_result bare = store_registry::load({.files = {write_api("ref1")}});
+    EXPECT_FALSE(bare.ok());
+    EXPECT_THAT(test::join(bare.diagnostics), HasSubstr("reference has no auth_address"));
+}
 
 TEST(ConfigDialect, RepeatedSectionsOfTheApiConfigStillMerge) {
     // oslo.config merges a section written twice and lets the last value of a key win: the

@@ -259,18 +259,34 @@ std::vector<account> read_accounts(const store_context& ctx, std::string_view na
         }
     }
     if (!ok) return out;
+    // configparser's [DEFAULT] is not a reference: its keys are every reference's defaults
+    // (SwiftParams reads each key with CONFIG.get(ref, key), which falls back to them).
+    constexpr std::string_view defaults_section = "DEFAULT";
+    std::vector<const config_entry*> defaults;
     for (const std::string& section : read.config.section_names()) {
-        account a;
-        a.name = section;
-        bool app_id = false;
-        bool app_secret = false;
-        const config_entry* address_at = nullptr;
         for (const config_entry* e : read.config.section(section)) {
             if (std::find(reference_keys.begin(), reference_keys.end(), e->key) ==
                 reference_keys.end()) {
                 o.add({severity::warning, e->file, e->line, e->section, printable_key(e->key),
                        "unknown key in a swift account reference"});
             }
+            if (section == defaults_section) defaults.push_back(e);
+        }
+    }
+    for (const std::string& section : read.config.section_names()) {
+        if (section == defaults_section) continue;
+        account a;
+        a.name = section;
+        bool app_id = false;
+        bool app_secret = false;
+        const config_entry* address_at = nullptr;
+        std::vector<const config_entry*> entries = read.config.section(section);
+        for (const config_entry* d : defaults) {
+            const bool own = std::any_of(entries.begin(), entries.end(),
+                                         [&](const config_entry* e) { return e->key == d->key; });
+            if (!own) entries.push_back(d);
+        }
+        for (const config_entry* e : entries) {
             if (e->key == "auth_address") {
                 a.auth_address = std::string(trim(e->value));
                 address_at = e;
