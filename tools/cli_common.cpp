@@ -78,6 +78,7 @@ void add_config_files(file_set& files, const common_options& o) {
 std::optional<load_result> load_checked(std::string_view sub,
                                         const common_options& o,
                                         file_set& files) {
+    files.add_stderr("stderr");
     add_config_files(files, o);
     if (report_clash(sub, files)) return std::nullopt;
     load_result r = store_registry::load(sources_of(o), registry_options_of(o));
@@ -106,6 +107,7 @@ int load_registry(std::string_view sub,
 bool report_clash(std::string_view sub, const file_set& files) {
     const std::string clash = files.clash();
     if (clash.empty()) return false;
+    if (files.clash_involves_stderr()) return true;  // the message would go into that file
     std::fprintf(stderr, "imgstore %.*s: %s\n", static_cast<int>(sub.size()), sub.data(),
                  clash.c_str());
     return true;

@@ -72,10 +72,10 @@ registry_options registry_options_of(const common_options& o);
 void add_config_files(file_set& files, const common_options& o);
 
 /// Reads the config and builds the registry, refusing a run two of whose files are one: `files`
-/// holds the other files the run reads and writes (stdout included); the config files are added
-/// and checked before anything is read, the files the config names (swift reference file,
-/// ceph.conf: load_result::referenced_files) once they are known. A clash is printed on stderr
-/// and gives nullopt (exit_usage); nothing else is printed.
+/// holds the other files the run reads and writes (stdout included). stderr and the config
+/// files are added and checked before anything is read, the files the config names (swift
+/// reference file, ceph.conf: load_result::referenced_files) once they are known. A clash is
+/// reported (report_clash) and gives nullopt (exit_usage); nothing else is printed.
 [[nodiscard]] std::optional<load_result> load_checked(std::string_view sub,
                                                       const common_options& o,
                                                       file_set& files);
@@ -87,7 +87,9 @@ void add_config_files(file_set& files, const common_options& o);
                                 file_set& files,
                                 std::shared_ptr<const store_registry>& registry);
 
-/// Prints "imgstore <sub>: <clash>" and returns true when two files of `files` are one.
+/// Prints "imgstore <sub>: <clash>" and returns true when two files of `files` are one. When
+/// stderr is one of them nothing is printed (it would write into the file the check protects):
+/// the exit status alone says it.
 [[nodiscard]] bool report_clash(std::string_view sub, const file_set& files);
 
 /// Writes `text` to stdout and flushes; false (with a message on stderr) when it cannot. `sub`
