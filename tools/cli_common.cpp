@@ -13,6 +13,17 @@ namespace {
 
 constexpr std::string_view default_config_file = "/etc/glance/glance-api.conf";
 
+// Adds the config files a run reads (the files, and the *.conf of the directory) to `files`.
+void add_config_files(file_set& files, const common_options& o) {
+    const config_sources s = sources_of(o);
+    for (const auto& f : s.files) files.add_input("--config-file", f.string());
+    if (!s.directory) return;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(*s.directory, ec)) {
+        if (e.path().extension() == ".conf") files.add_input("--config-dir", e.path().string());
+    }
+}
+
 }  // namespace
 
 const CLI::Validator& non_empty_path() {
@@ -65,16 +76,6 @@ registry_options registry_options_of(const common_options& o) {
     return r;
 }
 
-void add_config_files(file_set& files, const common_options& o) {
-    const config_sources s = sources_of(o);
-    for (const auto& f : s.files) files.add_input("--config-file", f.string());
-    if (!s.directory) return;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(*s.directory, ec)) {
-        if (e.path().extension() == ".conf") files.add_input("--config-dir", e.path().string());
-    }
-}
-
 std::optional<load_result> load_checked(std::string_view sub,
                                         const common_options& o,
                                         file_set& files) {
@@ -107,7 +108,7 @@ int load_registry(std::string_view sub,
 bool report_clash(std::string_view sub, const file_set& files) {
     const std::string clash = files.clash();
     if (clash.empty()) return false;
-    if (files.clash_involves_stderr()) return true;  // the message would go into that file
+    if (files.stderr_is_a_file_of_the_run()) return true;  // the message would go into that file
     std::fprintf(stderr, "imgstore %.*s: %s\n", static_cast<int>(sub.size()), sub.data(),
                  clash.c_str());
     return true;

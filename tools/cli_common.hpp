@@ -68,9 +68,6 @@ CLI::Option* add_path_option(CLI::App& sub,
 config_sources sources_of(const common_options& o);
 registry_options registry_options_of(const common_options& o);
 
-/// Adds the config files a run reads (the files, and the *.conf of the directory) to `files`.
-void add_config_files(file_set& files, const common_options& o);
-
 /// Reads the config and builds the registry, refusing a run two of whose files are one: `files`
 /// holds the other files the run reads and writes (stdout included). stderr and the config
 /// files are added and checked before anything is read, the files the config names (swift

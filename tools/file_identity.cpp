@@ -68,19 +68,20 @@ void file_set::add_stdout(std::string_view flag) { add_fd(flag, STDOUT_FILENO, t
 
 void file_set::add_stderr(std::string_view flag) { add_fd(flag, STDERR_FILENO, true); }
 
-std::pair<std::size_t, std::size_t> file_set::first_clash() const {
+bool file_set::conflicting(const entry& a, const entry& b) {
     const auto std_streams = [](const entry& x, const entry& y) {
         return x.fd == STDOUT_FILENO && y.fd == STDERR_FILENO;
     };
+    return a.known && b.known && a.dev == b.dev && a.ino == b.ino && a.name == b.name &&
+           !std_streams(a, b) && !std_streams(b, a);
+}
+
+std::pair<std::size_t, std::size_t> file_set::first_clash() const {
     for (std::size_t i = 0; i < entries_.size(); ++i) {
-        const entry& a = entries_[i];
-        if (!a.known) continue;
         for (std::size_t j = 0; j < i; ++j) {
+            const entry& a = entries_[i];
             const entry& b = entries_[j];
-            if (!b.known || (!a.written && !b.written)) continue;
-            if (a.dev != b.dev || a.ino != b.ino || a.name != b.name) continue;
-            if (std_streams(a, b) || std_streams(b, a)) continue;  // `>> log 2>&1`
-            return {i, j};
+            if ((a.written || b.written) && conflicting(a, b)) return {i, j};
         }
     }
     return {0, 0};
@@ -96,9 +97,14 @@ std::string file_set::clash() const {
            (shown.empty() ? std::string() : " (" + shown + ")");
 }
 
-bool file_set::clash_involves_stderr() const {
-    const auto [i, j] = first_clash();
-    return i != j && (entries_[i].fd == STDERR_FILENO || entries_[j].fd == STDERR_FILENO);
+bool file_set::stderr_is_a_file_of_the_run() const {
+    for (const entry& e : entries_) {
+        if (e.fd != STDERR_FILENO) continue;
+        for (const entry& other : entries_) {
+            if (&other != &e && conflicting(e, other)) return true;
+        }
+    }
+    return false;
 }
 
 }  // namespace imgstore::cli

@@ -41,9 +41,9 @@ class file_set {
     /// "--output and --input are the same file (images.jsonl)". At least one of each pair is
     /// written (two inputs may be one file). O(n^2) in the number of files (a handful).
     [[nodiscard]] std::string clash() const;
-    /// True when the first clash involves stderr: its message cannot be printed there without
-    /// writing into the file it protects.
-    [[nodiscard]] bool clash_involves_stderr() const;
+    /// True when stderr is the same file as another of the run's files, stdout aside: a clash
+    /// cannot then be reported there without writing into the file the check protects.
+    [[nodiscard]] bool stderr_is_a_file_of_the_run() const;
 
   private:
     struct entry {
@@ -60,6 +60,8 @@ class file_set {
     void add_fd(std::string_view flag, int fd, bool written);
     /// Indices of the first two entries that are one file, or {0, 0}.
     std::pair<std::size_t, std::size_t> first_clash() const;
+    /// `a` and `b` are one file, and not stdout and stderr (which may share one).
+    static bool conflicting(const entry& a, const entry& b);
 
     std::vector<entry> entries_;
 };

@@ -73,6 +73,7 @@ TEST_F(CliFiles, AnyTwoFilesOfARunBeingOneIsAUsageErrorAndNothingIsWritten) {
         args arguments;
         std::string stdin_path;   // redirected from (default /dev/null)
         std::string stdout_path;  // appended to (`>>`), else captured
+        bool stderr_too = false;  // stderr appended to stdout_path as well (`>> F 2>&1`)
     };
     const args stamp = cat({"stamp"}, example_config);
     const std::vector<row> rows{
@@ -112,6 +113,9 @@ TEST_F(CliFiles, AnyTwoFilesOfARunBeingOneIsAUsageErrorAndNothingIsWritten) {
         {"stdout is --report", cat(stamp, {"--input", in_, "--report", report_}), "", report_},
         {"stdout is a hard link to --input", cat(stamp, {"--input", in_}), "", p("hard.jsonl")},
         {"resolve: stdout is stdin", cat({"resolve"}, example_config), in_, in_},
+        // stderr too: the clash is found on stdout, but no message may be printed.
+        {"stdout and stderr are --config-file", {"check", "--config-file", conf_}, "", conf_, true},
+        {"stdout and stderr are --input", cat(stamp, {"--input", in_}), "", in_, true},
     };
     for (const row& r : rows) {
         const auto before = snapshot_of(d_.path());
@@ -121,9 +125,15 @@ TEST_F(CliFiles, AnyTwoFilesOfARunBeingOneIsAUsageErrorAndNothingIsWritten) {
             io.stdout_path = r.stdout_path;
             io.stdout_truncate = false;
         }
+        if (r.stderr_too) {
+            io.stderr_path = r.stdout_path;
+            io.stderr_truncate = false;
+        }
         const auto result = tool_with(r.arguments, io);
         EXPECT_EQ(result.status, 2) << r.what << "\n" << result.err;
-        EXPECT_TRUE(contains(result.err, "are the same file")) << r.what << "\n" << result.err;
+        if (!r.stderr_too) {
+            EXPECT_TRUE(contains(result.err, "are the same file")) << r.what << "\n" << result.err;
+        }
         EXPECT_EQ(snapshot_of(d_.path()), before) << r.what << ": a file was changed";
     }
 }
