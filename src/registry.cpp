@@ -389,6 +389,8 @@ load_result store_registry::build(const glance_config& config, const registry_op
 
     std::vector<store> stores;
     stores.reserve(declared.size());
+    std::vector<std::filesystem::path> referenced;
+    std::unordered_set<std::string> referenced_seen;  // 100,000 rbd stores may share ceph.conf
     prefix_origins origins;
     origins.reserve(declared.size());
     for (std::size_t i = 0; i < declared.size(); ++i) {
@@ -408,6 +410,9 @@ load_result store_registry::build(const glance_config& config, const registry_op
                                                  .options = opts,
                                                  .limits = options.limits,
                                                  .sources = config.sources()});
+        for (std::filesystem::path& f : r.files_read) {
+            if (referenced_seen.insert(f.string()).second) referenced.push_back(std::move(f));
+        }
 
         store::init init;
         init.id = d.id;
@@ -465,7 +470,7 @@ load_result store_registry::build(const glance_config& config, const registry_op
 
     if (has_errors(diags)) {
         if (logger) logger->debug("store registry not built: {} problem(s)", diags.size());
-        return {nullptr, std::move(diags)};
+        return {nullptr, std::move(diags), std::move(referenced)};
     }
     for (const store& s : stores) {
         if (!logger) break;
@@ -478,7 +483,7 @@ load_result store_registry::build(const glance_config& config, const registry_op
     }
     std::shared_ptr<const store_registry> registry(new store_registry(init{
         std::move(stores), default_index == no_default ? 0 : default_index, std::move(warnings)}));
-    return {std::move(registry), std::move(diags)};
+    return {std::move(registry), std::move(diags), std::move(referenced)};
 }
 
 load_result store_registry::load(const config_sources& sources, const registry_options& options) {

@@ -190,5 +190,34 @@ TEST_F(FileLookup, CephConfStaysRelativeToTheCurrentDirectory) {
                 ElementsAre("rbd://" + fsid + "/images/"));
 }
 
+TEST_F(FileLookup, TheFilesTheConfigNamesAreListedOnceWhetherOrNotTheBuildSucceeds) {
+    // Two swift stores sharing one reference file, two rbd stores sharing one ceph.conf, a third
+    // whose ceph.conf is missing (tried, so listed), and an rbd store with its fsid set (which
+    // reads no file).
+    const fs::path reference = dir_.write("A/glance-swift.conf", swift_reference);
+    const fs::path ceph =
+        dir_.write("A/ceph.conf", "[global]\nfsid = c0ffee00-0000-4000-8000-0000000000aa\n");
+    const std::string ceph_at = "rbd_store_ceph_conf = " + ceph.string() + "\n";
+    const std::string stores =
+        "[DEFAULT]\nenabled_backends = sw1:swift, sw2:swift, c1:rbd, c2:rbd, c3:rbd, c4:rbd\n"
+        "[glance_store]\ndefault_backend = sw1\n"
+        "[sw1]\nswift_store_config_file = glance-swift.conf\n"
+        "[sw2]\nswift_store_config_file = glance-swift.conf\nswift_store_container = other\n"
+        "[c1]\n" +
+        ceph_at + "[c2]\n" + ceph_at + "rbd_store_pool = other\n" +
+        "[c3]\nrbd_store_ceph_conf = " + at("A/missing.conf").string() + "\n" +
+        "[c4]\nrbd_store_fsid = c0ffee00-0000-4000-8000-0000000000bb\n";
+    const fs::path api = dir_.write("A/glance-api.conf", stores);
+    const load_result ok = store_registry::load({.files = {api}});
+    ASSERT_TRUE(ok.ok()) << test::join(ok.diagnostics);
+    EXPECT_THAT(ok.referenced_files, ElementsAre(reference, ceph, at("A/missing.conf")));
+
+    // A build that fails still says what it read.
+    const fs::path bad = dir_.write("A/bad.conf", stores + "[c4]\nrbd_store_pool = a/b\n");
+    const load_result failed = store_registry::load({.files = {bad}});
+    ASSERT_FALSE(failed.ok());
+    EXPECT_THAT(failed.referenced_files, ElementsAre(reference, ceph, at("A/missing.conf")));
+}
+
 }  // namespace
 }  // namespace imgstore

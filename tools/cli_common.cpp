@@ -13,6 +13,17 @@ namespace {
 
 constexpr std::string_view default_config_file = "/etc/glance/glance-api.conf";
 
+// Adds the config files a run reads (the files, and the *.conf of the directory) to `files`.
+void add_config_files(file_set& files, const common_options& o) {
+    const config_sources s = sources_of(o);
+    for (const auto& f : s.files) files.add_input("--config-file", f.string());
+    if (!s.directory) return;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(*s.directory, ec)) {
+        if (e.path().extension() == ".conf") files.add_input("--config-dir", e.path().string());
+    }
+}
+
 }  // namespace
 
 const CLI::Validator& non_empty_path() {
@@ -65,30 +76,39 @@ registry_options registry_options_of(const common_options& o) {
     return r;
 }
 
-std::shared_ptr<const store_registry> load_registry(const common_options& o) {
+std::optional<load_result> load_checked(std::string_view sub,
+                                        const common_options& o,
+                                        file_set& files) {
+    files.add_stderr("stderr");
+    add_config_files(files, o);
+    if (report_clash(sub, files)) return std::nullopt;
     load_result r = store_registry::load(sources_of(o), registry_options_of(o));
-    for (const auto& d : r.diagnostics) std::fprintf(stderr, "%s\n", to_string(d).c_str());
-    if (!r.ok()) {
-        std::fprintf(stderr,
-                     "imgstore: configuration invalid (%zu problems above); see imgstore check\n",
-                     r.diagnostics.size());
-    }
-    return r.registry;
+    for (const auto& f : r.referenced_files) files.add_input("a file the config names", f.string());
+    if (report_clash(sub, files)) return std::nullopt;
+    return r;
 }
 
-void add_config_files(file_set& files, const common_options& o) {
-    const config_sources s = sources_of(o);
-    for (const auto& f : s.files) files.add_input("--config-file", f.string());
-    if (!s.directory) return;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(*s.directory, ec)) {
-        if (e.path().extension() == ".conf") files.add_input("--config-dir", e.path().string());
+int load_registry(std::string_view sub,
+                  const common_options& o,
+                  file_set& files,
+                  std::shared_ptr<const store_registry>& registry) {
+    std::optional<load_result> r = load_checked(sub, o, files);
+    if (!r) return exit_usage;
+    for (const auto& d : r->diagnostics) std::fprintf(stderr, "%s\n", to_string(d).c_str());
+    if (!r->ok()) {
+        std::fprintf(stderr,
+                     "imgstore: configuration invalid (%zu problems above); see imgstore check\n",
+                     r->diagnostics.size());
+        return exit_config;
     }
+    registry = std::move(r->registry);
+    return exit_ok;
 }
 
 bool report_clash(std::string_view sub, const file_set& files) {
     const std::string clash = files.clash();
     if (clash.empty()) return false;
+    if (files.stderr_is_a_file_of_the_run()) return true;  // the message would go into that file
     std::fprintf(stderr, "imgstore %.*s: %s\n", static_cast<int>(sub.size()), sub.data(),
                  clash.c_str());
     return true;
@@ -99,7 +119,7 @@ bool write_stdout(std::string_view sub, std::string_view text) {
         std::fflush(stdout) == 0) {
         return true;
     }
-    std::fprintf(stderr, "imgstore %.*s: cannot write the output: %s\n",
+    std::fprintf(stderr, "imgstore%s%.*s: cannot write the output: %s\n", sub.empty() ? "" : " ",
                  static_cast<int>(sub.size()), sub.data(), std::strerror(errno));
     return false;
 }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,17 +68,29 @@ CLI::Option* add_path_option(CLI::App& sub,
 config_sources sources_of(const common_options& o);
 registry_options registry_options_of(const common_options& o);
 
-/// Loads the registry for a subcommand other than check: problems go to stderr. Null when the
-/// configuration is invalid.
-std::shared_ptr<const store_registry> load_registry(const common_options& o);
+/// Reads the config and builds the registry, refusing a run two of whose files are one: `files`
+/// holds the other files the run reads and writes (stdout included). stderr and the config
+/// files are added and checked before anything is read, the files the config names (swift
+/// reference file, ceph.conf: load_result::referenced_files) once they are known. A clash is
+/// reported (report_clash) and gives nullopt (exit_usage); nothing else is printed.
+[[nodiscard]] std::optional<load_result> load_checked(std::string_view sub,
+                                                      const common_options& o,
+                                                      file_set& files);
 
-/// Adds the config files a run reads (the files, and the *.conf of the directory) to `files`.
-void add_config_files(file_set& files, const common_options& o);
+/// load_checked() for a subcommand other than check: the config's problems go to stderr.
+/// exit_ok with `registry` set, exit_usage (two files are one) or exit_config.
+[[nodiscard]] int load_registry(std::string_view sub,
+                                const common_options& o,
+                                file_set& files,
+                                std::shared_ptr<const store_registry>& registry);
 
-/// Prints "imgstore <sub>: <clash>" and returns true when two files of `files` are one.
+/// Prints "imgstore <sub>: <clash>" and returns true when two files of `files` are one. When
+/// stderr is one of them nothing is printed (it would write into the file the check protects):
+/// the exit status alone says it.
 [[nodiscard]] bool report_clash(std::string_view sub, const file_set& files);
 
-/// Writes `text` to stdout and flushes; false (with a message on stderr) when it cannot.
+/// Writes `text` to stdout and flushes; false (with a message on stderr) when it cannot. `sub`
+/// may be empty (the tool's own --help and --version).
 [[nodiscard]] bool write_stdout(std::string_view sub, std::string_view text);
 
 /// `text` with every word that parses as a URL redacted (CLI11 quotes arguments in its errors;

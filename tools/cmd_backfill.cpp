@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -122,6 +123,22 @@ int read_database_settings(const common_options& common,
         key_text = e->value;
     }
     return -1;
+}
+
+// A SQLite database is read and written (and the checks run before it is opened: a dry run
+// opens it too), and so are the files SQLite keeps beside it, named after the path with links
+// resolved: an output there would be replaced or unlinked under SQLite. A server's database is
+// no file of the run.
+void add_database_files(file_set& files, const db::connection_spec& spec, std::string_view flag) {
+    if (spec.kind != db::backend::sqlite || spec.database.empty()) return;
+    files.add_output(flag, spec.database);
+    std::error_code ec;
+    const std::string real = std::filesystem::weakly_canonical(spec.database, ec).string();
+    if (ec) return;
+    for (std::string_view suffix : {"-journal", "-wal", "-shm"}) {
+        files.add_output(std::string(flag) + "'s SQLite " + std::string(suffix) + " file",
+                         real + std::string(suffix));
+    }
 }
 
 // What a checkpoint must agree with before a run may resume from it: the effective stores, the
@@ -731,20 +748,20 @@ int run_backfill(const common_options& common, const backfill_args& args) {
         return exit_usage;
     }
     file_set files;
-    add_config_files(files, common);
+    files.add_stdout("stdout");  // nothing is printed there, but it is a file of the run
     if (!args.volume_types_file.empty()) files.add_input("--volume-types", args.volume_types_file);
     if (!args.undo.empty()) files.add_input("--undo", args.undo);
     if (!args.changes.empty()) files.add_output("--changes", args.changes);
     if (!args.report.empty()) files.add_output("--report", args.report);
     if (!args.journal.empty()) files.add_output("--journal", args.journal);
     if (!args.resume.empty()) files.add_output("--resume", args.resume);
-    if (report_clash("backfill", files)) return exit_usage;
-
-    s.registry = load_registry(common);
-    if (!s.registry) return exit_config;
+    if (int st = load_registry("backfill", common, files, s.registry); st != exit_ok) return st;
     s.resolver.emplace(s.registry);
     std::string key_text;
     if (int st = read_database_settings(common, args, s, key_text); st >= 0) return st;
+    add_database_files(files, s.spec,
+                       args.connection.empty() ? "[database] connection" : "--connection");
+    if (report_clash("backfill", files)) return exit_usage;
     if (!args.volume_types_file.empty()) {
         if (std::string e = s.types.read(args.volume_types_file); !e.empty()) {
             say("--volume-types: " + e);

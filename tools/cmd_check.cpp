@@ -1,4 +1,5 @@
 // imgstore check: validates the configuration like `nginx -t`; every problem on stdout.
+#include <optional>
 #include <string>
 
 #include "cli_common.hpp"
@@ -12,7 +13,11 @@ std::string count_of(std::size_t n, std::string_view word) {
 }
 
 int run_check(const common_options& o) {
-    const load_result r = store_registry::load(sources_of(o), registry_options_of(o));
+    file_set files;
+    files.add_stdout("stdout");
+    const std::optional<load_result> loaded = load_checked("check", o, files);
+    if (!loaded) return exit_usage;
+    const load_result& r = *loaded;
     std::size_t errors = 0;
     std::size_t warnings = 0;
     std::string out;

@@ -69,14 +69,12 @@ void write_explanation(output_buffer& out, const explanation& x) {
 }
 
 int run_resolve(const common_options& o, const resolve_args& args) {
-    if (args.urls.empty()) {  // `resolve < F >> F` would read its own answers forever
-        file_set files;
-        files.add_stdin("stdin");
-        files.add_stdout("stdout");
-        if (report_clash("resolve", files)) return exit_usage;
-    }
-    auto registry = load_registry(o);
-    if (!registry) return exit_config;
+    file_set files;
+    // `resolve < F >> F` would read its own answers forever.
+    if (args.urls.empty()) files.add_stdin("stdin");
+    files.add_stdout("stdout");
+    std::shared_ptr<const store_registry> registry;
+    if (int st = load_registry("resolve", o, files, registry); st != exit_ok) return st;
     const location_resolver resolver(registry);
     output_buffer out(stdout);
     std::string scratch;

@@ -225,17 +225,15 @@ bool stamp_records(std::FILE* in_file,
 
 int run_stamp(const common_options& o, const stamp_args& args) {
     file_set files;
-    add_config_files(files, o);
     files.add_input(is_std_stream(args.input) ? "stdin" : "--input",
                     args.input.empty() ? "-" : args.input);
     if (!args.volume_types.empty()) files.add_input("--volume-types", args.volume_types);
     files.add_output(is_std_stream(args.output) ? "stdout" : "--output",
                      args.output.empty() ? "-" : args.output);
+    if (!is_std_stream(args.output)) files.add_stdout("stdout");  // as for every subcommand
     if (!args.report.empty()) files.add_output("--report", args.report);
-    if (report_clash("stamp", files)) return exit_usage;
-
-    auto registry = load_registry(o);
-    if (!registry) return exit_config;
+    std::shared_ptr<const store_registry> registry;
+    if (int st = load_registry("stamp", o, files, registry); st != exit_ok) return st;
 
     volume_types types;
     stamp_options options;

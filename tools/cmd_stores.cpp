@@ -41,8 +41,10 @@ boost::json::object stores_json(const store_registry& registry) {
 }
 
 int run_stores(const common_options& o, const std::string& format) {
-    auto registry = load_registry(o);
-    if (!registry) return exit_config;
+    file_set files;
+    files.add_stdout("stdout");
+    std::shared_ptr<const store_registry> registry;
+    if (int st = load_registry("stores", o, files, registry); st != exit_ok) return st;
     const std::string text =
         format == "json" ? pretty_json(stores_json(*registry)) : to_string(*registry);
     return write_stdout("stores", text) ? exit_ok : exit_input;

@@ -38,6 +38,7 @@ void file_set::add_fd(std::string_view flag, int fd, bool written) {
     entry e;
     e.flag = flag;
     e.written = written;
+    e.fd = fd;
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
         e.known = true;
@@ -65,20 +66,45 @@ void file_set::add_stdin(std::string_view flag) { add_fd(flag, STDIN_FILENO, fal
 
 void file_set::add_stdout(std::string_view flag) { add_fd(flag, STDOUT_FILENO, true); }
 
-std::string file_set::clash() const {
+void file_set::add_stderr(std::string_view flag) { add_fd(flag, STDERR_FILENO, true); }
+
+bool file_set::conflicting(const entry& a, const entry& b) {
+    const auto std_streams = [](const entry& x, const entry& y) {
+        return x.fd == STDOUT_FILENO && y.fd == STDERR_FILENO;
+    };
+    return a.known && b.known && a.dev == b.dev && a.ino == b.ino && a.name == b.name &&
+           !std_streams(a, b) && !std_streams(b, a);
+}
+
+std::pair<std::size_t, std::size_t> file_set::first_clash() const {
     for (std::size_t i = 0; i < entries_.size(); ++i) {
-        const entry& a = entries_[i];
-        if (!a.known) continue;
         for (std::size_t j = 0; j < i; ++j) {
+            const entry& a = entries_[i];
             const entry& b = entries_[j];
-            if (!b.known || (!a.written && !b.written)) continue;
-            if (a.dev != b.dev || a.ino != b.ino || a.name != b.name) continue;
-            const std::string& shown = a.path.empty() ? b.path : a.path;
-            return a.flag + " and " + b.flag + " are the same file" +
-                   (shown.empty() ? std::string() : " (" + shown + ")");
+            if ((a.written || b.written) && conflicting(a, b)) return {i, j};
         }
     }
-    return {};
+    return {0, 0};
+}
+
+std::string file_set::clash() const {
+    const auto [i, j] = first_clash();
+    if (i == j) return {};
+    const entry& a = entries_[i];
+    const entry& b = entries_[j];
+    const std::string& shown = a.path.empty() ? b.path : a.path;
+    return a.flag + " and " + b.flag + " are the same file" +
+           (shown.empty() ? std::string() : " (" + shown + ")");
+}
+
+bool file_set::stderr_is_a_file_of_the_run() const {
+    for (const entry& e : entries_) {
+        if (e.fd != STDERR_FILENO) continue;
+        for (const entry& other : entries_) {
+            if (&other != &e && conflicting(e, other)) return true;
+        }
+    }
+    return false;
 }
 
 }  // namespace imgstore::cli

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,11 @@ int run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        if (e.get_exit_code() == 0) {  // --help, --version: an unwritable stdout fails as always
+            std::ostringstream text;
+            const int status = app.exit(e, text);
+            return write_stdout("", text.str()) ? status : exit_input;
+        }
         std::fprintf(stderr, "imgstore: %s\nRun 'imgstore --help' for usage.\n",
                      redact_words(e.what()).c_str());
         return exit_usage;

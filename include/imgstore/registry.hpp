@@ -5,6 +5,7 @@
 #include <spdlog/fwd.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -43,6 +44,12 @@ struct registry_options {
 struct load_result {
     std::shared_ptr<const store_registry> registry;
     std::vector<diagnostic> diagnostics;
+    /// The files the config names that were read or tried (swift reference files as
+    /// find_config_file found them, ceph.conf as rbd_store_ceph_conf or its default names
+    /// them), each once, in first-read order; filled whether or not the build succeeded. The
+    /// config files themselves are not listed (the caller named them). A caller that also writes
+    /// files checks against these that it overwrites none (the imgstore tool does).
+    std::vector<std::filesystem::path> referenced_files;
     bool ok() const noexcept { return registry != nullptr; }
 };
 

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -67,6 +68,9 @@ struct driver_result {
     std::string volume_type;
     std::vector<store_datadir> datadirs;  ///< file only
     std::shared_ptr<const location_codec> codec;
+    /// Files the config names that the driver read or tried to read (ceph.conf, the swift
+    /// reference file as found), for load_result::referenced_files.
+    std::vector<std::filesystem::path> files_read;
 };
 
 /// A driver's schemes, in upstream get_schemes() order. Made only by of<names>(), which checks

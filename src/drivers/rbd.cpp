@@ -124,6 +124,7 @@ driver_result configure_rbd(const store_context& ctx) {
         std::string conf(trim(o.str("rbd_store_ceph_conf").value_or("")));
         if (conf.empty()) conf = default_ceph_conf;
         fsid_option = "rbd_store_ceph_conf";
+        r.files_read.emplace_back(conf);
         std::string why;
         fsid = fsid_from_ceph_conf(conf, ctx.limits, why);
         if (fsid.empty()) {

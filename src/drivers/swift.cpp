@@ -225,7 +225,10 @@ class swift_codec final : public location_codec {
 
 // Finds and reads glance-swift.conf. Problems are reported at the swift_store_config_file
 // entry or at the reference file's own lines; values (keys, secrets) are never echoed.
-std::vector<account> read_accounts(const store_context& ctx, std::string_view name, bool& ok) {
+std::vector<account> read_accounts(const store_context& ctx,
+                                   std::string_view name,
+                                   bool& ok,
+                                   std::vector<std::filesystem::path>& files_read) {
     const store_options& o = ctx.options;
     std::vector<account> out;
     if (name.empty()) {
@@ -246,6 +249,7 @@ std::vector<account> read_accounts(const store_context& ctx, std::string_view na
         return out;
     }
     const std::string path = search.found->string();
+    files_read.push_back(*search.found);
     // Read as glance_store reads it, with configparser: a repeated section or key is an error.
     config_load read = read_config_file(*search.found, ctx.limits, reference_file_rules());
     for (diagnostic& d : read.diagnostics) {
@@ -397,7 +401,7 @@ driver_result configure_swift(const store_context& ctx) {
     std::vector<account> accounts;
     std::string reference(trim(o.str("default_swift_reference").value_or("")));
     if (config_file) {
-        accounts = read_accounts(ctx, trim(*config_file), ok);
+        accounts = read_accounts(ctx, trim(*config_file), ok, r.files_read);
     } else {
         accounts = inline_account(o, reference, ok);
     }

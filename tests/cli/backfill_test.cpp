@@ -578,6 +578,114 @@ TEST(BackfillErrors, UsageErrorsExitTwoAndConfigErrorsExitOne) {
     EXPECT_FALSE(contains(r.err, sentinel)) << r.err;
 }
 
+// ---- the files of a run ---------------------------------------------------------------------
+
+// A SQLite database is a file the run reads and writes: no output may be it (or the journal,
+// WAL or shared memory file SQLite keeps beside it), nor any file the run reads.
+TEST(BackfillFiles, EveryOutputIsRefusedWhenItIsAnyInputOrTheDatabaseHoweverSpelled) {
+    std::string why_not;
+    auto db = scratch_glance_db::create(db_server::sqlite, why_not);
+    ASSERT_TRUE(db) << why_not;
+    insert_fixture(*db);
+    const std::string database = db->spec().database;
+    scratch_dir d;
+    const cli_test::example_config_copy config = cli_test::write_example_config(d);
+    fs::create_directories(d / "conf.d");
+    const std::string dir_conf =
+        d.write("conf.d/10-default.conf", "[glance_store]\ndefault_backend = fast\n");
+    const std::string db_conf = d.write("db.conf", "[database]\nconnection = " + db->url() + "\n");
+    const std::string types =
+        d.write("types.tsv", read_file(source_dir / "examples/volume-types.tsv"));
+    const std::string undo = d.write("undo.jsonl", "");  // a journal with nothing to restore
+    struct input {
+        std::string flag;
+        std::string path;
+        args arguments;
+        bool connection_from_config = false;
+    };
+    const std::vector<input> inputs{
+        {"--config-file", config.config, {}},
+        {"--config-dir", dir_conf, {"--config-dir", d / "conf.d"}},
+        {"a file the config names", config.swift, {}},
+        {"a file the config names", config.ceph, {}},
+        {"--volume-types", types, {"--volume-types", types}},
+        {"--undo", undo, {"--undo", undo}},
+        {"--connection", database, {}},
+        {"[database] connection", database, {"--config-file", db_conf}, true},
+    };
+    const std::vector<cli_test::written_file> outputs{
+        {"stdout", {}},
+        {"stderr", {}},
+        {"--changes", {"--changes"}},
+        {"--report", {"--report"}},
+        {"--journal", {"--apply", "--journal"}},
+        {"--resume", {"--resume"}},
+    };
+    const auto compatible = [](const input& in, const cli_test::written_file& out) {
+        return !(in.flag == "--undo" && out.flag == "--resume");  // a usage error of its own
+    };
+    const auto arguments_of = [&](const input& in) {
+        args a{"backfill", "--config-file", config.config};
+        if (!in.connection_from_config) a = cat(a, {"--connection", db->url()});
+        return cat(a, in.arguments);
+    };
+    // The control: each run with its outputs elsewhere (a checkpoint of its own) succeeds.
+    for (const input& in : inputs) {
+        const scratch_dir elsewhere;
+        args a = arguments_of(in);
+        cli_test::child_io io;  // stdout and stderr captured
+        for (const cli_test::written_file& out : outputs) {
+            if (!out.arguments.empty() && compatible(in, out)) {
+                out.aim_at(elsewhere / out.flag, a, io);
+            }
+        }
+        const auto r = cli_test::tool_with(a, io);
+        EXPECT_EQ(r.status, 0) << "reading " << in.flag << "\n" << r.err;
+    }
+
+    std::map<std::string, std::vector<std::pair<std::string, std::string>>> spellings;
+    for (const input& in : inputs) {
+        if (!spellings.contains(in.path))
+            spellings[in.path] = cli_test::spellings_of(in.path, d.path());
+    }
+    const auto before = cli_test::snapshot_of(d.path());
+    const std::string database_before = read_file(database);
+    const auto expect_refused = [&](const args& a, const cli_test::child_io& io,
+                                    const std::string& read_flag, const std::string& written_flag,
+                                    const std::string& what) {
+        EXPECT_TRUE(
+            cli_test::refused_as_one_file(cli_test::tool_with(a, io), read_flag, written_flag))
+            << what;
+        EXPECT_EQ(cli_test::snapshot_of(d.path()), before) << what << ": a file was changed";
+        EXPECT_EQ(read_file(database), database_before) << what << ": the database was changed";
+    };
+    int runs = 0;
+    for (const input& in : inputs) {
+        for (const cli_test::written_file& out : outputs) {
+            if (!compatible(in, out)) continue;
+            for (const auto& [how, path] : spellings.at(in.path)) {
+                args a = arguments_of(in);
+                cli_test::child_io io;
+                out.aim_at(path, a, io);
+                expect_refused(a, io, in.flag, out.flag,
+                               out.flag + " is " + in.flag + " (" + in.path + ") " + how);
+                ++runs;
+            }
+        }
+    }
+    EXPECT_EQ(runs, (8 * 6 - 1) * 6);  // every row ran
+    // The files SQLite keeps beside the database, which do not exist between runs.
+    for (const std::string suffix : {"-journal", "-wal", "-shm"}) {
+        for (const cli_test::written_file& out : outputs) {
+            if (out.arguments.empty()) continue;  // a redirection would create the file
+            const std::string beside = database + suffix;
+            const args a = cat(cat(arguments_of(inputs.front()), out.arguments), {beside});
+            expect_refused(a, {}, "SQLite " + suffix, out.flag, out.flag + " is " + beside);
+            EXPECT_FALSE(fs::exists(beside)) << beside;
+        }
+    }
+}
+
 // ---- SIGKILL at random points, then a rerun -------------------------------------------------
 
 // Many rows, so that a kill lands inside the walk: the fixture's mix repeated.

@@ -25,23 +25,6 @@ namespace {
 constexpr std::string_view files_record =
     R"({"id": "a", "locations": [{"url": "file:///srv/glance/images/a"}]})";
 
-// Every entry under a directory: its kind and content (a link's target), to prove a refused or
-// failed run changed nothing and left no temporary.
-std::map<std::string, std::string> snapshot_of(const fs::path& dir) {
-    std::map<std::string, std::string> out;
-    for (const auto& e : fs::recursive_directory_iterator(dir)) {
-        const std::string name = fs::relative(e.path(), dir).string();
-        if (e.is_symlink()) {
-            out[name] = "link:" + fs::read_symlink(e.path()).string();
-        } else if (e.is_directory()) {
-            out[name] = "dir";
-        } else {
-            out[name] = "file:" + read_file(e.path());
-        }
-    }
-    return out;
-}
-
 bool has_temporary(const fs::path& dir) {
     for (const auto& e : fs::recursive_directory_iterator(dir)) {
         if (contains(e.path().filename().string(), ".imgstore-tmp")) return true;
@@ -58,7 +41,15 @@ class CliFiles : public ::testing::Test {
         fs::create_directories(d_ / "sub");
         fs::create_directory_symlink(d_.path(), d_ / "dirlink");
         types_ = d_.write("types.tsv", "0d5b8c1e-2f3a-4b6c-8d9e-0f1a2b3c4d5e\tglance-ssd\n");
-        conf_ = d_.write("glance.conf", read_file(source_dir / "examples/glance-api.conf"));
+        // The example config with the swift reference file beside it (found as glance finds
+        // it) and one ceph.conf in the scratch directory: both are files the config names.
+        std::string conf = read_file(source_dir / "examples/glance-api.conf");
+        const std::string ceph_a = "examples/ceph/ceph-a.conf";
+        ceph_ = d_.write("ceph-a.conf", read_file(source_dir / ceph_a));
+        conf.replace(conf.find(ceph_a), ceph_a.size(), ceph_);
+        conf_ = d_.write("glance.conf", conf);
+        swift_ =
+            d_.write("glance-swift.conf", read_file(source_dir / "examples/glance-swift.conf"));
         fs::create_directories(d_ / "conf.d");
         d_.write("conf.d/10-default.conf", "[glance_store]\ndefault_backend = fast\n");
         old_ = d_.write("old.jsonl", "old output\n");
@@ -70,6 +61,8 @@ class CliFiles : public ::testing::Test {
     std::string in_;
     std::string types_;
     std::string conf_;
+    std::string ceph_;
+    std::string swift_;
     std::string old_;
     std::string report_;
 };
@@ -80,6 +73,7 @@ TEST_F(CliFiles, AnyTwoFilesOfARunBeingOneIsAUsageErrorAndNothingIsWritten) {
         args arguments;
         std::string stdin_path;   // redirected from (default /dev/null)
         std::string stdout_path;  // appended to (`>>`), else captured
+        bool stderr_too = false;  // stderr appended to stdout_path as well (`>> F 2>&1`)
     };
     const args stamp = cat({"stamp"}, example_config);
     const std::vector<row> rows{
@@ -119,6 +113,9 @@ TEST_F(CliFiles, AnyTwoFilesOfARunBeingOneIsAUsageErrorAndNothingIsWritten) {
         {"stdout is --report", cat(stamp, {"--input", in_, "--report", report_}), "", report_},
         {"stdout is a hard link to --input", cat(stamp, {"--input", in_}), "", p("hard.jsonl")},
         {"resolve: stdout is stdin", cat({"resolve"}, example_config), in_, in_},
+        // stderr too: the clash is found on stdout, but no message may be printed.
+        {"stdout and stderr are --config-file", {"check", "--config-file", conf_}, "", conf_, true},
+        {"stdout and stderr are --input", cat(stamp, {"--input", in_}), "", in_, true},
     };
     for (const row& r : rows) {
         const auto before = snapshot_of(d_.path());
@@ -128,11 +125,98 @@ TEST_F(CliFiles, AnyTwoFilesOfARunBeingOneIsAUsageErrorAndNothingIsWritten) {
             io.stdout_path = r.stdout_path;
             io.stdout_truncate = false;
         }
+        if (r.stderr_too) {
+            io.stderr_path = r.stdout_path;
+            io.stderr_truncate = false;
+        }
         const auto result = tool_with(r.arguments, io);
         EXPECT_EQ(result.status, 2) << r.what << "\n" << result.err;
-        EXPECT_TRUE(contains(result.err, "are the same file")) << r.what << "\n" << result.err;
+        if (!r.stderr_too) {
+            EXPECT_TRUE(contains(result.err, "are the same file")) << r.what << "\n" << result.err;
+        }
         EXPECT_EQ(snapshot_of(d_.path()), before) << r.what << ": a file was changed";
     }
+}
+
+TEST_F(CliFiles, EveryOutputOfEverySubcommandIsRefusedWhenItIsAnyInputHoweverSpelled) {
+    // What a run reads: the flag the message names it by, the file, and the arguments that
+    // make the run read it.
+    struct input {
+        std::string flag;
+        std::string path;
+        args arguments;
+        bool is_stdin = false;
+    };
+    const std::vector<input> config_inputs{
+        {"--config-file", conf_, {}},
+        {"--config-dir", p("conf.d/10-default.conf"), {"--config-dir", p("conf.d")}},
+        {"a file the config names", swift_, {}},  // swift_store_config_file
+        {"a file the config names", ceph_, {}},   // rbd_store_ceph_conf
+    };
+    std::vector<input> stamp_inputs = config_inputs;
+    stamp_inputs.push_back({"--input", in_, {"--input", in_}});
+    stamp_inputs.push_back({"--volume-types", types_, {"--input", in_, "--volume-types", types_}});
+    stamp_inputs.push_back({"stdin", in_, {}, true});
+    std::vector<input> resolve_stdin_inputs = config_inputs;
+    resolve_stdin_inputs.push_back({"stdin", in_, {}, true});
+    // What it writes: stdout and stderr (every subcommand), and stamp's outputs.
+    const std::vector<written_file> std_outputs{{"stdout", {}}, {"stderr", {}}};
+    std::vector<written_file> stamp_outputs = std_outputs;
+    stamp_outputs.push_back({"--output", {"--output"}});
+    stamp_outputs.push_back({"--report", {"--report"}});
+    struct subcommand {
+        args arguments;
+        const std::vector<input>& inputs;
+        const std::vector<written_file>& outputs;
+    };
+    const std::vector<subcommand> subcommands{
+        {{"check"}, config_inputs, std_outputs},
+        {{"stores"}, config_inputs, std_outputs},
+        {{"stores", "--format", "json"}, config_inputs, std_outputs},
+        {{"resolve", "file:///srv/glance/images/a"}, config_inputs, std_outputs},
+        {{"resolve"}, resolve_stdin_inputs, std_outputs},
+        {{"stamp"}, stamp_inputs, stamp_outputs},
+    };
+    std::map<std::string, std::vector<std::pair<std::string, std::string>>> spellings;
+    for (const auto& in : stamp_inputs) {
+        if (!spellings.contains(in.path)) spellings[in.path] = spellings_of(in.path, d_.path());
+    }
+    // The control: each run with its outputs elsewhere succeeds (the config is valid, and the
+    // refusals below come from the clash alone).
+    scratch_dir elsewhere;
+    for (const subcommand& sub : subcommands) {
+        for (const input& in : sub.inputs) {
+            child_io io;  // stdout and stderr captured
+            io.stdin_path = in.is_stdin ? in.path : "/dev/null";
+            args a = cat(cat(sub.arguments, {"--config-file", conf_}), in.arguments);
+            for (const written_file& out : sub.outputs) {
+                if (!out.arguments.empty()) out.aim_at(elsewhere / out.flag, a, io);
+            }
+            const auto r = tool_with(a, io);
+            EXPECT_EQ(r.status, 0) << sub.arguments.front() << " reading " << in.flag << "\n"
+                                   << r.err;
+        }
+    }
+    const auto before = snapshot_of(d_.path());
+    int runs = 0;
+    for (const subcommand& sub : subcommands) {
+        for (const input& in : sub.inputs) {
+            for (const written_file& out : sub.outputs) {
+                for (const auto& [how, path] : spellings.at(in.path)) {
+                    args a = cat(cat(sub.arguments, {"--config-file", conf_}), in.arguments);
+                    child_io io;  // stdin is empty unless it is the input under test
+                    io.stdin_path = in.is_stdin ? in.path : "/dev/null";
+                    out.aim_at(path, a, io);
+                    const std::string what = sub.arguments.front() + ": " + out.flag + " is " +
+                                             in.flag + " (" + in.path + ") " + how;
+                    EXPECT_TRUE(refused_as_one_file(tool_with(a, io), in.flag, out.flag)) << what;
+                    EXPECT_EQ(snapshot_of(d_.path()), before) << what << ": a file was changed";
+                    ++runs;
+                }
+            }
+        }
+    }
+    EXPECT_EQ(runs, (4 * 4 * 2 + 5 * 2 + 7 * 4) * 6);  // every row ran
 }
 
 TEST_F(CliFiles, DistinctFilesDevicesAndTerminalsDoNotClash) {
@@ -149,6 +233,18 @@ TEST_F(CliFiles, DistinctFilesDevicesAndTerminalsDoNotClash) {
         const auto r = tool_with(cat(cat({"stamp"}, example_config), a), io);
         EXPECT_EQ(r.status, 0) << a[3] << "\n" << r.err;
     }
+    // stdout and stderr into one log (`>> log 2>&1`).
+    const std::string log = d_.write("log", "");
+    for (const args& a : std::vector<args>{{"stores"}, {"check"}, {"stamp", "--input", in_}}) {
+        child_io io;
+        io.stdout_path = log;
+        io.stdout_truncate = false;
+        io.stderr_path = log;
+        io.stderr_truncate = false;
+        const auto r = tool_with(cat(a, example_config), io);
+        EXPECT_EQ(r.status, 0) << a[0] << "\n" << r.err;
+    }
+    EXPECT_TRUE(contains(read_file(log), "imgstore stamp: 1 images")) << read_file(log);
     EXPECT_TRUE(contains(read_file(p("out.jsonl")), R"("metadata": {"store": "fast"})"));
     EXPECT_TRUE(fs::exists(p("sub/report.json")));
     EXPECT_TRUE(fs::exists(p("r.json")));
@@ -283,7 +379,7 @@ TEST_F(CliFiles, OutputsKeepTheirModeAndLinksAndNewOnesFollowTheUmask) {
 TEST(CliFilesUsage, EverySubcommandExitsThreeWhenStdoutCannotBeWritten) {
     scratch_dir d;
     const std::string in = d.write("in.jsonl", std::string(files_record) + "\n");
-    const std::vector<args> rows{
+    std::vector<args> rows{
         {"check"},
         {"stores"},
         {"stores", "--format", "json"},
@@ -292,12 +388,17 @@ TEST(CliFilesUsage, EverySubcommandExitsThreeWhenStdoutCannotBeWritten) {
         {"stamp", "--input", in, "--output", "/dev/full"},
         {"stamp", "--input", in, "--output", (d / "out").string(), "--report", "/dev/full"},
     };
+    for (args& a : rows) a = cat(a, example_config);
+    // The tool's own --help and --version, and a subcommand's --help.
+    for (const args& a : std::vector<args>{{"--version"}, {"--help"}, {"check", "-h"}}) {
+        rows.push_back(a);
+    }
     for (const args& a : rows) {
         child_io io;
         io.stdout_path = "/dev/full";
         io.stdout_truncate = false;
-        const auto r = tool_with(cat(a, example_config), io);
-        EXPECT_EQ(r.status, 3) << a.back() << "\n" << r.err;
+        const auto r = tool_with(a, io);
+        EXPECT_EQ(r.status, 3) << a.front() << " " << a.back() << "\n" << r.err;
         EXPECT_TRUE(contains(r.err, "No space left on device")) << r.err;
     }
 }

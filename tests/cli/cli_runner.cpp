@@ -23,6 +23,50 @@ void write_file(const fs::path& p, std::string_view text) {
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
+std::map<std::string, std::string> snapshot_of(const fs::path& dir) {
+    std::map<std::string, std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+        const std::string name = fs::relative(e.path(), dir).string();
+        if (e.is_symlink()) {
+            out[name] = "link:" + fs::read_symlink(e.path()).string();
+        } else if (e.is_directory()) {
+            out[name] = "dir";
+        } else {
+            out[name] = "file:" + read_file(e.path());
+        }
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> spellings_of(const fs::path& file,
+                                                              const fs::path& links) {
+    const fs::path dir = file.parent_path();
+    const fs::path name = file.filename();
+    const std::string tag = name.string();
+    fs::create_symlink(file, links / ("link-" + tag));
+    fs::create_directory_symlink(dir, links / ("dirlink-" + tag));
+    fs::create_hard_link(file, links / ("hard-" + tag));
+    return {
+        {"as given", file.string()},
+        {"with ./", (dir / "." / name).string()},
+        {"with ..", (dir / ".." / dir.filename() / name).string()},
+        {"through a symbolic link", (links / ("link-" + tag)).string()},
+        {"through a directory link", (links / ("dirlink-" + tag) / name).string()},
+        {"through a hard link", (links / ("hard-" + tag)).string()},
+    };
+}
+
+example_config_copy write_example_config(const scratch_dir& d) {
+    example_config_copy c;
+    std::string conf = read_file(source_dir / "examples/glance-api.conf");
+    const std::string ceph = "examples/ceph/ceph-a.conf";
+    c.ceph = d.write("ceph-a.conf", read_file(source_dir / ceph));
+    conf.replace(conf.find(ceph), ceph.size(), c.ceph);
+    c.config = d.write("glance.conf", conf);
+    c.swift = d.write("glance-swift.conf", read_file(source_dir / "examples/glance-swift.conf"));
+    return c;
+}
+
 std::vector<std::string> lines_of(std::string_view text) {
     std::vector<std::string> out;
     while (!text.empty()) {
@@ -57,7 +101,8 @@ pid_t spawn(const std::string& program, const args& arguments, const child_io& i
     const int fd_in = io.stdin_fd >= 0 ? io.stdin_fd : ::open(io.stdin_path.c_str(), O_RDONLY);
     const int out_flags = O_WRONLY | (io.stdout_truncate ? O_CREAT | O_TRUNC : 0);
     const int fd_out = ::open(io.stdout_path.c_str(), out_flags, 0600);
-    const int fd_err = ::open(io.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err_flags = O_WRONLY | (io.stderr_truncate ? O_CREAT | O_TRUNC : O_APPEND);
+    const int fd_err = ::open(io.stderr_path.c_str(), err_flags, 0600);
     if (fd_in < 0 || fd_out < 0 || fd_err < 0) ::_exit(126);
     ::dup2(fd_in, 0);
     ::dup2(fd_out, 1);
@@ -97,12 +142,39 @@ run_result tool_with(const args& a, child_io io) {
     scratch_dir scratch;
     if (io.stdin_path.empty() && io.stdin_fd < 0) io.stdin_path = "/dev/null";
     if (io.stdout_path.empty()) io.stdout_path = (scratch / "stdout").string();
-    io.stderr_path = (scratch / "stderr").string();
+    if (io.stderr_path.empty()) io.stderr_path = (scratch / "stderr").string();
     run_result r;
     r.status = wait_status(spawn(IMGSTORE_TOOL, a, io));
     if (fs::is_regular_file(io.stdout_path)) r.out = read_file(io.stdout_path);
     r.err = read_file(io.stderr_path);
     return r;
+}
+
+void written_file::aim_at(const std::string& path, args& a, child_io& io) const {
+    if (flag == "stdout") {
+        io.stdout_path = path;
+        io.stdout_truncate = false;
+    } else if (flag == "stderr") {
+        io.stderr_path = path;
+        io.stderr_truncate = false;
+    } else {
+        a = cat(cat(a, arguments), {path});
+    }
+}
+
+::testing::AssertionResult refused_as_one_file(const run_result& r,
+                                               const std::string& read_flag,
+                                               const std::string& written_flag) {
+    if (r.status != 2) {
+        return ::testing::AssertionFailure() << "exit status " << r.status << ", not 2: " << r.err;
+    }
+    if (read_flag == "stderr" || written_flag == "stderr") return ::testing::AssertionSuccess();
+    for (const std::string& want : {std::string("are the same file"), read_flag, written_flag}) {
+        if (!contains(r.err, want)) {
+            return ::testing::AssertionFailure() << "the message lacks '" << want << "': " << r.err;
+        }
+    }
+    return ::testing::AssertionSuccess();
 }
 
 }  // namespace imgstore::cli_test

@@ -3,13 +3,16 @@
 // limits.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "test_util.hpp"
@@ -37,13 +40,34 @@ class scratch_dir : public test::temp_dir {
     }
 };
 
+/// Every entry under `dir`: its kind and content (a link's target), to prove that a refused or
+/// failed run changed nothing and left no temporary.
+std::map<std::string, std::string> snapshot_of(const fs::path& dir);
+
+/// Spellings of the existing `file` for aliasing tests, as {how, path}: as given, through `./`
+/// and `..` segments, a symbolic link to it, a link to its directory, and a hard link. The links
+/// are made in `links` (named after the file: one call per file name).
+std::vector<std::pair<std::string, std::string>> spellings_of(const fs::path& file,
+                                                              const fs::path& links);
+
+/// examples/glance-api.conf written into `d` with the files it names beside it: the swift
+/// reference file (found beside the config, as glance finds it) and one ceph.conf (named by
+/// its full path), so that every file a config run reads is in `d`.
+struct example_config_copy {
+    std::string config;
+    std::string swift;
+    std::string ceph;
+};
+example_config_copy write_example_config(const scratch_dir& d);
+
 /// How a child's standard streams and limits are set up.
 struct child_io {
     std::string stdin_path;           ///< opened read-only as stdin
     int stdin_fd = -1;                ///< or this descriptor (a pipe's read end)
     std::string stdout_path;          ///< opened for writing as stdout ...
     bool stdout_truncate = true;      ///< ... created and truncated, or as it is (`>>`, /dev/full)
-    std::string stderr_path;          ///< opened (created, truncated) as stderr
+    std::string stderr_path;          ///< opened for writing as stderr ...
+    bool stderr_truncate = true;      ///< ... created and truncated, or appended to (`2>>`)
     std::optional<rlim_t> file_size;  ///< RLIMIT_FSIZE, with SIGXFSZ ignored: writes past it fail
     std::optional<mode_t> umask_value;  ///< the child's umask
 };
@@ -66,10 +90,26 @@ run_result run(const std::string& program, const args& arguments, std::string_vi
 /// Runs the imgstore tool.
 run_result tool(const args& a, std::string_view input = {});
 
-/// Runs the tool with stdin, stdout and limits as `io` says (stderr captured in the result;
-/// `out` is read from io.stdout_path when it is a regular file).
+/// Runs the tool with stdin, stdout, stderr and limits as `io` says (stderr captured unless
+/// io.stderr_path is set; `out` and `err` are read from the paths when regular files).
 run_result tool_with(const args& a, child_io io);
 
 inline const args example_config{"--config-file", "examples/glance-api.conf"};
+
+/// One file a run writes, for aliasing tests: stdout or stderr (redirected and appended to, as
+/// `>>` and `2>>` do), or the file an option names (`arguments`, then the path).
+struct written_file {
+    std::string flag;  ///< as the tool's message names it: "stdout", "stderr", "--report"
+    args arguments;    ///< e.g. {"--apply", "--journal"}; empty for stdout and stderr
+    /// Makes the run `a` with streams `io` write `path` here.
+    void aim_at(const std::string& path, args& a, child_io& io) const;
+};
+
+/// Whether `r` is a run refused because two of its files are one: exit status 2 and a message
+/// naming both flags, or no message at all when one of them is stderr (it would be written into
+/// the file).
+::testing::AssertionResult refused_as_one_file(const run_result& r,
+                                               const std::string& read_flag,
+                                               const std::string& written_flag);
 
 }  // namespace imgstore::cli_test

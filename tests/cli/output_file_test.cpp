@@ -2,11 +2,13 @@
 // `imgstore stamp`): what a caller such as `imgstore backfill` relies on beyond the tool's use.
 #include "output_file.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -129,6 +131,70 @@ TEST(FileSet, TwoInputsMayBeOneFileButNoOutputMayBeAnother) {
     written.add_input("--in", a);
     written.add_output("--out", (d / "hard").string());
     EXPECT_EQ(written.clash(), "--out and --in are the same file (" + (d / "hard").string() + ")");
+}
+
+// Points stdout and stderr of this process at `path` for its lifetime (nothing is printed
+// meanwhile), then back.
+class std_streams_to {
+  public:
+    explicit std_streams_to(const std::string& path)
+        : out_(::dup(STDOUT_FILENO)), err_(::dup(STDERR_FILENO)) {
+        std::fflush(stdout);
+        const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+        ::dup2(fd, STDOUT_FILENO);
+        ::dup2(fd, STDERR_FILENO);
+        ::close(fd);
+    }
+    ~std_streams_to() {
+        ::dup2(out_, STDOUT_FILENO);
+        ::dup2(err_, STDERR_FILENO);
+        ::close(out_);
+        ::close(err_);
+    }
+    std_streams_to(const std_streams_to&) = delete;
+    std_streams_to& operator=(const std_streams_to&) = delete;
+
+  private:
+    int out_;
+    int err_;
+};
+
+TEST(FileSet, StdoutAndStderrMayShareAFileButStderrAndAnyOtherFileMayNot) {
+    scratch_dir d;
+    const std::string log = d.write("log", "");
+    std::string shared;
+    std::string with_input;
+    bool with_input_on_stderr = false;
+    std::string with_output;
+    bool with_output_on_stderr = false;
+    bool stdout_with_input_on_stderr = true;
+    {
+        const std_streams_to redirected(log);
+        cli::file_set streams;
+        streams.add_stdout("stdout");
+        streams.add_stderr("stderr");
+        shared = streams.clash();
+        cli::file_set input = streams;
+        input.add_input("--in", log);
+        with_input = input.clash();
+        with_input_on_stderr = input.stderr_is_a_file_of_the_run();
+        cli::file_set output;
+        output.add_stderr("stderr");
+        output.add_output("--report", log);
+        with_output = output.clash();
+        with_output_on_stderr = output.stderr_is_a_file_of_the_run();
+        cli::file_set plain;
+        plain.add_stdout("stdout");
+        plain.add_input("--in", log);
+        stdout_with_input_on_stderr = plain.stderr_is_a_file_of_the_run();
+    }
+    EXPECT_EQ(shared, "") << "`>> log 2>&1`";
+    EXPECT_EQ(with_input, "--in and stdout are the same file (" + log + ")");
+    EXPECT_TRUE(with_input_on_stderr) << "stderr is the input too";
+    EXPECT_EQ(with_output, "--report and stderr are the same file (" + log + ")");
+    EXPECT_TRUE(with_output_on_stderr);
+    EXPECT_FALSE(stdout_with_input_on_stderr);
+    EXPECT_EQ(read_file(log), "");
 }
 
 }  // namespace
