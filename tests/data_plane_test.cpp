@@ -122,12 +122,9 @@ class memory_backend final : public data::backend {
         auto hashes = hasher->finish();
         std::lock_guard lock(mutex_);
         objects_[location.bucket + '/' + location.key] = content;
-        return data::add_result{std::move(*url),
-                                content.size(),
-                                hashes.checksum,
-                                hashes.os_hash_algo,
-                                hashes.os_hash_value,
-                                std::string(store_.id())};
+        return data::add_result{std::move(*url),      content.size(),
+                                hashes.checksum,      hashes.os_hash_algo,
+                                hashes.os_hash_value, std::string(store_.id())};
     }
     result<void> remove(std::string_view url) const override {
         auto object = object_of(url);
@@ -174,8 +171,8 @@ TEST(DataPlane, UsesAnEmbeddersFactoryForItsStoreType) {
     ASSERT_TRUE(r);
     EXPECT_EQ(test::read_all(**r, 5).value(), "some image bytes");
     // The same object under a location that carries credentials, as older Glance wrote them.
-    auto with_keys = objects.get("s3+https://AKIA:s3-secret@s3.example.com/glance/img",
-                                 byte_range::all());
+    auto with_keys =
+        objects.get("s3+https://AKIA:s3-secret@s3.example.com/glance/img", byte_range::all());
     ASSERT_TRUE(with_keys);
     EXPECT_EQ(test::read_all(**with_keys, 5).value(), "some image bytes");
     EXPECT_EQ(objects.get("s3+https://s3.example.com/glance/other", byte_range::all()).error(),
