@@ -25,6 +25,7 @@
 #include "imgstore/diagnostic.hpp"
 #include "imgstore/registry.hpp"
 #include "imgstore/resolver.hpp"
+#include "terminal_control.hpp"
 
 namespace {
 
@@ -77,23 +78,12 @@ std::string with_sentinel_secrets(std::string_view text, bool& replaced_any) {
     return out;
 }
 
-// Whether `text` holds a byte a terminal acts on: a C0 control (but '\n' where `lines`), DEL,
-// or a C1 control (U+0080-U+009F, C2 80-C2 9F).
-bool holds_terminal_control(std::string_view text, bool lines) {
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto b = static_cast<unsigned char>(text[i]);
-        const bool c1 =
-            b == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xA0;
-        if ((b < 0x20 && !(lines && b == '\n')) || b == 0x7F || c1) return true;
-    }
-    return false;
-}
-
 // to_string(diagnostic)'s contract: one line, every part escaped.
 void check_diagnostics_text(std::string_view input,
                             const std::vector<imgstore::diagnostic>& diagnostics) {
     for (const imgstore::diagnostic& d : diagnostics) {
-        if (holds_terminal_control(imgstore::to_string(d), false)) {
+        if (imgstore::test::terminal_control_at(imgstore::to_string(d), false) !=
+            std::string_view::npos) {
             imgstore::fuzz::fail(target, "a diagnostic's text holds a control byte", input);
         }
     }
@@ -145,7 +135,8 @@ void check_registry(std::string_view input, const imgstore::store_registry& regi
         }
     }
     // to_string's contract: every value escaped, so no control byte but the line ends.
-    if (holds_terminal_control(imgstore::to_string(registry), true)) {
+    if (imgstore::test::terminal_control_at(imgstore::to_string(registry)) !=
+        std::string_view::npos) {
         imgstore::fuzz::fail(target, "the registry text holds a control byte", input);
     }
 }

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "detail/canonical_url.hpp"
+#include "detail/ini_reader.hpp"
 #include "detail/store_options.hpp"
 #include "detail/substitution.hpp"
 #include "detail/text.hpp"
@@ -21,9 +22,9 @@ namespace imgstore {
 namespace {
 
 using detail::ascii_lower;
+using detail::defaults_section;
 using detail::trim;
 
-constexpr std::string_view defaults_section = "DEFAULT";
 constexpr std::string_view glance_store_section = "glance_store";
 constexpr std::array<std::string_view, 2> reserved_ids{"os_glance_staging_store",
                                                        "os_glance_tasks_store"};

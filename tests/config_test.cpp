@@ -298,6 +298,8 @@ const reference_repeat_case reference_repeat_cases[] = {
      "differs from [ref1] of line 1 only in case", 5, "REF1", ""},
     {"DuplicateKeyInRepeatedDefault", "[DEFAULT]\nx = 1\n[ref1]\nuser = u\n[DEFAULT]\nx = 2\n",
      "repeats the key of line 2", 6, "DEFAULT", "x"},
+    {"KeysInAnyCaseAreReadLowerCasedAsConfigparserReadsThem",
+     "[ref1]\nUser = u\nKEY = k\nAuth_Address = https://keystone.example.com/v3\n", "", 0, "", ""},
     {"SameKeyInTwoSectionsIsFine",
      "[ref1]\nuser = u\nkey = k\nauth_address = https://keystone.example.com/v3\n"
      "[ref2]\nuser = u\nkey = k\nauth_address = https://keystone.example.com/v3\n",

@@ -8,16 +8,6 @@
 
 namespace imgstore::test {
 
-std::size_t terminal_control_at(std::string_view text) noexcept {
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto b = static_cast<unsigned char>(text[i]);
-        const bool c1 =
-            b == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xA0;
-        if ((b < 0x20 && b != '\n') || b == 0x7F || c1) return i;
-    }
-    return std::string_view::npos;
-}
-
 std::string join(const std::vector<diagnostic>& ds) {
     std::string out;
     for (const auto& d : ds) out += to_string(d) + '\n';

@@ -8,15 +8,12 @@
 
 #include "imgstore/config.hpp"
 #include "imgstore/diagnostic.hpp"
+#include "terminal_control.hpp"
 
 namespace imgstore::test {
 
 /// tests/data in the source tree: the tables and config files the tests read.
 inline const std::string data_dir = IMGSTORE_TEST_DATA_DIR;
-
-/// The offset of the first byte of `text` that a terminal acts on, or npos: a C0 control other
-/// than '\n', DEL, or the first byte of a C1 control (U+0080-U+009F, C2 80-C2 9F).
-std::size_t terminal_control_at(std::string_view text) noexcept;
 
 /// All diagnostics, one per line, in to_string() form.
 std::string join(const std::vector<diagnostic>& ds);

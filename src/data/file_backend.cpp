@@ -18,6 +18,7 @@
 
 #include "data/backends.hpp"
 #include "data/range.hpp"
+#include "detail/scheme_table.hpp"
 #include "detail/text.hpp"
 #include "imgstore/data/hashing.hpp"
 
@@ -235,8 +236,9 @@ class file_backend final : public backend {
         if (logger_) {
             logger_->debug("store '{}': added image {} ({} bytes)", store_.id(), id, written);
         }
-        // The new location is written by the store's location class, as upstream's
-        // StoreLocation.get_uri() writes it.
+        // The new location is written by the store's location class: the datadir's canonical
+        // prefix plus the id (upstream writes the raw path; the two differ only for a datadir
+        // that needs percent-encoding: doc/data-plane.md, "add").
         auto location =
             store_.format_location(file_location{.scheme = "file", .path = dir.location_path + id});
         if (!location) return location.error();
@@ -277,8 +279,9 @@ class file_backend final : public backend {
             return make_error_code(errc::forbidden_location);
         }
         // Compare without the scheme: `filesystem://` URLs keep theirs in the canonical form.
-        std::string_view canonical = r.canonical_url;
-        canonical.remove_prefix(canonical.find("://") + 3);
+        auto split = ::imgstore::detail::split_canonical(r.canonical_url);
+        if (!split) return make_error_code(errc::invalid_location);  // (matched: never)
+        const std::string_view canonical = split->rest;
         std::optional<std::size_t> best;
         for (std::size_t i = 0; i < dirs_.size(); ++i) {
             const std::string& prefix = dirs_[i].location_path;
@@ -401,10 +404,12 @@ std::unique_ptr<backend> make_file_backend(const backend_context& c) {
     }
     std::vector<datadir_entry> dirs;
     for (std::size_t i = 0; i < datadirs.size(); ++i) {
-        // A file store's prefixes are canonical "file://" URLs (drivers/file.cpp).
-        std::string_view path = prefixes[i];
-        path.remove_prefix(path.find("://") + 3);
-        dirs.push_back({datadirs[i].path, datadirs[i].priority, std::string(path)});
+        auto split = ::imgstore::detail::split_canonical(prefixes[i]);  // canonical "file://"
+        if (!split) {
+            report(c, "filesystem_store_datadir", "the store has no usable data directory");
+            return nullptr;
+        }
+        dirs.push_back({datadirs[i].path, datadirs[i].priority, std::string(split->rest)});
     }
     auto b = std::make_unique<file_backend>(c, std::move(dirs));
     if (auto chunk = raw_integer(s, "filesystem_store_chunk_size"); chunk && *chunk > 0) {

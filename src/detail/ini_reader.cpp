@@ -183,7 +183,7 @@ class ini_reader {
                                        "Python's configparser reads them as two sections, "
                                        "imgstore as one; rename one",
                                        cut_text(section_), cut_text(first_name), first_line));
-        } else if (section_ != "DEFAULT") {
+        } else if (section_ != defaults_section) {
             error(line_no, fmt::format("section repeats line {}: Python's configparser refuses a "
                                        "section written twice (DuplicateSectionError)",
                                        first_line));
@@ -249,7 +249,9 @@ class ini_reader {
                 it->second = pending_line_;
             }
         }
-        into_.add(section_, pending_key_, pending_value_, file_, pending_line_);
+        // configparser hands every key to its reader lower-cased (optionxform): `User` is `user`.
+        into_.add(section_, rules_.strict_repeats ? ascii_lower(pending_key_) : pending_key_,
+                  pending_value_, file_, pending_line_);
     }
 
     glance_config& into_;

@@ -12,6 +12,10 @@
 
 namespace imgstore::detail {
 
+/// The section both dialects treat apart: oslo.config's [DEFAULT] group, configparser's
+/// defaults section (which may repeat, and whose keys are every section's defaults).
+inline constexpr std::string_view defaults_section = "DEFAULT";
+
 /// What the reader is told about keys (and repeats) by the layer that declares the options.
 struct ini_key_rules {
     /// Keys whose repeats accumulate (no "repeated in this section" warning). Null: none.
@@ -26,7 +30,8 @@ struct ini_key_rules {
     /// file (DuplicateSectionError; `[DEFAULT]` may repeat) or a key repeated in one section
     /// (DuplicateOptionError; keys compared lower-cased, as configparser's optionxform) is an
     /// error at the second occurrence, naming the first. Two headers that differ only in case
-    /// are an error too: configparser keeps them apart, glance_config cannot.
+    /// are an error too: configparser keeps them apart, glance_config cannot. Keys are then
+    /// stored lower-cased, as configparser gives them to glance_store.
     bool strict_repeats = false;
 };
 

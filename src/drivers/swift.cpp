@@ -265,7 +265,6 @@ std::vector<account> read_accounts(const store_context& ctx,
     if (!ok) return out;
     // configparser's [DEFAULT] is not a reference: its keys are every reference's defaults
     // (SwiftParams reads each key with CONFIG.get(ref, key), which falls back to them).
-    constexpr std::string_view defaults_section = "DEFAULT";
     std::vector<const config_entry*> defaults;
     for (const std::string& section : read.config.section_names()) {
         for (const config_entry* e : read.config.section(section)) {
