@@ -767,8 +767,7 @@ int run_backfill(const common_options& common, const backfill_args& args) {
     if (!loaded) return exit_usage;
     std::string key_text;
     std::string settings_problem;
-    const int settings_status =
-        read_database_settings(common, args, s, key_text, settings_problem);
+    const int settings_status = read_database_settings(common, args, s, key_text, settings_problem);
     add_database_files(files, s.spec,
                        args.connection.empty() ? "[database] connection" : "--connection");
     if (report_clash("backfill", files)) return exit_usage;

@@ -686,6 +686,79 @@ TEST(BackfillFiles, EveryOutputIsRefusedWhenItIsAnyInputOrTheDatabaseHoweverSpel
     }
 }
 
+// Whatever the run would say (a config warning, a config error, a bad key, a usage error) is
+// said only after the file check: with stderr appended to the database or to a config file the
+// run exits 2 and every byte is as it was.
+TEST(BackfillFiles, NothingIsPrintedIntoStderrThatIsTheDatabaseOrAConfigFile) {
+    std::string why_not;
+    auto db = scratch_glance_db::create(db_server::sqlite, why_not);
+    ASSERT_TRUE(db) << why_not;
+    insert_fixture(*db);
+    const std::string database = db->spec().database;
+    scratch_dir d;
+    const cli_test::example_config_copy config = cli_test::write_example_config(d);
+    const std::string warning = d.write("warning.conf", "[fast]\nno_such_option = 1\n");
+    const std::string warning_and_db =
+        d.write("warning-db.conf",
+                "[fast]\nno_such_option = 1\n[database]\nconnection = " + db->url() + "\n");
+    const std::string invalid =
+        d.write("invalid.conf", "[glance_store]\ndefault_backend = no_such_store\n");
+    const std::string bad_key =
+        d.write("bad-key.conf", "[DEFAULT]\nmetadata_encryption_key = short\n");
+    struct row {
+        std::string what;
+        args arguments;            // after backfill --config-file <example>
+        std::string stderr_path;   // appended to (`2>>`)
+        int control_status;        // the same run with stderr captured ...
+        std::string control_says;  // ... says this
+    };
+    const args connection{"--connection", db->url()};
+    const std::vector<row> rows{
+        {"a config warning, stderr is --connection", cat({"--config-file", warning}, connection),
+         database, 0, "no_such_option"},
+        {"a config warning, stderr is [database] connection",
+         {"--config-file", warning_and_db},
+         database,
+         0,
+         "no_such_option"},
+        {"a config warning, stderr is the --config-file warning",
+         cat({"--config-file", warning}, connection), warning, 0, "no_such_option"},
+        {"a config warning, stderr is the example --config-file",
+         cat({"--config-file", warning}, connection), config.config, 0, "no_such_option"},
+        {"an invalid config, stderr is --connection", cat({"--config-file", invalid}, connection),
+         database, 1, "no_such_store"},
+        {"a bad metadata_encryption_key, stderr is --connection",
+         cat({"--config-file", bad_key}, connection), database, 1, "metadata_encryption_key"},
+        {"a usage error, stderr is --connection", cat(connection, {"--shard", "0/3"}), database, 2,
+         "--shard"},
+        {"a usage error, stderr is [database] connection",
+         {"--config-file", warning_and_db, "--batch", "0"},
+         database,
+         2,
+         "--batch"},
+    };
+    const auto arguments_of = [&](const row& r) {
+        return cat({"backfill", "--config-file", config.config}, r.arguments);
+    };
+    for (const row& r : rows) {  // the control: each run says something
+        const auto result = cli_test::tool_with(arguments_of(r), {});
+        EXPECT_EQ(result.status, r.control_status) << r.what << "\n" << result.err;
+        EXPECT_TRUE(contains(result.err, r.control_says)) << r.what << "\n" << result.err;
+    }
+    const auto before = cli_test::snapshot_of(d.path());
+    const auto database_before = cli_test::snapshot_of(fs::path(database).parent_path());
+    for (const row& r : rows) {
+        cli_test::child_io io;
+        io.stderr_path = r.stderr_path;
+        io.stderr_truncate = false;
+        const auto result = cli_test::tool_with(arguments_of(r), io);
+        EXPECT_EQ(result.status, 2) << r.what;
+        EXPECT_EQ(cli_test::snapshot_of(d.path()), before) << r.what << ": a file was changed";
+        EXPECT_EQ(cli_test::snapshot_of(fs::path(database).parent_path()), database_before)
+            << r.what << ": the database was changed";
+    }
+}
+
 // ---- SIGKILL at random points, then a rerun -------------------------------------------------
 
 // Many rows, so that a kill lands inside the walk: the fixture's mix repeated.

@@ -41,15 +41,11 @@ class CliFiles : public ::testing::Test {
         fs::create_directories(d_ / "sub");
         fs::create_directory_symlink(d_.path(), d_ / "dirlink");
         types_ = d_.write("types.tsv", "0d5b8c1e-2f3a-4b6c-8d9e-0f1a2b3c4d5e\tglance-ssd\n");
-        // The example config with the swift reference file beside it (found as glance finds
-        // it) and one ceph.conf in the scratch directory: both are files the config names.
-        std::string conf = read_file(source_dir / "examples/glance-api.conf");
-        const std::string ceph_a = "examples/ceph/ceph-a.conf";
-        ceph_ = d_.write("ceph-a.conf", read_file(source_dir / ceph_a));
-        conf.replace(conf.find(ceph_a), ceph_a.size(), ceph_);
-        conf_ = d_.write("glance.conf", conf);
-        swift_ =
-            d_.write("glance-swift.conf", read_file(source_dir / "examples/glance-swift.conf"));
+        // The swift reference file and the ceph.conf are files the config names.
+        const example_config_copy config = write_example_config(d_);
+        conf_ = config.config;
+        ceph_ = config.ceph;
+        swift_ = config.swift;
         fs::create_directories(d_ / "conf.d");
         d_.write("conf.d/10-default.conf", "[glance_store]\ndefault_backend = fast\n");
         old_ = d_.write("old.jsonl", "old output\n");
@@ -217,6 +213,38 @@ TEST_F(CliFiles, EveryOutputOfEverySubcommandIsRefusedWhenItIsAnyInputHoweverSpe
         }
     }
     EXPECT_EQ(runs, (4 * 4 * 2 + 5 * 2 + 7 * 4) * 6);  // every row ran
+}
+
+// A config that warns: every subcommand says the warning only after the file check, so that
+// with stderr appended to a config file the run exits 2 and writes nothing into it.
+TEST_F(CliFiles, AConfigWarningIsNeverWrittenIntoStderrThatIsAConfigFile) {
+    const std::string warning = d_.write("warning.conf", "[fast]\nno_such_option = 1\n");
+    const args config{"--config-file", conf_, "--config-file", warning};
+    const std::vector<args> subcommands{
+        {"check"},
+        {"stores"},
+        {"stores", "--format", "json"},
+        {"resolve", "file:///srv/glance/images/a"},
+        {"stamp", "--input", in_, "--output", p("out.jsonl")},
+    };
+    for (const args& sub : subcommands) {  // the control: the warning is said (check: stdout)
+        const auto r = tool_with(cat(sub, config), {});
+        EXPECT_EQ(r.status, 0) << sub.front() << "\n" << r.err;
+        EXPECT_TRUE(contains(r.out + r.err, "no_such_option")) << sub.front() << "\n" << r.err;
+    }
+    fs::remove(p("out.jsonl"));
+    const auto before = snapshot_of(d_.path());
+    for (const args& sub : subcommands) {
+        for (const std::string& file : {conf_, warning}) {
+            child_io io;
+            io.stderr_path = file;
+            io.stderr_truncate = false;
+            const auto r = tool_with(cat(sub, config), io);
+            const std::string what = sub.front() + " 2>> " + file;
+            EXPECT_EQ(r.status, 2) << what;
+            EXPECT_EQ(snapshot_of(d_.path()), before) << what << ": a file was changed";
+        }
+    }
 }
 
 TEST_F(CliFiles, DistinctFilesDevicesAndTerminalsDoNotClash) {
