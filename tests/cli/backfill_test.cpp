@@ -597,90 +597,59 @@ TEST(BackfillFiles, EveryOutputIsRefusedWhenItIsAnyInputOrTheDatabaseHoweverSpel
     const std::string types =
         d.write("types.tsv", read_file(source_dir / "examples/volume-types.tsv"));
     const std::string undo = d.write("undo.jsonl", "");  // a journal with nothing to restore
-    struct input {
-        std::string flag;
-        std::string path;
-        args arguments;
-        bool connection_from_config = false;
+    const std::string from_config = "[database] connection";
+    cli_test::aliasing_runs runs{
+        "backfill",
+        {
+            {"--config-file", config.config, {}},
+            {"--config-dir", dir_conf, {"--config-dir", d / "conf.d"}},
+            {"a file the config names", config.swift, {}},
+            {"a file the config names", config.ceph, {}},
+            {"--volume-types", types, {"--volume-types", types}},
+            {"--undo", undo, {"--undo", undo}},
+            {"--connection", database, {}},
+            {from_config, database, {"--config-file", db_conf}},
+        },
+        {
+            {"stdout", {}},
+            {"stderr", {}},
+            {"--changes", {"--changes"}},
+            {"--report", {"--report"}},
+            {"--journal", {"--apply", "--journal"}},
+            {"--resume", {"--resume"}},
+        },
+        [&](const cli_test::read_file_of_run& in) {
+            args a{"backfill", "--config-file", config.config};
+            if (in.flag != from_config) a = cat(a, {"--connection", db->url()});
+            return cat(a, in.arguments);
+        },
+        [](const cli_test::read_file_of_run& in, const cli_test::written_file& out) {
+            return !(in.flag == "--undo" && out.flag == "--resume");  // a usage error of its own
+        },
     };
-    const std::vector<input> inputs{
-        {"--config-file", config.config, {}},
-        {"--config-dir", dir_conf, {"--config-dir", d / "conf.d"}},
-        {"a file the config names", config.swift, {}},
-        {"a file the config names", config.ceph, {}},
-        {"--volume-types", types, {"--volume-types", types}},
-        {"--undo", undo, {"--undo", undo}},
-        {"--connection", database, {}},
-        {"[database] connection", database, {"--config-file", db_conf}, true},
-    };
-    const std::vector<cli_test::written_file> outputs{
-        {"stdout", {}},
-        {"stderr", {}},
-        {"--changes", {"--changes"}},
-        {"--report", {"--report"}},
-        {"--journal", {"--apply", "--journal"}},
-        {"--resume", {"--resume"}},
-    };
-    const auto compatible = [](const input& in, const cli_test::written_file& out) {
-        return !(in.flag == "--undo" && out.flag == "--resume");  // a usage error of its own
-    };
-    const auto arguments_of = [&](const input& in) {
-        args a{"backfill", "--config-file", config.config};
-        if (!in.connection_from_config) a = cat(a, {"--connection", db->url()});
-        return cat(a, in.arguments);
-    };
-    // The control: each run with its outputs elsewhere (a checkpoint of its own) succeeds.
-    for (const input& in : inputs) {
-        const scratch_dir elsewhere;
-        args a = arguments_of(in);
-        cli_test::child_io io;  // stdout and stderr captured
-        for (const cli_test::written_file& out : outputs) {
-            if (!out.arguments.empty() && compatible(in, out)) {
-                out.aim_at(elsewhere / out.flag, a, io);
-            }
-        }
-        const auto r = cli_test::tool_with(a, io);
-        EXPECT_EQ(r.status, 0) << "reading " << in.flag << "\n" << r.err;
-    }
-
-    std::map<std::string, std::vector<std::pair<std::string, std::string>>> spellings;
-    for (const input& in : inputs) {
-        if (!spellings.contains(in.path))
-            spellings[in.path] = cli_test::spellings_of(in.path, d.path());
-    }
+    cli_test::expect_each_run_succeeds_with_its_outputs_elsewhere(runs);
+    const cli_test::spellings_map spellings = cli_test::spellings_of_inputs({runs}, d.path());
     const auto before = cli_test::snapshot_of(d.path());
     const std::string database_before = read_file(database);
-    const auto expect_refused = [&](const args& a, const cli_test::child_io& io,
-                                    const std::string& read_flag, const std::string& written_flag,
-                                    const std::string& what) {
-        EXPECT_TRUE(
-            cli_test::refused_as_one_file(cli_test::tool_with(a, io), read_flag, written_flag))
-            << what;
+    const auto unchanged = [&](const std::string& what) {
         EXPECT_EQ(cli_test::snapshot_of(d.path()), before) << what << ": a file was changed";
         EXPECT_EQ(read_file(database), database_before) << what << ": the database was changed";
     };
-    int runs = 0;
-    for (const input& in : inputs) {
-        for (const cli_test::written_file& out : outputs) {
-            if (!compatible(in, out)) continue;
-            for (const auto& [how, path] : spellings.at(in.path)) {
-                args a = arguments_of(in);
-                cli_test::child_io io;
-                out.aim_at(path, a, io);
-                expect_refused(a, io, in.flag, out.flag,
-                               out.flag + " is " + in.flag + " (" + in.path + ") " + how);
-                ++runs;
-            }
-        }
-    }
-    EXPECT_EQ(runs, (8 * 6 - 1) * 6);  // every row ran
+    const int count =
+        cli_test::expect_every_output_refused_as_any_input(runs, spellings, unchanged);
+    EXPECT_EQ(count, (8 * 6 - 1) * 6);  // every row ran
     // The files SQLite keeps beside the database, which do not exist between runs.
     for (const std::string suffix : {"-journal", "-wal", "-shm"}) {
-        for (const cli_test::written_file& out : outputs) {
+        for (const cli_test::written_file& out : runs.outputs) {
             if (out.arguments.empty()) continue;  // a redirection would create the file
             const std::string beside = database + suffix;
-            const args a = cat(cat(arguments_of(inputs.front()), out.arguments), {beside});
-            expect_refused(a, {}, "SQLite " + suffix, out.flag, out.flag + " is " + beside);
+            const args a =
+                cat(cat(runs.arguments_of(runs.inputs.front()), out.arguments), {beside});
+            const std::string what = out.flag + " is " + beside;
+            EXPECT_TRUE(cli_test::refused_as_one_file(cli_test::tool_with(a, {}),
+                                                      "SQLite " + suffix, out.flag))
+                << what;
+            unchanged(what);
             EXPECT_FALSE(fs::exists(beside)) << beside;
         }
     }

@@ -135,82 +135,49 @@ TEST_F(CliFiles, AnyTwoFilesOfARunBeingOneIsAUsageErrorAndNothingIsWritten) {
 }
 
 TEST_F(CliFiles, EveryOutputOfEverySubcommandIsRefusedWhenItIsAnyInputHoweverSpelled) {
-    // What a run reads: the flag the message names it by, the file, and the arguments that
-    // make the run read it.
-    struct input {
-        std::string flag;
-        std::string path;
-        args arguments;
-        bool is_stdin = false;
-    };
-    const std::vector<input> config_inputs{
+    // What a run reads.
+    const std::vector<read_file_of_run> config_inputs{
         {"--config-file", conf_, {}},
         {"--config-dir", p("conf.d/10-default.conf"), {"--config-dir", p("conf.d")}},
         {"a file the config names", swift_, {}},  // swift_store_config_file
         {"a file the config names", ceph_, {}},   // rbd_store_ceph_conf
     };
-    std::vector<input> stamp_inputs = config_inputs;
+    std::vector<read_file_of_run> stamp_inputs = config_inputs;
     stamp_inputs.push_back({"--input", in_, {"--input", in_}});
     stamp_inputs.push_back({"--volume-types", types_, {"--input", in_, "--volume-types", types_}});
     stamp_inputs.push_back({"stdin", in_, {}, true});
-    std::vector<input> resolve_stdin_inputs = config_inputs;
+    std::vector<read_file_of_run> resolve_stdin_inputs = config_inputs;
     resolve_stdin_inputs.push_back({"stdin", in_, {}, true});
     // What it writes: stdout and stderr (every subcommand), and stamp's outputs.
     const std::vector<written_file> std_outputs{{"stdout", {}}, {"stderr", {}}};
     std::vector<written_file> stamp_outputs = std_outputs;
     stamp_outputs.push_back({"--output", {"--output"}});
     stamp_outputs.push_back({"--report", {"--report"}});
-    struct subcommand {
-        args arguments;
-        const std::vector<input>& inputs;
-        const std::vector<written_file>& outputs;
+    const auto subcommand = [&](const args& sub, const std::vector<read_file_of_run>& inputs,
+                                const std::vector<written_file>& outputs) {
+        return aliasing_runs{sub.front(), inputs, outputs, [this, sub](const auto& in) {
+                                 return cat(cat(sub, {"--config-file", conf_}), in.arguments);
+                             }};
     };
-    const std::vector<subcommand> subcommands{
-        {{"check"}, config_inputs, std_outputs},
-        {{"stores"}, config_inputs, std_outputs},
-        {{"stores", "--format", "json"}, config_inputs, std_outputs},
-        {{"resolve", "file:///srv/glance/images/a"}, config_inputs, std_outputs},
-        {{"resolve"}, resolve_stdin_inputs, std_outputs},
-        {{"stamp"}, stamp_inputs, stamp_outputs},
+    const std::vector<aliasing_runs> subcommands{
+        subcommand({"check"}, config_inputs, std_outputs),
+        subcommand({"stores"}, config_inputs, std_outputs),
+        subcommand({"stores", "--format", "json"}, config_inputs, std_outputs),
+        subcommand({"resolve", "file:///srv/glance/images/a"}, config_inputs, std_outputs),
+        subcommand({"resolve"}, resolve_stdin_inputs, std_outputs),
+        subcommand({"stamp"}, stamp_inputs, stamp_outputs),
     };
-    std::map<std::string, std::vector<std::pair<std::string, std::string>>> spellings;
-    for (const auto& in : stamp_inputs) {
-        if (!spellings.contains(in.path)) spellings[in.path] = spellings_of(in.path, d_.path());
-    }
-    // The control: each run with its outputs elsewhere succeeds (the config is valid, and the
-    // refusals below come from the clash alone).
-    scratch_dir elsewhere;
-    for (const subcommand& sub : subcommands) {
-        for (const input& in : sub.inputs) {
-            child_io io;  // stdout and stderr captured
-            io.stdin_path = in.is_stdin ? in.path : "/dev/null";
-            args a = cat(cat(sub.arguments, {"--config-file", conf_}), in.arguments);
-            for (const written_file& out : sub.outputs) {
-                if (!out.arguments.empty()) out.aim_at(elsewhere / out.flag, a, io);
-            }
-            const auto r = tool_with(a, io);
-            EXPECT_EQ(r.status, 0) << sub.arguments.front() << " reading " << in.flag << "\n"
-                                   << r.err;
-        }
+    const spellings_map spellings = spellings_of_inputs(subcommands, d_.path());
+    for (const aliasing_runs& sub : subcommands) {
+        expect_each_run_succeeds_with_its_outputs_elsewhere(sub);
     }
     const auto before = snapshot_of(d_.path());
     int runs = 0;
-    for (const subcommand& sub : subcommands) {
-        for (const input& in : sub.inputs) {
-            for (const written_file& out : sub.outputs) {
-                for (const auto& [how, path] : spellings.at(in.path)) {
-                    args a = cat(cat(sub.arguments, {"--config-file", conf_}), in.arguments);
-                    child_io io;  // stdin is empty unless it is the input under test
-                    io.stdin_path = in.is_stdin ? in.path : "/dev/null";
-                    out.aim_at(path, a, io);
-                    const std::string what = sub.arguments.front() + ": " + out.flag + " is " +
-                                             in.flag + " (" + in.path + ") " + how;
-                    EXPECT_TRUE(refused_as_one_file(tool_with(a, io), in.flag, out.flag)) << what;
-                    EXPECT_EQ(snapshot_of(d_.path()), before) << what << ": a file was changed";
-                    ++runs;
-                }
-            }
-        }
+    for (const aliasing_runs& sub : subcommands) {
+        runs +=
+            expect_every_output_refused_as_any_input(sub, spellings, [&](const std::string& what) {
+                EXPECT_EQ(snapshot_of(d_.path()), before) << what << ": a file was changed";
+            });
     }
     EXPECT_EQ(runs, (4 * 4 * 2 + 5 * 2 + 7 * 4) * 6);  // every row ran
 }
