@@ -88,21 +88,25 @@ std::optional<load_result> load_checked(std::string_view sub,
     return r;
 }
 
+int take_registry(load_result& loaded, std::shared_ptr<const store_registry>& registry) {
+    for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", to_string(d).c_str());
+    if (!loaded.ok()) {
+        std::fprintf(stderr,
+                     "imgstore: configuration invalid (%zu problems above); see imgstore check\n",
+                     loaded.diagnostics.size());
+        return exit_config;
+    }
+    registry = std::move(loaded.registry);
+    return exit_ok;
+}
+
 int load_registry(std::string_view sub,
                   const common_options& o,
                   file_set& files,
                   std::shared_ptr<const store_registry>& registry) {
     std::optional<load_result> r = load_checked(sub, o, files);
     if (!r) return exit_usage;
-    for (const auto& d : r->diagnostics) std::fprintf(stderr, "%s\n", to_string(d).c_str());
-    if (!r->ok()) {
-        std::fprintf(stderr,
-                     "imgstore: configuration invalid (%zu problems above); see imgstore check\n",
-                     r->diagnostics.size());
-        return exit_config;
-    }
-    registry = std::move(r->registry);
-    return exit_ok;
+    return take_registry(*r, registry);
 }
 
 bool report_clash(std::string_view sub, const file_set& files) {

@@ -77,8 +77,15 @@ registry_options registry_options_of(const common_options& o);
                                                       const common_options& o,
                                                       file_set& files);
 
-/// load_checked() for a subcommand other than check: the config's problems go to stderr.
-/// exit_ok with `registry` set, exit_usage (two files are one) or exit_config.
+/// Prints the config's problems to stderr (a subcommand other than check) and gives the
+/// registry: exit_ok with `registry` set, or exit_config. Called only after the run's last
+/// report_clash (stderr may be a file of the run until then).
+[[nodiscard]] int take_registry(load_result& loaded,
+                                std::shared_ptr<const store_registry>& registry);
+
+/// load_checked() then take_registry(), for a subcommand other than check whose files are all
+/// known before the config is read. exit_ok with `registry` set, exit_usage (two files are one)
+/// or exit_config.
 [[nodiscard]] int load_registry(std::string_view sub,
                                 const common_options& o,
                                 file_set& files,

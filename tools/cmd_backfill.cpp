@@ -87,19 +87,40 @@ struct backfill_setup {
     std::string fingerprint;
 };
 
+// The flags that are out of range or contradict each other: the message (exit_usage), or
+// empty. Sets the shard of `filter`.
+std::string usage_problem(const backfill_args& args, db::row_filter& filter) {
+    if (!args.shard.empty() && !parse_shard(args.shard, filter)) {
+        return "--shard: expected K/N with 1 <= K <= N <= 4096";
+    }
+    if (args.batch < 1 || args.batch > max_batch) {
+        return "--batch: expected 1 to " + std::to_string(max_batch) + " rows";
+    }
+    if (!args.journal.empty() && !args.apply) {
+        return "--journal records what --apply writes: give --apply too (a dry run writes "
+               "nothing)";
+    }
+    if (!args.undo.empty() && (!args.resume.empty() || args.verify || args.restamp_unknown)) {
+        return "--undo restores a journal: --resume, --verify and --restamp-unknown do not apply";
+    }
+    return {};
+}
+
 // The connection URL and the encryption key from the config (the last occurrence wins, as in
-// oslo.config) or --connection. Returns an exit status, or -1 to go on.
+// oslo.config) or --connection. Returns an exit status with its message in `problem`, or -1
+// to go on. Prints nothing: the database is a file of the run, checked only once this is known.
 int read_database_settings(const common_options& common,
                            const backfill_args& args,
                            backfill_setup& s,
-                           std::string& key_text) {
-    const config_load c = read_config(sources_of(common));  // the registry load reported problems
+                           std::string& key_text,
+                           std::string& problem) {
+    const config_load c = read_config(sources_of(common));  // its problems: the registry load's
     std::string url = args.connection;
     std::string where = "--connection";
     if (url.empty()) {
         const config_entry* e = c.config.last("database", "connection");
         if (e == nullptr || e->value.empty()) {
-            say("no [database] connection in the configuration; give --connection URL");
+            problem = "no [database] connection in the configuration; give --connection URL";
             return exit_config;
         }
         url = e->value;
@@ -107,7 +128,7 @@ int read_database_settings(const common_options& common,
     }
     auto spec = db::parse_connection_url(url);
     if (!spec) {
-        say(where + ": " + spec.error().message);
+        problem = where + ": " + spec.error().message;
         return args.connection.empty() ? exit_config : exit_usage;
     }
     s.spec = std::move(*spec);
@@ -115,8 +136,8 @@ int read_database_settings(const common_options& common,
         e != nullptr && !e->value.empty()) {
         auto cipher = db::location_cipher::create(secret(e->value));
         if (!cipher) {
-            say(e->file + ":" + std::to_string(e->line) +
-                ": [DEFAULT] metadata_encryption_key: " + cipher.error().message);
+            problem = e->file + ":" + std::to_string(e->line) +
+                      ": [DEFAULT] metadata_encryption_key: " + cipher.error().message;
             return exit_config;
         }
         s.cipher.emplace(std::move(*cipher));
@@ -730,23 +751,10 @@ std::string write_report(std::optional<output_file>& file, const boost::json::ob
 
 int run_backfill(const common_options& common, const backfill_args& args) {
     backfill_setup s;
-    if (!args.shard.empty() && !parse_shard(args.shard, s.filter)) {
-        say("--shard: expected K/N with 1 <= K <= N <= 4096");
-        return exit_usage;
-    }
+    const std::string usage = usage_problem(args, s.filter);
     s.filter.include_pending_delete = args.include_pending_delete;
-    if (args.batch < 1 || args.batch > max_batch) {
-        say("--batch: expected 1 to " + std::to_string(max_batch) + " rows");
-        return exit_usage;
-    }
-    if (!args.journal.empty() && !args.apply) {
-        say("--journal records what --apply writes: give --apply too (a dry run writes nothing)");
-        return exit_usage;
-    }
-    if (!args.undo.empty() && (!args.resume.empty() || args.verify || args.restamp_unknown)) {
-        say("--undo restores a journal: --resume, --verify and --restamp-unknown do not apply");
-        return exit_usage;
-    }
+    // Nothing is printed until every file of the run is known and checked: stderr may be one of
+    // them (`2>> D` with D the SQLite database, known only from the config or --connection).
     file_set files;
     files.add_stdout("stdout");  // nothing is printed there, but it is a file of the run
     if (!args.volume_types_file.empty()) files.add_input("--volume-types", args.volume_types_file);
@@ -755,13 +763,25 @@ int run_backfill(const common_options& common, const backfill_args& args) {
     if (!args.report.empty()) files.add_output("--report", args.report);
     if (!args.journal.empty()) files.add_output("--journal", args.journal);
     if (!args.resume.empty()) files.add_output("--resume", args.resume);
-    if (int st = load_registry("backfill", common, files, s.registry); st != exit_ok) return st;
-    s.resolver.emplace(s.registry);
+    std::optional<load_result> loaded = load_checked("backfill", common, files);
+    if (!loaded) return exit_usage;
     std::string key_text;
-    if (int st = read_database_settings(common, args, s, key_text); st >= 0) return st;
+    std::string settings_problem;
+    const int settings_status = read_database_settings(common, args, s, key_text, settings_problem);
     add_database_files(files, s.spec,
                        args.connection.empty() ? "[database] connection" : "--connection");
     if (report_clash("backfill", files)) return exit_usage;
+    // The file check is complete: from here on messages may be printed.
+    if (!usage.empty()) {
+        say(usage);
+        return exit_usage;
+    }
+    if (int st = take_registry(*loaded, s.registry); st != exit_ok) return st;
+    if (settings_status >= 0) {
+        say(settings_problem);
+        return settings_status;
+    }
+    s.resolver.emplace(s.registry);
     if (!args.volume_types_file.empty()) {
         if (std::string e = s.types.read(args.volume_types_file); !e.empty()) {
             say("--volume-types: " + e);

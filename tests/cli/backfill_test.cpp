@@ -580,109 +580,157 @@ TEST(BackfillErrors, UsageErrorsExitTwoAndConfigErrorsExitOne) {
 
 // ---- the files of a run ---------------------------------------------------------------------
 
-// A SQLite database is a file the run reads and writes: no output may be it (or the journal,
-// WAL or shared memory file SQLite keeps beside it), nor any file the run reads.
-TEST(BackfillFiles, EveryOutputIsRefusedWhenItIsAnyInputOrTheDatabaseHoweverSpelled) {
-    std::string why_not;
-    auto db = scratch_glance_db::create(db_server::sqlite, why_not);
-    ASSERT_TRUE(db) << why_not;
-    insert_fixture(*db);
-    const std::string database = db->spec().database;
-    scratch_dir d;
-    const cli_test::example_config_copy config = cli_test::write_example_config(d);
-    fs::create_directories(d / "conf.d");
-    const std::string dir_conf =
-        d.write("conf.d/10-default.conf", "[glance_store]\ndefault_backend = fast\n");
-    const std::string db_conf = d.write("db.conf", "[database]\nconnection = " + db->url() + "\n");
-    const std::string types =
-        d.write("types.tsv", read_file(source_dir / "examples/volume-types.tsv"));
-    const std::string undo = d.write("undo.jsonl", "");  // a journal with nothing to restore
-    struct input {
-        std::string flag;
-        std::string path;
-        args arguments;
-        bool connection_from_config = false;
-    };
-    const std::vector<input> inputs{
-        {"--config-file", config.config, {}},
-        {"--config-dir", dir_conf, {"--config-dir", d / "conf.d"}},
-        {"a file the config names", config.swift, {}},
-        {"a file the config names", config.ceph, {}},
-        {"--volume-types", types, {"--volume-types", types}},
-        {"--undo", undo, {"--undo", undo}},
-        {"--connection", database, {}},
-        {"[database] connection", database, {"--config-file", db_conf}, true},
-    };
-    const std::vector<cli_test::written_file> outputs{
-        {"stdout", {}},
-        {"stderr", {}},
-        {"--changes", {"--changes"}},
-        {"--report", {"--report"}},
-        {"--journal", {"--apply", "--journal"}},
-        {"--resume", {"--resume"}},
-    };
-    const auto compatible = [](const input& in, const cli_test::written_file& out) {
-        return !(in.flag == "--undo" && out.flag == "--resume");  // a usage error of its own
-    };
-    const auto arguments_of = [&](const input& in) {
-        args a{"backfill", "--config-file", config.config};
-        if (!in.connection_from_config) a = cat(a, {"--connection", db->url()});
-        return cat(a, in.arguments);
-    };
-    // The control: each run with its outputs elsewhere (a checkpoint of its own) succeeds.
-    for (const input& in : inputs) {
-        const scratch_dir elsewhere;
-        args a = arguments_of(in);
-        cli_test::child_io io;  // stdout and stderr captured
-        for (const cli_test::written_file& out : outputs) {
-            if (!out.arguments.empty() && compatible(in, out)) {
-                out.aim_at(elsewhere / out.flag, a, io);
-            }
-        }
-        const auto r = cli_test::tool_with(a, io);
-        EXPECT_EQ(r.status, 0) << "reading " << in.flag << "\n" << r.err;
+// A SQLite Glance database holding the fixture's rows, and the example config with the files
+// it names in a scratch directory.
+class BackfillFiles : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string why_not;
+        db_ = scratch_glance_db::create(db_server::sqlite, why_not);
+        ASSERT_TRUE(db_) << why_not;
+        insert_fixture(*db_);
+        database_ = db_->spec().database;
+        config_ = cli_test::write_example_config(d_);
     }
 
-    std::map<std::string, std::vector<std::pair<std::string, std::string>>> spellings;
-    for (const input& in : inputs) {
-        if (!spellings.contains(in.path))
-            spellings[in.path] = cli_test::spellings_of(in.path, d.path());
-    }
-    const auto before = cli_test::snapshot_of(d.path());
-    const std::string database_before = read_file(database);
-    const auto expect_refused = [&](const args& a, const cli_test::child_io& io,
-                                    const std::string& read_flag, const std::string& written_flag,
-                                    const std::string& what) {
-        EXPECT_TRUE(
-            cli_test::refused_as_one_file(cli_test::tool_with(a, io), read_flag, written_flag))
-            << what;
-        EXPECT_EQ(cli_test::snapshot_of(d.path()), before) << what << ": a file was changed";
-        EXPECT_EQ(read_file(database), database_before) << what << ": the database was changed";
+    std::unique_ptr<scratch_glance_db> db_;
+    std::string database_;
+    scratch_dir d_;
+    cli_test::example_config_copy config_;
+};
+
+// A SQLite database is a file the run reads and writes: no output may be it (or the journal,
+// WAL or shared memory file SQLite keeps beside it), nor any file the run reads.
+TEST_F(BackfillFiles, EveryOutputIsRefusedWhenItIsAnyInputOrTheDatabaseHoweverSpelled) {
+    fs::create_directories(d_ / "conf.d");
+    const std::string dir_conf =
+        d_.write("conf.d/10-default.conf", "[glance_store]\ndefault_backend = fast\n");
+    const std::string db_conf =
+        d_.write("db.conf", "[database]\nconnection = " + db_->url() + "\n");
+    const std::string types =
+        d_.write("types.tsv", read_file(source_dir / "examples/volume-types.tsv"));
+    const std::string undo = d_.write("undo.jsonl", "");  // a journal with nothing to restore
+    const std::string from_config = "[database] connection";
+    cli_test::aliasing_runs runs{
+        "backfill",
+        {
+            {"--config-file", config_.config, {}},
+            {"--config-dir", dir_conf, {"--config-dir", d_ / "conf.d"}},
+            {"a file the config names", config_.swift, {}},
+            {"a file the config names", config_.ceph, {}},
+            {"--volume-types", types, {"--volume-types", types}},
+            {"--undo", undo, {"--undo", undo}},
+            {"--connection", database_, {}},
+            {from_config, database_, {"--config-file", db_conf}},
+        },
+        {
+            {"stdout", {}},
+            {"stderr", {}},
+            {"--changes", {"--changes"}},
+            {"--report", {"--report"}},
+            {"--journal", {"--apply", "--journal"}},
+            {"--resume", {"--resume"}},
+        },
+        [&](const cli_test::read_file_of_run& in) {
+            args a{"backfill", "--config-file", config_.config};
+            if (in.flag != from_config) a = cat(a, {"--connection", db_->url()});
+            return cat(a, in.arguments);
+        },
+        [](const cli_test::read_file_of_run& in, const cli_test::written_file& out) {
+            return !(in.flag == "--undo" && out.flag == "--resume");  // a usage error of its own
+        },
     };
-    int runs = 0;
-    for (const input& in : inputs) {
-        for (const cli_test::written_file& out : outputs) {
-            if (!compatible(in, out)) continue;
-            for (const auto& [how, path] : spellings.at(in.path)) {
-                args a = arguments_of(in);
-                cli_test::child_io io;
-                out.aim_at(path, a, io);
-                expect_refused(a, io, in.flag, out.flag,
-                               out.flag + " is " + in.flag + " (" + in.path + ") " + how);
-                ++runs;
-            }
-        }
-    }
-    EXPECT_EQ(runs, (8 * 6 - 1) * 6);  // every row ran
+    cli_test::expect_each_run_succeeds_with_its_outputs_elsewhere(runs);
+    const cli_test::spellings_map spellings = cli_test::spellings_of_inputs({runs}, d_.path());
+    const auto before = cli_test::snapshot_of(d_.path());
+    const std::string database_before = read_file(database_);
+    const auto unchanged = [&](const std::string& what) {
+        EXPECT_EQ(cli_test::snapshot_of(d_.path()), before) << what << ": a file was changed";
+        EXPECT_EQ(read_file(database_), database_before) << what << ": the database was changed";
+    };
+    const int count =
+        cli_test::expect_every_output_refused_as_any_input(runs, spellings, unchanged);
+    EXPECT_EQ(count, (8 * 6 - 1) * 6);  // every row ran
     // The files SQLite keeps beside the database, which do not exist between runs.
     for (const std::string suffix : {"-journal", "-wal", "-shm"}) {
-        for (const cli_test::written_file& out : outputs) {
+        for (const cli_test::written_file& out : runs.outputs) {
             if (out.arguments.empty()) continue;  // a redirection would create the file
-            const std::string beside = database + suffix;
-            const args a = cat(cat(arguments_of(inputs.front()), out.arguments), {beside});
-            expect_refused(a, {}, "SQLite " + suffix, out.flag, out.flag + " is " + beside);
+            const std::string beside = database_ + suffix;
+            const args a =
+                cat(cat(runs.arguments_of(runs.inputs.front()), out.arguments), {beside});
+            const std::string what = out.flag + " is " + beside;
+            EXPECT_TRUE(cli_test::refused_as_one_file(cli_test::tool_with(a, {}),
+                                                      "SQLite " + suffix, out.flag))
+                << what;
+            unchanged(what);
             EXPECT_FALSE(fs::exists(beside)) << beside;
         }
+    }
+}
+
+// Whatever the run would say (a config warning, a config error, a bad key, a usage error) is
+// said only after the file check: with stderr appended to the database or to a config file the
+// run exits 2 and every byte is as it was.
+TEST_F(BackfillFiles, NothingIsPrintedIntoStderrThatIsTheDatabaseOrAConfigFile) {
+    const std::string warning = d_.write("warning.conf", "[fast]\nno_such_option = 1\n");
+    const std::string warning_and_db =
+        d_.write("warning-db.conf",
+                 "[fast]\nno_such_option = 1\n[database]\nconnection = " + db_->url() + "\n");
+    const std::string invalid =
+        d_.write("invalid.conf", "[glance_store]\ndefault_backend = no_such_store\n");
+    const std::string bad_key =
+        d_.write("bad-key.conf", "[DEFAULT]\nmetadata_encryption_key = short\n");
+    struct row {
+        std::string what;
+        args arguments;            // after backfill --config-file <example>
+        std::string stderr_path;   // appended to (`2>>`)
+        int control_status;        // the same run with stderr captured ...
+        std::string control_says;  // ... says this
+    };
+    const args connection{"--connection", db_->url()};
+    const std::vector<row> rows{
+        {"a config warning, stderr is --connection", cat({"--config-file", warning}, connection),
+         database_, 0, "no_such_option"},
+        {"a config warning, stderr is [database] connection",
+         {"--config-file", warning_and_db},
+         database_,
+         0,
+         "no_such_option"},
+        {"a config warning, stderr is the --config-file warning",
+         cat({"--config-file", warning}, connection), warning, 0, "no_such_option"},
+        {"a config warning, stderr is the example --config-file",
+         cat({"--config-file", warning}, connection), config_.config, 0, "no_such_option"},
+        {"an invalid config, stderr is --connection", cat({"--config-file", invalid}, connection),
+         database_, 1, "no_such_store"},
+        {"a bad metadata_encryption_key, stderr is --connection",
+         cat({"--config-file", bad_key}, connection), database_, 1, "metadata_encryption_key"},
+        {"a usage error, stderr is --connection", cat(connection, {"--shard", "0/3"}), database_, 2,
+         "--shard"},
+        {"a usage error, stderr is [database] connection",
+         {"--config-file", warning_and_db, "--batch", "0"},
+         database_,
+         2,
+         "--batch"},
+    };
+    const auto arguments_of = [&](const row& r) {
+        return cat({"backfill", "--config-file", config_.config}, r.arguments);
+    };
+    for (const row& r : rows) {  // the control: each run says something
+        const auto result = cli_test::tool_with(arguments_of(r), {});
+        EXPECT_EQ(result.status, r.control_status) << r.what << "\n" << result.err;
+        EXPECT_TRUE(contains(result.err, r.control_says)) << r.what << "\n" << result.err;
+    }
+    const auto before = cli_test::snapshot_of(d_.path());
+    const auto database_before = cli_test::snapshot_of(fs::path(database_).parent_path());
+    for (const row& r : rows) {
+        cli_test::child_io io;
+        io.stderr_path = r.stderr_path;
+        io.stderr_truncate = false;
+        const auto result = cli_test::tool_with(arguments_of(r), io);
+        EXPECT_EQ(result.status, 2) << r.what;
+        EXPECT_EQ(cli_test::snapshot_of(d_.path()), before) << r.what << ": a file was changed";
+        EXPECT_EQ(cli_test::snapshot_of(fs::path(database_).parent_path()), database_before)
+            << r.what << ": the database was changed";
     }
 }
 

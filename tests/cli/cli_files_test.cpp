@@ -41,15 +41,11 @@ class CliFiles : public ::testing::Test {
         fs::create_directories(d_ / "sub");
         fs::create_directory_symlink(d_.path(), d_ / "dirlink");
         types_ = d_.write("types.tsv", "0d5b8c1e-2f3a-4b6c-8d9e-0f1a2b3c4d5e\tglance-ssd\n");
-        // The example config with the swift reference file beside it (found as glance finds
-        // it) and one ceph.conf in the scratch directory: both are files the config names.
-        std::string conf = read_file(source_dir / "examples/glance-api.conf");
-        const std::string ceph_a = "examples/ceph/ceph-a.conf";
-        ceph_ = d_.write("ceph-a.conf", read_file(source_dir / ceph_a));
-        conf.replace(conf.find(ceph_a), ceph_a.size(), ceph_);
-        conf_ = d_.write("glance.conf", conf);
-        swift_ =
-            d_.write("glance-swift.conf", read_file(source_dir / "examples/glance-swift.conf"));
+        // The swift reference file and the ceph.conf are files the config names.
+        const example_config_copy config = write_example_config(d_);
+        conf_ = config.config;
+        ceph_ = config.ceph;
+        swift_ = config.swift;
         fs::create_directories(d_ / "conf.d");
         d_.write("conf.d/10-default.conf", "[glance_store]\ndefault_backend = fast\n");
         old_ = d_.write("old.jsonl", "old output\n");
@@ -139,84 +135,83 @@ TEST_F(CliFiles, AnyTwoFilesOfARunBeingOneIsAUsageErrorAndNothingIsWritten) {
 }
 
 TEST_F(CliFiles, EveryOutputOfEverySubcommandIsRefusedWhenItIsAnyInputHoweverSpelled) {
-    // What a run reads: the flag the message names it by, the file, and the arguments that
-    // make the run read it.
-    struct input {
-        std::string flag;
-        std::string path;
-        args arguments;
-        bool is_stdin = false;
-    };
-    const std::vector<input> config_inputs{
+    // What a run reads.
+    const std::vector<read_file_of_run> config_inputs{
         {"--config-file", conf_, {}},
         {"--config-dir", p("conf.d/10-default.conf"), {"--config-dir", p("conf.d")}},
         {"a file the config names", swift_, {}},  // swift_store_config_file
         {"a file the config names", ceph_, {}},   // rbd_store_ceph_conf
     };
-    std::vector<input> stamp_inputs = config_inputs;
+    std::vector<read_file_of_run> stamp_inputs = config_inputs;
     stamp_inputs.push_back({"--input", in_, {"--input", in_}});
     stamp_inputs.push_back({"--volume-types", types_, {"--input", in_, "--volume-types", types_}});
     stamp_inputs.push_back({"stdin", in_, {}, true});
-    std::vector<input> resolve_stdin_inputs = config_inputs;
+    std::vector<read_file_of_run> resolve_stdin_inputs = config_inputs;
     resolve_stdin_inputs.push_back({"stdin", in_, {}, true});
     // What it writes: stdout and stderr (every subcommand), and stamp's outputs.
     const std::vector<written_file> std_outputs{{"stdout", {}}, {"stderr", {}}};
     std::vector<written_file> stamp_outputs = std_outputs;
     stamp_outputs.push_back({"--output", {"--output"}});
     stamp_outputs.push_back({"--report", {"--report"}});
-    struct subcommand {
-        args arguments;
-        const std::vector<input>& inputs;
-        const std::vector<written_file>& outputs;
+    const auto subcommand = [&](const args& sub, const std::vector<read_file_of_run>& inputs,
+                                const std::vector<written_file>& outputs) {
+        return aliasing_runs{sub.front(), inputs, outputs, [this, sub](const auto& in) {
+                                 return cat(cat(sub, {"--config-file", conf_}), in.arguments);
+                             }};
     };
-    const std::vector<subcommand> subcommands{
-        {{"check"}, config_inputs, std_outputs},
-        {{"stores"}, config_inputs, std_outputs},
-        {{"stores", "--format", "json"}, config_inputs, std_outputs},
-        {{"resolve", "file:///srv/glance/images/a"}, config_inputs, std_outputs},
-        {{"resolve"}, resolve_stdin_inputs, std_outputs},
-        {{"stamp"}, stamp_inputs, stamp_outputs},
+    const std::vector<aliasing_runs> subcommands{
+        subcommand({"check"}, config_inputs, std_outputs),
+        subcommand({"stores"}, config_inputs, std_outputs),
+        subcommand({"stores", "--format", "json"}, config_inputs, std_outputs),
+        subcommand({"resolve", "file:///srv/glance/images/a"}, config_inputs, std_outputs),
+        subcommand({"resolve"}, resolve_stdin_inputs, std_outputs),
+        subcommand({"stamp"}, stamp_inputs, stamp_outputs),
     };
-    std::map<std::string, std::vector<std::pair<std::string, std::string>>> spellings;
-    for (const auto& in : stamp_inputs) {
-        if (!spellings.contains(in.path)) spellings[in.path] = spellings_of(in.path, d_.path());
-    }
-    // The control: each run with its outputs elsewhere succeeds (the config is valid, and the
-    // refusals below come from the clash alone).
-    scratch_dir elsewhere;
-    for (const subcommand& sub : subcommands) {
-        for (const input& in : sub.inputs) {
-            child_io io;  // stdout and stderr captured
-            io.stdin_path = in.is_stdin ? in.path : "/dev/null";
-            args a = cat(cat(sub.arguments, {"--config-file", conf_}), in.arguments);
-            for (const written_file& out : sub.outputs) {
-                if (!out.arguments.empty()) out.aim_at(elsewhere / out.flag, a, io);
-            }
-            const auto r = tool_with(a, io);
-            EXPECT_EQ(r.status, 0) << sub.arguments.front() << " reading " << in.flag << "\n"
-                                   << r.err;
-        }
+    const spellings_map spellings = spellings_of_inputs(subcommands, d_.path());
+    for (const aliasing_runs& sub : subcommands) {
+        expect_each_run_succeeds_with_its_outputs_elsewhere(sub);
     }
     const auto before = snapshot_of(d_.path());
     int runs = 0;
-    for (const subcommand& sub : subcommands) {
-        for (const input& in : sub.inputs) {
-            for (const written_file& out : sub.outputs) {
-                for (const auto& [how, path] : spellings.at(in.path)) {
-                    args a = cat(cat(sub.arguments, {"--config-file", conf_}), in.arguments);
-                    child_io io;  // stdin is empty unless it is the input under test
-                    io.stdin_path = in.is_stdin ? in.path : "/dev/null";
-                    out.aim_at(path, a, io);
-                    const std::string what = sub.arguments.front() + ": " + out.flag + " is " +
-                                             in.flag + " (" + in.path + ") " + how;
-                    EXPECT_TRUE(refused_as_one_file(tool_with(a, io), in.flag, out.flag)) << what;
-                    EXPECT_EQ(snapshot_of(d_.path()), before) << what << ": a file was changed";
-                    ++runs;
-                }
-            }
-        }
+    for (const aliasing_runs& sub : subcommands) {
+        runs +=
+            expect_every_output_refused_as_any_input(sub, spellings, [&](const std::string& what) {
+                EXPECT_EQ(snapshot_of(d_.path()), before) << what << ": a file was changed";
+            });
     }
     EXPECT_EQ(runs, (4 * 4 * 2 + 5 * 2 + 7 * 4) * 6);  // every row ran
+}
+
+// A config that warns: every subcommand says the warning only after the file check, so that
+// with stderr appended to a config file the run exits 2 and writes nothing into it.
+TEST_F(CliFiles, AConfigWarningIsNeverWrittenIntoStderrThatIsAConfigFile) {
+    const std::string warning = d_.write("warning.conf", "[fast]\nno_such_option = 1\n");
+    const args config{"--config-file", conf_, "--config-file", warning};
+    const std::vector<args> subcommands{
+        {"check"},
+        {"stores"},
+        {"stores", "--format", "json"},
+        {"resolve", "file:///srv/glance/images/a"},
+        {"stamp", "--input", in_, "--output", p("out.jsonl")},
+    };
+    for (const args& sub : subcommands) {  // the control: the warning is said (check: stdout)
+        const auto r = tool_with(cat(sub, config), {});
+        EXPECT_EQ(r.status, 0) << sub.front() << "\n" << r.err;
+        EXPECT_TRUE(contains(r.out + r.err, "no_such_option")) << sub.front() << "\n" << r.err;
+    }
+    fs::remove(p("out.jsonl"));
+    const auto before = snapshot_of(d_.path());
+    for (const args& sub : subcommands) {
+        for (const std::string& file : {conf_, warning}) {
+            child_io io;
+            io.stderr_path = file;
+            io.stderr_truncate = false;
+            const auto r = tool_with(cat(sub, config), io);
+            const std::string what = sub.front() + " 2>> " + file;
+            EXPECT_EQ(r.status, 2) << what;
+            EXPECT_EQ(snapshot_of(d_.path()), before) << what << ": a file was changed";
+        }
+    }
 }
 
 TEST_F(CliFiles, DistinctFilesDevicesAndTerminalsDoNotClash) {

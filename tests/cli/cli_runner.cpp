@@ -162,6 +162,66 @@ void written_file::aim_at(const std::string& path, args& a, child_io& io) const 
     }
 }
 
+spellings_map spellings_of_inputs(const std::vector<aliasing_runs>& runs, const fs::path& links) {
+    spellings_map out;
+    for (const aliasing_runs& r : runs) {
+        for (const read_file_of_run& in : r.inputs) {
+            if (!out.contains(in.path)) out[in.path] = spellings_of(in.path, links);
+        }
+    }
+    return out;
+}
+
+namespace {
+
+bool aliasing_pair_runs(const aliasing_runs& runs,
+                        const read_file_of_run& in,
+                        const written_file& out) {
+    return !runs.compatible || runs.compatible(in, out);
+}
+
+}  // namespace
+
+void expect_each_run_succeeds_with_its_outputs_elsewhere(const aliasing_runs& runs) {
+    for (const read_file_of_run& in : runs.inputs) {
+        const scratch_dir elsewhere;
+        args a = runs.arguments_of(in);
+        child_io io;  // stdout and stderr captured
+        io.stdin_path = in.is_stdin ? in.path : "/dev/null";
+        for (const written_file& out : runs.outputs) {
+            if (!out.arguments.empty() && aliasing_pair_runs(runs, in, out)) {
+                out.aim_at(elsewhere / out.flag, a, io);
+            }
+        }
+        const auto r = tool_with(a, io);
+        EXPECT_EQ(r.status, 0) << runs.what << " reading " << in.flag << "\n" << r.err;
+    }
+}
+
+int expect_every_output_refused_as_any_input(
+    const aliasing_runs& runs,
+    const spellings_map& spellings,
+    const std::function<void(const std::string& what)>& unchanged) {
+    int count = 0;
+    for (const read_file_of_run& in : runs.inputs) {
+        for (const written_file& out : runs.outputs) {
+            if (!aliasing_pair_runs(runs, in, out)) continue;
+            for (const auto& [how, path] : spellings.at(in.path)) {
+                args a = runs.arguments_of(in);
+                child_io io;  // stdin is empty unless it is the input under test
+                io.stdin_path = in.is_stdin ? in.path : "/dev/null";
+                out.aim_at(path, a, io);
+                const std::string what =
+                    runs.what + ": " + out.flag + " is " + in.flag + " (" + in.path + ") " + how;
+                EXPECT_TRUE(refused_as_one_file(tool_with(a, io), in.flag, out.flag)) << what;
+                unchanged(what);
+                ++count;
+            }
+        }
+    }
+    return count;
+}
+
 ::testing::AssertionResult refused_as_one_file(const run_result& r,
                                                const std::string& read_flag,
                                                const std::string& written_flag) {

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -104,6 +105,42 @@ struct written_file {
     /// Makes the run `a` with streams `io` write `path` here.
     void aim_at(const std::string& path, args& a, child_io& io) const;
 };
+
+/// One file a run reads, for aliasing tests: the flag the message names it by, the file, and
+/// the arguments that make the run read it (or stdin redirected from it).
+struct read_file_of_run {
+    std::string flag;
+    std::string path;
+    args arguments;
+    bool is_stdin = false;
+};
+
+/// The aliasing harness: the runs `arguments_of(input)`, each with every output aimed at each
+/// spelling of that input's file, except the pairs `compatible` refuses (when given).
+struct aliasing_runs {
+    std::string what;  ///< names the runs in failure messages
+    std::vector<read_file_of_run> inputs;
+    std::vector<written_file> outputs;
+    std::function<args(const read_file_of_run&)> arguments_of;
+    std::function<bool(const read_file_of_run&, const written_file&)> compatible;
+};
+
+using spellings_map = std::map<std::string, std::vector<std::pair<std::string, std::string>>>;
+
+/// spellings_of every distinct input file of `runs`, the links made in `links`.
+spellings_map spellings_of_inputs(const std::vector<aliasing_runs>& runs, const fs::path& links);
+
+/// The control: each input's run, its outputs named by arguments aimed at a scratch directory
+/// of its own (stdout and stderr captured), exits 0, so that the refusals come from the clash.
+void expect_each_run_succeeds_with_its_outputs_elsewhere(const aliasing_runs& runs);
+
+/// Each output aimed at each spelling of each input is refused as one file
+/// (refused_as_one_file); `unchanged(what)` then checks that nothing was written. Returns how
+/// many runs there were.
+int expect_every_output_refused_as_any_input(
+    const aliasing_runs& runs,
+    const spellings_map& spellings,
+    const std::function<void(const std::string& what)>& unchanged);
 
 /// Whether `r` is a run refused because two of its files are one: exit status 2 and a message
 /// naming both flags, or no message at all when one of them is stderr (it would be written into
